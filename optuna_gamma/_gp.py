@@ -1,0 +1,309 @@
+"""Gaussian process with a Gamma prior on its precision: the Student-t process surrogate.
+
+Model (MATH.md §2, variant A: known zero mean on standardised values)::
+
+    y | tau ~ N(0, tau^-1 C),   C = K + g I,   tau ~ Gamma(a0, b0)   (shape, rate)
+
+``K`` is the Matérn-5/2 ARD correlation matrix (unit amplitude) and ``g`` the noise ratio.  One
+precision ``tau`` scales signal and noise alike; integrating it out gives a multivariate-t marginal
+``y ~ MVT_{2 a0}(0, (b0 / a0) C)`` and a Student-t predictive for the latent ``f(x)``::
+
+    nu = 2 a0 + n,   mean(x) = k^T C^-1 y,   s^2(x) = (2 b0 + Q) / nu * (1 - k^T C^-1 k)
+
+with ``Q = y^T C^-1 y`` (Shah, Wilson & Ghahramani 2014, arXiv:1402.4306, §3).  The scale depends
+on the data through ``Q``: surprising observations widen the predictive.
+
+Notation used throughout (shapes as trailing comments in the code):
+
+=========  ====================================================================
+``X``      encoded training inputs, ``(n, d)``; categorical columns hold indices
+``y``      standardised objective values, larger is better, ``(n,)``
+``lam``    inverse squared lengthscales ``1 / l_d^2``, ``(d,)``
+``g``      noise ratio (noise variance / signal variance)
+``L``      lower Cholesky factor of ``C``
+``alpha``  ``C^-1 y``
+``a0, b0`` shape and rate of the Gamma prior on the precision
+=========  ====================================================================
+
+Hyperparameters ``theta = (log lam, log(g - G_MIN))`` maximise the log marginal likelihood plus the
+priors of MATH.md §2 (the same family as Optuna's GPSampler): ``-(0.1 / lam + 0.1 lam)`` per
+dimension and ``Gamma(1.1, rate 30)`` on ``g``.  The amplitude is not a free parameter: the Gamma
+prior carries it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+from scipy.linalg import lapack
+from scipy.spatial.distance import cdist
+from scipy.special import gammaln
+
+G_MIN = 1e-6  # smallest noise ratio; also the fixed value for deterministic objectives
+_SQRT5 = math.sqrt(5.0)
+_LOG_LAM_BOUNDS = (math.log(1e-3), math.log(1e4))
+_LOG_G_BOUNDS = (math.log(1e-9), math.log(10.0))
+DEFAULT_LOG_LAM = 0.0  # l = 1 on the unit cube
+DEFAULT_G = 1e-2
+
+
+def sq_dist(X1: np.ndarray, X2: np.ndarray, lam: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
+    """Weighted squared distance ``sum_d lam_d delta_d^2``; ``delta_d`` is ``[x != x']`` on
+    categorical columns (Hamming) and ``x - x'`` elsewhere.  Shape ``(n1, n2)``."""
+    cont = ~is_cat
+    if cont.any():
+        w = np.sqrt(lam[cont])
+        r2 = cdist(X1[:, cont] * w, X2[:, cont] * w, "sqeuclidean")
+    else:
+        r2 = np.zeros((X1.shape[0], X2.shape[0]))
+    for j in np.flatnonzero(is_cat):
+        r2 += lam[j] * (X1[:, j, None] != X2[None, :, j])
+    return r2
+
+
+def matern52(r2: np.ndarray) -> np.ndarray:
+    """Matérn-5/2 correlation as a function of the squared distance ``r2``."""
+    r = np.sqrt(r2)
+    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-_SQRT5 * r)
+
+
+def matern52_d_r2(r2: np.ndarray) -> np.ndarray:
+    """d matern52 / d r2 = ``-5/6 (1 + sqrt5 r) exp(-sqrt5 r)``."""
+    r = np.sqrt(r2)
+    return -(5.0 / 6.0) * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r)
+
+
+def _weighted_sq_diff_sums(M: np.ndarray, X: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
+    """``S_d = sum_ij M_ij delta_d(x_i, x_j)^2`` for symmetric ``M`` without an ``(n, n, d)``
+    tensor: for numeric columns ``S_d = 2 sum_i x_id^2 (M 1)_i - 2 x_d^T M x_d``."""
+    S = np.empty(X.shape[1])
+    cont = np.flatnonzero(~is_cat)
+    if len(cont):
+        Xc = X[:, cont]  # (n, dc)
+        row = M.sum(axis=1)  # (n,)
+        MX = M @ Xc  # (n, dc)
+        S[cont] = 2.0 * (row @ (Xc * Xc)) - 2.0 * np.einsum("id,id->d", Xc, MX)
+    total = M.sum()
+    for j in np.flatnonzero(is_cat):
+        _, codes = np.unique(X[:, j], return_inverse=True)
+        onehot = np.zeros((X.shape[0], codes.max() + 1))
+        onehot[np.arange(X.shape[0]), codes] = 1.0
+        S[j] = total - np.sum(onehot * (M @ onehot))
+    return S
+
+
+@dataclass
+class Hyperparams:
+    """Kernel hyperparameters: inverse squared lengthscales ``lam`` (d,) and noise ratio ``g``."""
+
+    lam: np.ndarray
+    g: float
+
+    def to_theta(self, fit_noise: bool) -> np.ndarray:
+        theta = np.log(self.lam)
+        if fit_noise:
+            theta = np.append(theta, math.log(max(self.g - G_MIN, 1e-12)))
+        return theta
+
+    @staticmethod
+    def from_theta(theta: np.ndarray, d: int, fit_noise: bool) -> Hyperparams:
+        lam = np.exp(theta[:d])
+        g = G_MIN + math.exp(theta[d]) if fit_noise else G_MIN
+        return Hyperparams(lam=lam, g=g)
+
+    @staticmethod
+    def default(d: int, deterministic: bool) -> Hyperparams:
+        return Hyperparams(
+            np.full(d, math.exp(DEFAULT_LOG_LAM)), G_MIN if deterministic else DEFAULT_G
+        )
+
+
+def log_marginal_likelihood(
+    X: np.ndarray, y: np.ndarray, is_cat: np.ndarray, hp: Hyperparams, a0: float, b0: float
+) -> float:
+    """``log p(y | theta)`` of the multivariate-t marginal ``MVT_{2 a0}(0, (b0/a0) C)`` with every
+    constant (MATH.md §2 (A)); equals ``scipy.stats.multivariate_t.logpdf``."""
+    n = len(y)
+    C = matern52(sq_dist(X, X, hp.lam, is_cat)) + hp.g * np.eye(n)
+    L = scipy.linalg.cholesky(C, lower=True)
+    alpha = scipy.linalg.cho_solve((L, True), y)
+    Q = float(y @ alpha)
+    a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
+    return float(
+        gammaln(a_n)
+        - gammaln(a0)
+        + a0 * math.log(b0)
+        - 0.5 * n * math.log(2 * math.pi)
+        - np.sum(np.log(np.diag(L)))
+        - a_n * math.log(b_n)
+    )
+
+
+def _neg_log_posterior(
+    theta: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    is_cat: np.ndarray,
+    a0: float,
+    b0: float,
+    fit_noise: bool,
+) -> tuple[float, np.ndarray]:
+    """Negative (log marginal likelihood + log priors) up to a constant, and its gradient."""
+    n, d = X.shape
+    hp = Hyperparams.from_theta(theta, d, fit_noise)
+    r2 = sq_dist(X, X, hp.lam, is_cat)  # (n, n)
+    C = matern52(r2)
+    C[np.diag_indices(n)] += hp.g
+    L, info = lapack.dpotrf(C, lower=1)
+    if info != 0:
+        return 1e25, np.zeros_like(theta)
+    alpha = lapack.dpotrs(L, y, lower=1)[0]  # (n,)  C^-1 y
+    Q = float(y @ alpha)
+    a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
+    # MATH.md §2 (A): log p = const - 1/2 log|C| - (a0 + n/2) log(b0 + Q/2)
+    log_lik = -np.sum(np.log(np.diag(L))) - a_n * math.log(b_n)
+    # Priors on lam (per dimension) and on g ~ Gamma(1.1, rate 30).
+    log_prior = float(np.sum(-0.1 / hp.lam - 0.1 * hp.lam))
+
+    C_inv = lapack.dpotri(L, lower=1)[0]
+    C_inv = np.tril(C_inv) + np.tril(C_inv, -1).T  # dpotri fills one triangle
+    # d log p / d theta_j = 1/2 sum_ab W_ab (dC/dtheta_j)_ab,  W = (a_n/b_n) alpha alpha^T - C^-1
+    W = (a_n / b_n) * np.outer(alpha, alpha) - C_inv  # (n, n)
+    M = W * matern52_d_r2(r2)  # (n, n); dC/dlog lam_d = dk/dr2 * lam_d delta_d^2
+    grad = 0.5 * hp.lam * _weighted_sq_diff_sums(M, X, is_cat)
+    grad += 0.1 / hp.lam - 0.1 * hp.lam
+    if fit_noise:
+        e = hp.g - G_MIN  # dC/dlog(g - G_MIN) = e I
+        log_prior += 0.1 * math.log(hp.g) - 30.0 * hp.g
+        grad = np.append(grad, 0.5 * e * np.trace(W) + e * (0.1 / hp.g - 30.0))
+    return -(log_lik + log_prior), -grad
+
+
+def fit_hyperparams(
+    X: np.ndarray,
+    y: np.ndarray,
+    is_cat: np.ndarray,
+    a0: float,
+    b0: float,
+    deterministic: bool,
+    initial: Hyperparams | None = None,
+    max_iter: int = 200,
+) -> Hyperparams:
+    """Maximises the log posterior of the kernel hyperparameters with L-BFGS-B.
+
+    Starts from ``initial`` (a warm start from the previous fit) when given, else from the
+    defaults; falls back to the defaults if the optimiser fails.
+    """
+    d = X.shape[1]
+    fit_noise = not deterministic
+    start = initial if initial is not None else Hyperparams.default(d, deterministic)
+    theta0 = np.clip(start.to_theta(fit_noise), -1e3, 1e3)
+    bounds = [_LOG_LAM_BOUNDS] * d + ([_LOG_G_BOUNDS] if fit_noise else [])
+    theta0 = np.clip(theta0, [b[0] for b in bounds], [b[1] for b in bounds])
+    try:
+        res = scipy.optimize.minimize(
+            _neg_log_posterior,
+            theta0,
+            args=(X, y, is_cat, a0, b0, fit_noise),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": max_iter},
+        )
+        if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or res.fun >= 1e25:
+            raise RuntimeError(res.message)
+        return Hyperparams.from_theta(res.x, d, fit_noise)
+    except (RuntimeError, ValueError, np.linalg.LinAlgError) as e:
+        warnings.warn(
+            f"Kernel hyperparameter fit failed ({e}); using default hyperparameters.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return Hyperparams.default(d, deterministic)
+
+
+class Posterior:
+    """Predictive distribution of the latent objective given the data.
+
+    ``predictive="student_t"``: ``f(x) ~ t_nu(mean, s^2)`` (MATH.md §2 (A)).
+    ``predictive="gaussian"``: ``f(x) ~ N(mean, s^2)`` with the same plug-in ``s^2`` -- the
+    thesis's Gaussian baseline on identical code (``nu`` is then ``inf``).
+
+    Pending points (``X_pending``, running trials of parallel workers) are added as a kriging
+    believer: they enter ``C`` with their posterior mean as value, which leaves the mean and ``Q``
+    unchanged and shrinks the scale around them; ``nu`` counts real observations only (MATH.md §3).
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        is_cat: np.ndarray,
+        hp: Hyperparams,
+        a0: float,
+        b0: float,
+        predictive: str = "student_t",
+        X_pending: np.ndarray | None = None,
+    ) -> None:
+        n = len(y)
+        self.is_cat = is_cat
+        self.hp = hp
+        C = matern52(sq_dist(X, X, hp.lam, is_cat))
+        C[np.diag_indices(n)] += hp.g
+        L = scipy.linalg.cholesky(C, lower=True)
+        alpha = scipy.linalg.cho_solve((L, True), y)
+        self.Q = float(y @ alpha)
+        self.nu = 2.0 * a0 + n if predictive == "student_t" else math.inf
+        self.scale2 = (2.0 * b0 + self.Q) / (2.0 * a0 + n)  # MATH.md §2: (2 b0 + Q) / nu
+        if X_pending is not None and len(X_pending):
+            y_pending = matern52(sq_dist(X_pending, X, hp.lam, is_cat)) @ alpha
+            X = np.vstack([X, X_pending])
+            y = np.concatenate([y, y_pending])
+            m = len(y)
+            C = matern52(sq_dist(X, X, hp.lam, is_cat))
+            C[np.diag_indices(m)] += hp.g
+            L = scipy.linalg.cholesky(C, lower=True)
+            alpha = scipy.linalg.cho_solve((L, True), y)
+        self.X = X  # (m, d)
+        self.alpha = alpha  # (m,)
+        C_inv = lapack.dpotri(L, lower=1)[0]
+        self._C_inv = np.tril(C_inv) + np.tril(C_inv, -1).T  # (m, m)
+
+    def predict(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and scale ``s`` (not ``s^2``) of the predictive at ``Xs`` ``(s, d)``."""
+        k = matern52(sq_dist(Xs, self.X, self.hp.lam, self.is_cat))  # (s, m)
+        mean = k @ self.alpha
+        var = 1.0 - np.einsum("sm,sm->s", k @ self._C_inv, k)
+        return mean, np.sqrt(self.scale2 * np.maximum(var, 1e-12))
+
+    def predict_with_grad(
+        self, Xs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, scale and their gradients ``(s, d)`` with respect to ``Xs``.
+
+        Gradients of categorical columns are zero (those coordinates are searched discretely).
+        """
+        r2 = sq_dist(Xs, self.X, self.hp.lam, self.is_cat)  # (s, m)
+        k = matern52(r2)
+        dk = matern52_d_r2(r2)  # (s, m)
+        mean = k @ self.alpha
+        Ck = k @ self._C_inv  # (s, m)
+        var_raw = 1.0 - np.einsum("sm,sm->s", Ck, k)
+        var = np.maximum(var_raw, 1e-12)
+        scale = np.sqrt(self.scale2 * var)
+        d_mean = np.zeros_like(Xs)
+        d_var = np.zeros_like(Xs)
+        for j in np.flatnonzero(~self.is_cat):
+            # d r2 / d x_j = 2 lam_j (x_j - X_ij)
+            dr2 = 2.0 * self.hp.lam[j] * (Xs[:, j, None] - self.X[None, :, j])  # (s, m)
+            dk_j = dk * dr2
+            d_mean[:, j] = dk_j @ self.alpha
+            d_var[:, j] = -2.0 * np.einsum("sm,sm->s", Ck, dk_j)
+        d_var[var_raw <= 1e-12] = 0.0
+        d_scale = 0.5 * self.scale2 * d_var / scale[:, None]
+        return mean, scale, d_mean, d_scale

@@ -1,0 +1,134 @@
+"""Maximising an acquisition function over a mixed search space.
+
+1. Score scrambled-Sobol candidates (snapped to admissible points) and the best observed points.
+2. From the best few, alternate
+   a. L-BFGS-B on the continuous coordinates (int and stepped coordinates with large grids join
+      as a relaxation and are snapped back to their grid afterwards), all starts in one batched
+      problem: the objective is the sum over starts, which separates, so one call optimises all;
+   b. an exact coordinate sweep over each discrete coordinate: every admissible value of a
+      categorical or small-grid coordinate, the nearest grid values of a large-grid one;
+   until a round improves no start.
+
+Every returned point is admissible: continuous coordinates in [0, 1], the others on their grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.optimize
+
+from optuna_gamma._search_space import _MAX_EXHAUSTIVE_GRID, SearchSpace
+
+AcqFn = Callable[[np.ndarray], np.ndarray]  # (s, d) -> (s,)
+AcqGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # (s, d) -> (s,), (s, d)
+
+_NEIGHBOURS = 8  # grid values tried on each side of the current one for large grids
+
+
+def _sweep_values(space: SearchSpace, j: int, current: float) -> np.ndarray:
+    grid = space.grid_x[j]
+    assert grid is not None
+    if space.is_categorical[j] or len(grid) <= _MAX_EXHAUSTIVE_GRID:
+        return grid
+    i = int(np.argmin(np.abs(grid - current)))
+    return grid[max(i - _NEIGHBOURS, 0) : i + _NEIGHBOURS + 1]
+
+
+def _discrete_sweep(
+    space: SearchSpace, acq: AcqFn, X: np.ndarray, f: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One exact coordinate sweep over every discrete coordinate of every start."""
+    X, f = X.copy(), f.copy()
+    for j in np.flatnonzero(space.is_discrete):
+        for s in range(len(X)):
+            values = _sweep_values(space, j, X[s, j])
+            trial = np.repeat(X[s : s + 1], len(values), axis=0)
+            trial[:, j] = values
+            scores = acq(trial)
+            best = int(np.argmax(scores))
+            if scores[best] > f[s]:
+                X[s], f[s] = trial[best], scores[best]
+    return X, f
+
+
+def _lbfgsb(
+    space: SearchSpace,
+    acq_grad: AcqGradFn,
+    X: np.ndarray,
+    free: np.ndarray,
+    max_iter: int,
+) -> np.ndarray:
+    """Batched L-BFGS-B over the ``free`` coordinates of all starts (others held fixed)."""
+    n, d_free = len(X), len(free)
+
+    def fun(v: np.ndarray) -> tuple[float, np.ndarray]:
+        Z = X.copy()
+        Z[:, free] = v.reshape(n, d_free)
+        values, grads = acq_grad(Z)
+        if not np.all(np.isfinite(values)):
+            return 1e300, np.zeros_like(v)
+        return -float(values.sum()), -grads[:, free].ravel()
+
+    res = scipy.optimize.minimize(
+        fun,
+        X[:, free].ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * (n * d_free),
+        options={"maxiter": max_iter},
+    )
+    Z = X.copy()
+    Z[:, free] = np.clip(res.x.reshape(n, d_free), 0.0, 1.0)
+    return Z
+
+
+def maximize_acquisition(
+    space: SearchSpace,
+    acq: AcqFn,
+    acq_grad: AcqGradFn,
+    rng: np.random.Generator,
+    *,
+    X_seed: np.ndarray | None = None,
+    n_candidates: int = 1024,
+    n_starts: int = 8,
+    max_rounds: int = 3,
+    max_iter: int = 100,
+) -> tuple[np.ndarray, float]:
+    """Returns the best admissible point found, ``(d,)``, and its acquisition value."""
+    candidates = space.sample_sobol(rng, n_candidates)
+    if X_seed is not None and len(X_seed):
+        candidates = np.vstack([space.snap(X_seed), candidates])
+    scores = acq(candidates)
+    order = np.argsort(-scores, kind="stable")
+    X = candidates[order[:n_starts]].copy()
+    f = scores[order[:n_starts]].copy()
+
+    relaxed = np.array(
+        [
+            not space.is_categorical[j]
+            and (space.grid_x[j] is None or len(space.grid_x[j]) > _MAX_EXHAUSTIVE_GRID)
+            for j in range(space.dim)
+        ],
+        dtype=bool,
+    )
+    free = np.flatnonzero(relaxed)
+    for _ in range(max_rounds):
+        improved = False
+        if len(free):
+            Z = space.snap(_lbfgsb(space, acq_grad, X, free, max_iter))
+            fz = acq(Z)
+            better = fz > f
+            X[better], f[better] = Z[better], fz[better]
+            improved |= bool(better.any())
+        if space.is_discrete.any():
+            X_new, f_new = _discrete_sweep(space, acq, X, f)
+            improved |= bool(np.any(f_new > f))
+            X, f = X_new, f_new
+        if not improved or not space.is_discrete.any():
+            break
+    best = int(np.argmax(f))
+    if f[best] < scores[order[0]]:  # never worse than the best candidate
+        return candidates[order[0]], float(scores[order[0]])
+    return X[best], float(f[best])

@@ -1,0 +1,171 @@
+"""Optuna distributions <-> points of the unit cube [0, 1]^d.
+
+Encoding, per parameter (column ``j``):
+
+- float, linear: ``x = (v - low) / (high - low)``.
+- float, log: the same on ``log v``.
+- int or stepped float: the range is widened by half a step on each side before the (linear or
+  log) map, so every grid value owns an interval of equal width in ``x`` and rounding to the
+  nearest grid value is exact.  ``grid_x[j]`` holds the encoded grid values.
+- categorical: the column holds the choice index ``0, 1, ..., k - 1`` (not a position in [0, 1]);
+  the kernel compares categorical columns by equality (Hamming distance), so the index order
+  carries no meaning.
+
+Decoding clips to the distribution's range, snaps to its grid and returns plain Python values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+# A grid with more points than this is searched by continuous relaxation plus neighbour search
+# instead of exhaustively.
+_MAX_EXHAUSTIVE_GRID = 32
+
+
+class SearchSpace:
+    """The encoding of one relative search space (a mapping of names to distributions).
+
+    Attributes:
+        names: Parameter names, in column order.
+        dim: Number of columns.
+        is_categorical: Boolean mask of categorical columns, shape ``(dim,)``.
+        n_choices: Number of choices of each categorical column (0 elsewhere), shape ``(dim,)``.
+        grid_x: For each discrete column (int, stepped float, categorical), the encoded values of
+            all its admissible points; ``None`` for continuous columns.
+    """
+
+    def __init__(self, distributions: Mapping[str, BaseDistribution]) -> None:
+        self.names: list[str] = list(distributions)
+        self.distributions: list[BaseDistribution] = [distributions[n] for n in self.names]
+        self.dim = len(self.names)
+        self.is_categorical = np.zeros(self.dim, dtype=bool)
+        self.n_choices = np.zeros(self.dim, dtype=np.int64)
+        self._is_log = np.zeros(self.dim, dtype=bool)
+        self._lo = np.zeros(self.dim)  # bounds of the (log-)transformed, widened range
+        self._hi = np.ones(self.dim)
+        self.grid_x: list[np.ndarray | None] = []
+        for j, dist in enumerate(self.distributions):
+            if isinstance(dist, CategoricalDistribution):
+                self.is_categorical[j] = True
+                self.n_choices[j] = len(dist.choices)
+                self.grid_x.append(np.arange(len(dist.choices), dtype=float))
+                continue
+            if not isinstance(dist, (FloatDistribution, IntDistribution)):
+                raise TypeError(
+                    f"Unsupported distribution for parameter {self.names[j]!r}: {dist!r}; "
+                    "expected FloatDistribution, IntDistribution or CategoricalDistribution."
+                )
+            step = dist.step
+            low, high = float(dist.low), float(dist.high)
+            half = 0.5 * step if step is not None else 0.0
+            self._is_log[j] = dist.log
+            lo, hi = low - half, high + half
+            if dist.log:
+                lo, hi = math.log(lo), math.log(hi)
+            self._lo[j], self._hi[j] = lo, hi
+            if step is None:
+                self.grid_x.append(None)
+            else:
+                n_points = int(round((high - low) / step)) + 1
+                values = low + step * np.arange(n_points, dtype=float)
+                self.grid_x.append(self._to_unit(j, values))
+        self.is_discrete = np.array([g is not None for g in self.grid_x], dtype=bool)
+        self.continuous_indices = np.flatnonzero(~self.is_discrete)
+        self.discrete_indices = np.flatnonzero(self.is_discrete & ~self.is_categorical)
+        self.categorical_indices = np.flatnonzero(self.is_categorical)
+
+    # -- one column ----------------------------------------------------------------------------
+
+    def _to_unit(self, j: int, values: np.ndarray) -> np.ndarray:
+        t = np.log(values) if self._is_log[j] else values
+        width = self._hi[j] - self._lo[j]
+        if width <= 0.0:  # single-valued continuous distribution: any x decodes to low
+            return np.full_like(t, 0.5, dtype=float)
+        return (t - self._lo[j]) / width
+
+    def _from_unit(self, j: int, x: np.ndarray) -> np.ndarray:
+        t = self._lo[j] + np.clip(x, 0.0, 1.0) * (self._hi[j] - self._lo[j])
+        return np.exp(t) if self._is_log[j] else t
+
+    # -- public --------------------------------------------------------------------------------
+
+    def encode(self, params_list: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Encodes parameter dictionaries (each holding every name) into an ``(n, dim)`` array."""
+        X = np.empty((len(params_list), self.dim))
+        for j, (name, dist) in enumerate(zip(self.names, self.distributions)):
+            column = [params[name] for params in params_list]
+            if self.is_categorical[j]:
+                assert isinstance(dist, CategoricalDistribution)
+                X[:, j] = [dist.to_internal_repr(v) for v in column]
+            else:
+                X[:, j] = self._to_unit(j, np.asarray(column, dtype=float))
+        return X
+
+    def snap(self, X: np.ndarray) -> np.ndarray:
+        """Returns a copy of ``X`` (shape ``(..., dim)``) moved to admissible points.
+
+        Continuous columns are clipped to [0, 1]; discrete columns go to the nearest encoded grid
+        value (categorical columns: nearest index).
+        """
+        out = np.clip(np.array(X, dtype=float), 0.0, 1.0)
+        for j in np.flatnonzero(self.is_discrete):
+            if self.is_categorical[j]:
+                out[..., j] = np.clip(np.rint(X[..., j]), 0, self.n_choices[j] - 1)
+                continue
+            grid = self.grid_x[j]
+            assert grid is not None
+            # Nearest grid value: the grid is sorted, so compare the two neighbours.
+            right = np.clip(np.searchsorted(grid, out[..., j]), 0, len(grid) - 1)
+            left = np.maximum(right - 1, 0)
+            closer_left = np.abs(out[..., j] - grid[left]) <= np.abs(grid[right] - out[..., j])
+            idx = np.where(closer_left, left, right)
+            out[..., j] = grid[idx]
+        return out
+
+    def decode(self, x: np.ndarray) -> dict[str, Any]:
+        """Decodes one encoded point into a dictionary of plain Python values inside the space."""
+        params: dict[str, Any] = {}
+        for j, (name, dist) in enumerate(zip(self.names, self.distributions)):
+            if isinstance(dist, CategoricalDistribution):
+                index = int(np.clip(np.rint(x[j]), 0, len(dist.choices) - 1))
+                params[name] = dist.to_external_repr(index)
+                continue
+            assert isinstance(dist, (FloatDistribution, IntDistribution))
+            v = float(self._from_unit(j, np.asarray(x[j], dtype=float)))
+            step = dist.step
+            if step is not None:
+                k = round((v - dist.low) / step)
+                k = min(max(k, 0), int(round((dist.high - dist.low) / step)))
+                v = dist.low + k * step
+            v = min(max(v, dist.low), dist.high)
+            params[name] = int(round(v)) if isinstance(dist, IntDistribution) else float(v)
+        return params
+
+    def sample_uniform(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draws ``n`` admissible encoded points, uniform over each column's encoding."""
+        X = rng.random((n, self.dim))
+        X[:, self.is_categorical] *= self.n_choices[self.is_categorical]
+        X[:, self.is_categorical] = np.floor(X[:, self.is_categorical])
+        return self.snap(X)
+
+    def sample_sobol(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draws ``n`` admissible encoded points from a scrambled Sobol sequence."""
+        from scipy.stats import qmc
+
+        if self.dim == 0:
+            return np.empty((n, 0))
+        U = qmc.Sobol(self.dim, scramble=True, seed=rng).random(n)
+        cat = self.is_categorical
+        U[:, cat] = np.minimum(np.floor(U[:, cat] * self.n_choices[cat]), self.n_choices[cat] - 1)
+        return self.snap(U)
