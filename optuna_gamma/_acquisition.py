@@ -24,7 +24,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erfcx, gammaln, hyp2f1, log_ndtr, stdtr
+from scipy.special import erfcx
+from scipy.special import gammaln
+from scipy.special import hyp2f1
+from scipy.special import log_ndtr
+from scipy.special import stdtr
 
 # Above this many degrees of freedom the Student-t is replaced by its Gaussian limit (MATH.md §3).
 NU_GAUSSIAN_LIMIT = 1e5

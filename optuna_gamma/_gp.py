@@ -33,14 +33,14 @@ prior carries it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import math
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 from scipy.linalg import lapack
+import scipy.optimize
 from scipy.spatial.distance import cdist
 from scipy.special import gammaln
 

@@ -19,7 +19,8 @@ from collections.abc import Callable
 import numpy as np
 import scipy.optimize
 
-from optuna_gamma._search_space import _MAX_EXHAUSTIVE_GRID, SearchSpace
+from optuna_gamma._search_space import _MAX_EXHAUSTIVE_GRID
+from optuna_gamma._search_space import SearchSpace
 
 AcqFn = Callable[[np.ndarray], np.ndarray]  # (s, d) -> (s,)
 AcqGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # (s, d) -> (s,), (s, d)
@@ -43,7 +44,7 @@ def _discrete_sweep(
     X, f = X.copy(), f.copy()
     for j in np.flatnonzero(space.is_discrete):
         for s in range(len(X)):
-            values = _sweep_values(space, j, X[s, j])
+            values = _sweep_values(space, int(j), X[s, j])
             trial = np.repeat(X[s : s + 1], len(values), axis=0)
             trial[:, j] = values
             scores = acq(trial)
@@ -105,15 +106,7 @@ def maximize_acquisition(
     X = candidates[order[:n_starts]].copy()
     f = scores[order[:n_starts]].copy()
 
-    relaxed = np.array(
-        [
-            not space.is_categorical[j]
-            and (space.grid_x[j] is None or len(space.grid_x[j]) > _MAX_EXHAUSTIVE_GRID)
-            for j in range(space.dim)
-        ],
-        dtype=bool,
-    )
-    free = np.flatnonzero(relaxed)
+    free = np.flatnonzero(space.is_relaxed)
     for _ in range(max_rounds):
         improved = False
         if len(free):

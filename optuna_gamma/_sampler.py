@@ -6,24 +6,28 @@ This is the only module that knows Optuna's sampler protocol; the mathematics li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import json
 import math
+from typing import Any
 import warnings
 import zlib
-from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
 from optuna.search_space import IntersectionSearchSpace
-from optuna.study import Study, StudyDirection
-from optuna.trial import FrozenTrial, TrialState
+from optuna.study import Study
+from optuna.study import StudyDirection
+from optuna.trial import FrozenTrial
+from optuna.trial import TrialState
 
-from optuna_gamma import _acquisition, _gp
+from optuna_gamma import _acquisition
+from optuna_gamma import _gp
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._threads import single_blas_thread
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
@@ -235,7 +239,8 @@ class GammaBOSampler(BaseSampler):
 
         space = SearchSpace(search_space)
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
-        params, prediction = self._suggest(study, space, completed, pending, rng)
+        with single_blas_thread():
+            params, prediction = self._suggest(study, space, completed, pending, rng)
         _write_chunked(study, trial, PARAMS_KEY, json.dumps(params))
         study._storage.set_trial_system_attr(
             trial._trial_id, PREDICTION_KEY, json.dumps(prediction)
@@ -304,6 +309,10 @@ class GammaBOSampler(BaseSampler):
         )
         P = space.snap(space.encode(pending)) if pending else np.empty((0, space.dim))
         y_best = float(y.max())
+        if len(P):
+            # Kriging believer: running trials count as observed at their predicted mean, which
+            # also raises the incumbent, so EI no longer rewards crowding next to them.
+            y_best = max(y_best, float(model.predict(P)[0].max()))
 
         def acq_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             mean, scale, d_mean, d_scale = model.predict_with_grad(Z)

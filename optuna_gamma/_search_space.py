@@ -16,17 +16,16 @@ Decoding clips to the distribution's range, snaps to its grid and returns plain 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Sequence
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from optuna.distributions import BaseDistribution
+from optuna.distributions import CategoricalDistribution
+from optuna.distributions import FloatDistribution
+from optuna.distributions import IntDistribution
 
 # A grid with more points than this is searched by continuous relaxation plus neighbour search
 # instead of exhaustively.
@@ -84,6 +83,14 @@ class SearchSpace:
         self.continuous_indices = np.flatnonzero(~self.is_discrete)
         self.discrete_indices = np.flatnonzero(self.is_discrete & ~self.is_categorical)
         self.categorical_indices = np.flatnonzero(self.is_categorical)
+        # Columns optimised by continuous relaxation: continuous ones and large numeric grids.
+        self.is_relaxed = np.array(
+            [
+                not self.is_categorical[j] and (g is None or len(g) > _MAX_EXHAUSTIVE_GRID)
+                for j, g in enumerate(self.grid_x)
+            ],
+            dtype=bool,
+        )
 
     # -- one column ----------------------------------------------------------------------------
 

@@ -1,0 +1,187 @@
+"""The Student-t process surrogate against scipy's multivariate-t and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.stats
+
+from optuna_gamma import _gp
+
+A0, B0 = 2.5, 1.5
+
+
+def _data(seed: int = 0, n: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 3))
+    X[:, 2] = rng.integers(0, 3, n)  # a categorical column
+    is_cat = np.array([False, False, True])
+    y = np.sin(6 * X[:, 0]) + X[:, 2] * 0.3 + 0.1 * rng.standard_normal(n)
+    return X, (y - y.mean()) / y.std(), is_cat
+
+
+def _corr(X: np.ndarray, hp: _gp.Hyperparams, is_cat: np.ndarray) -> np.ndarray:
+    return _gp.matern52(_gp.sq_dist(X, X, hp.lam, is_cat))
+
+
+HP = _gp.Hyperparams(lam=np.array([4.0, 1.5, 0.7]), g=0.03)
+
+
+def test_marginal_likelihood_is_multivariate_t() -> None:
+    X, y, is_cat = _data()
+    C = _corr(X, HP, is_cat) + HP.g * np.eye(len(y))
+    expected = scipy.stats.multivariate_t(np.zeros(len(y)), B0 / A0 * C, df=2 * A0).logpdf(y)
+    assert _gp.log_marginal_likelihood(X, y, is_cat, HP, A0, B0) == pytest.approx(expected, 1e-10)
+
+
+def test_predictive_is_conditional_of_multivariate_t() -> None:
+    """p(f* | y) = p(y, f*) / p(y) for the joint multivariate-t (Shah et al. 2014, eq. 6)."""
+    X, y, is_cat = _data()
+    n = len(y)
+    post = _gp.Posterior(X, y, is_cat, HP, A0, B0)
+    assert post.nu == 2 * A0 + n
+    Xs = np.array([[0.2, 0.9, 1.0], [0.7, 0.1, 2.0]])
+    mean, scale = post.predict(Xs)
+    C = _corr(X, HP, is_cat) + HP.g * np.eye(n)
+    log_p_y = scipy.stats.multivariate_t(np.zeros(n), B0 / A0 * C, df=2 * A0).logpdf(y)
+    for i, x in enumerate(Xs):
+        Xa = np.vstack([X, x])
+        Ca = _corr(Xa, HP, is_cat)
+        Ca[:n, :n] += HP.g * np.eye(n)  # the latent f* carries no noise
+        joint = scipy.stats.multivariate_t(np.zeros(n + 1), B0 / A0 * Ca, df=2 * A0)
+        for f in (-1.3, 0.0, 0.4, 2.2):
+            expected = joint.logpdf(np.append(y, f)) - log_p_y
+            actual = scipy.stats.t.logpdf(f, post.nu, mean[i], scale[i])
+            assert actual == pytest.approx(expected, abs=1e-9)
+
+
+def test_surprising_data_widen_the_predictive() -> None:
+    X, y, is_cat = _data()
+    x = np.array([[0.5, 0.5, 0.0]])
+    calm = _gp.Posterior(X, y, is_cat, HP, A0, B0).predict(x)[1]
+    wild = _gp.Posterior(X, 5 * y, is_cat, HP, A0, B0).predict(x)[1]
+    assert wild[0] > 4.0 * calm[0]  # the scale grows with Q = y^T C^-1 y (ratio -> 5 as Q grows)
+
+
+def test_strong_prior_reduces_to_gaussian_process() -> None:
+    X, y, is_cat = _data()
+    strong = 1e9
+    t_post = _gp.Posterior(X, y, is_cat, HP, strong, strong, predictive="student_t")
+    g_post = _gp.Posterior(X, y, is_cat, HP, strong, strong, predictive="gaussian")
+    Xs = np.random.default_rng(1).random((5, 3))
+    Xs[:, 2] = [0, 1, 2, 0, 1]
+    # Plain GP with unit amplitude: mean k^T C^-1 y, variance 1 - k^T C^-1 k.
+    C = _corr(X, HP, is_cat) + HP.g * np.eye(len(y))
+    k = _gp.matern52(_gp.sq_dist(Xs, X, HP.lam, is_cat))
+    gp_mean = k @ np.linalg.solve(C, y)
+    gp_std = np.sqrt(1 - np.einsum("ij,ij->i", k, np.linalg.solve(C, k.T).T))
+    for post in (t_post, g_post):
+        mean, scale = post.predict(Xs)
+        np.testing.assert_allclose(mean, gp_mean, rtol=1e-9)
+        np.testing.assert_allclose(scale, gp_std, rtol=1e-6)
+    assert t_post.nu > 1e9 and g_post.nu == np.inf
+
+
+@pytest.mark.parametrize("fit_noise", [True, False])
+def test_log_posterior_gradient(fit_noise: bool) -> None:
+    X, y, is_cat = _data(3)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        theta = rng.normal(0.0, 0.7, 3 + fit_noise)
+
+        def f(t: np.ndarray) -> float:
+            return _gp._neg_log_posterior(t, X, y, is_cat, A0, B0, fit_noise)[0]
+
+        def g(t: np.ndarray) -> np.ndarray:
+            return _gp._neg_log_posterior(t, X, y, is_cat, A0, B0, fit_noise)[1]
+
+        err = scipy.optimize.check_grad(f, g, theta)
+        assert err < 1e-4 * max(1.0, np.linalg.norm(g(theta)))
+
+
+def test_log_posterior_is_marginal_likelihood_plus_priors() -> None:
+    X, y, is_cat = _data(5)
+    theta_a = np.log(np.append(HP.lam, HP.g - _gp.G_MIN))
+    hp_b = _gp.Hyperparams(lam=np.array([1.0, 2.0, 3.0]), g=0.2)
+    theta_b = np.log(np.append(hp_b.lam, hp_b.g - _gp.G_MIN))
+
+    def log_prior(hp: _gp.Hyperparams) -> float:
+        return float(np.sum(-0.1 / hp.lam - 0.1 * hp.lam) + 0.1 * np.log(hp.g) - 30 * hp.g)
+
+    diff_model = (
+        -_gp._neg_log_posterior(theta_a, X, y, is_cat, A0, B0, True)[0]
+        + _gp._neg_log_posterior(theta_b, X, y, is_cat, A0, B0, True)[0]
+    )
+    diff_ref = (
+        _gp.log_marginal_likelihood(X, y, is_cat, HP, A0, B0)
+        + log_prior(HP)
+        - _gp.log_marginal_likelihood(X, y, is_cat, hp_b, A0, B0)
+        - log_prior(hp_b)
+    )
+    assert diff_model == pytest.approx(diff_ref, abs=1e-8)
+
+
+def test_predict_with_grad() -> None:
+    X, y, is_cat = _data(6)
+    post = _gp.Posterior(X, y, is_cat, HP, A0, B0)
+    Xs = np.array([[0.3, 0.6, 1.0], [0.9, 0.05, 0.0]])
+    mean, scale, d_mean, d_scale = post.predict_with_grad(Xs)
+    np.testing.assert_allclose((mean, scale), post.predict(Xs))
+    eps = 1e-6
+    for j in (0, 1):
+        step = np.zeros(3)
+        step[j] = eps
+        m_p, s_p = post.predict(Xs + step)
+        m_m, s_m = post.predict(Xs - step)
+        np.testing.assert_allclose(d_mean[:, j], (m_p - m_m) / (2 * eps), rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(d_scale[:, j], (s_p - s_m) / (2 * eps), rtol=1e-5, atol=1e-8)
+    assert np.all(d_mean[:, 2] == 0.0)  # categorical coordinates are searched discretely
+
+
+def test_pending_points_keep_mean_and_shrink_scale() -> None:
+    X, y, is_cat = _data(7)
+    pending = np.array([[0.45, 0.55, 1.0]])
+    plain = _gp.Posterior(X, y, is_cat, HP, A0, B0)
+    believer = _gp.Posterior(X, y, is_cat, HP, A0, B0, X_pending=pending)
+    assert believer.nu == plain.nu  # nu counts real observations only
+    Xs = np.vstack([pending, [[0.1, 0.1, 0.0]]])
+    m0, s0 = plain.predict(Xs)
+    m1, s1 = believer.predict(Xs)
+    np.testing.assert_allclose(m1, m0, atol=1e-8)
+    assert s1[0] < 0.5 * s0[0]
+    assert s1[1] == pytest.approx(s0[1], rel=0.05)
+
+
+def test_fit_finds_relevant_dimension_and_beats_default() -> None:
+    rng = np.random.default_rng(8)
+    X = rng.random((30, 2))
+    y = np.sin(8 * X[:, 0])  # depends on x0 only
+    y = (y - y.mean()) / y.std()
+    is_cat = np.array([False, False])
+    hp = _gp.fit_hyperparams(X, y, is_cat, A0, B0, deterministic=False)
+    assert hp.lam[0] > 10 * hp.lam[1]
+    default = _gp.Hyperparams.default(2, deterministic=False)
+    theta = hp.to_theta(True)
+    assert (
+        _gp._neg_log_posterior(theta, X, y, is_cat, A0, B0, True)[0]
+        < _gp._neg_log_posterior(default.to_theta(True), X, y, is_cat, A0, B0, True)[0]
+    )
+
+
+def test_deterministic_fit_keeps_minimum_noise_and_handles_duplicates() -> None:
+    X = np.array([[0.1], [0.1], [0.5], [0.5], [0.9]])
+    y = np.array([0.2, 0.2, -1.0, -1.0, 1.5])
+    hp = _gp.fit_hyperparams(X, y, np.array([False]), A0, B0, deterministic=True)
+    assert hp.g == _gp.G_MIN
+    mean, scale = _gp.Posterior(X, y, np.array([False]), hp, A0, B0).predict(X)
+    np.testing.assert_allclose(mean, y, atol=1e-3)
+    assert np.all(np.isfinite(scale))
+
+
+def test_constant_values_fit() -> None:
+    X = np.random.default_rng(9).random((8, 2))
+    y = np.zeros(8)
+    hp = _gp.fit_hyperparams(X, y, np.array([False, False]), A0, B0, deterministic=False)
+    mean, scale = _gp.Posterior(X, y, np.array([False, False]), hp, A0, B0).predict(X[:2] + 0.05)
+    assert np.all(np.isfinite(mean)) and np.all(scale > 0)

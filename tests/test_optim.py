@@ -1,0 +1,73 @@
+"""The acquisition optimiser on functions with known maxima over mixed spaces."""
+
+from __future__ import annotations
+
+import numpy as np
+from optuna.distributions import CategoricalDistribution
+from optuna.distributions import FloatDistribution
+from optuna.distributions import IntDistribution
+
+from optuna_gamma._optim import maximize_acquisition
+from optuna_gamma._search_space import SearchSpace
+
+
+def test_finds_maximum_of_mixed_function() -> None:
+    space = SearchSpace(
+        {
+            "x": FloatDistribution(0, 1),
+            "y": FloatDistribution(0, 1),
+            "n": IntDistribution(0, 500),  # large grid: relaxation + neighbour search
+            "k": IntDistribution(1, 5),  # small grid: exhaustive sweep
+            "c": CategoricalDistribution(["a", "b", "c"]),
+        }
+    )
+    target = space.encode([{"x": 0.3, "y": 0.71, "n": 377, "k": 4, "c": "b"}])[0]
+    bonus = np.array([0.0, 1.0, 0.2])  # by category index
+
+    def f(Z: np.ndarray) -> np.ndarray:
+        quad = -np.sum((Z[:, :4] - target[:4]) ** 2 * np.array([1.0, 1.0, 1.0, 1.0]), axis=1)
+        return quad + bonus[Z[:, 4].astype(int)]
+
+    def f_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grad = np.zeros_like(Z)
+        grad[:, :4] = -2.0 * (Z[:, :4] - target[:4])
+        return f(Z), grad
+
+    x, value = maximize_acquisition(space, f, f_grad, np.random.default_rng(0), n_candidates=256)
+    params = space.decode(x)
+    assert params["c"] == "b" and params["k"] == 4 and params["n"] == 377
+    assert abs(params["x"] - 0.3) < 1e-4 and abs(params["y"] - 0.71) < 1e-4
+    assert value == f(x[None])[0]
+    assert np.array_equal(space.snap(x[None])[0], x)  # admissible
+
+
+def test_never_worse_than_best_candidate_for_flat_gradients() -> None:
+    space = SearchSpace({"x": FloatDistribution(-1, 1)})
+
+    def f(Z: np.ndarray) -> np.ndarray:
+        return -np.abs(Z[:, 0] - 0.25)  # kink: the gradient never vanishes
+
+    def f_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return f(Z), -np.sign(Z - 0.25)
+
+    x, value = maximize_acquisition(space, f, f_grad, np.random.default_rng(1), n_candidates=64)
+    assert value >= f(space.sample_sobol(np.random.default_rng(1), 64)).max() - 1e-12
+    assert abs(x[0] - 0.25) < 1e-3
+
+
+def test_seed_points_are_used() -> None:
+    space = SearchSpace(
+        {"c": CategoricalDistribution(list(range(50))), "d": IntDistribution(0, 9)}
+    )
+
+    def f(Z: np.ndarray) -> np.ndarray:
+        return np.where((Z[:, 0] == 37) & (Z[:, 1] == space.grid_x[1][6]), 1.0, 0.0)
+
+    def f_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return f(Z), np.zeros_like(Z)
+
+    seed = space.encode([{"c": 37, "d": 6}])
+    x, value = maximize_acquisition(
+        space, f, f_grad, np.random.default_rng(2), X_seed=seed, n_candidates=8
+    )
+    assert value == 1.0 and space.decode(x) == {"c": 37, "d": 6}

@@ -1,0 +1,312 @@
+"""GammaBOSampler behaviour beyond Optuna's contract suite."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import CategoricalDistribution
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState
+import pytest
+
+from optuna_gamma import GammaBOSampler
+from optuna_gamma._sampler import PARAMS_KEY
+from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma._sampler import intended_params
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def blog_1d(trial: optuna.Trial) -> float:
+    """The blog's test function (MATH.md §5), maximum 1.7074958733 at x = 0.6313742."""
+    x = trial.suggest_float("x", -2, 6)
+    return math.exp(-((x - 3) ** 2)) + math.exp(-((3 * x - 2) ** 2)) + 1 / (x**2 + 1)
+
+
+def mixed(trial: optuna.Trial) -> float:
+    x = trial.suggest_float("x", -3, 3)
+    lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+    n = trial.suggest_int("n", 1, 64, log=True)
+    k = trial.suggest_int("k", 0, 20, step=5)
+    c = trial.suggest_categorical("c", ["a", "b", "c"])
+    return (
+        (x - 1) ** 2
+        + (math.log10(lr) + 3) ** 2
+        + (math.log2(n) - 3) ** 2
+        + abs(k - 10) / 5
+        + (c != "b")
+    )
+
+
+@pytest.mark.parametrize("predictive", ["student_t", "gaussian"])
+def test_blog_function_within_20_trials(predictive: str) -> None:
+    """Issue 2: best value >= 1.70 within 20 trials in at least 9 of 10 seeds."""
+    hits = 0
+    for seed in range(10):
+        study = optuna.create_study(
+            direction="maximize", sampler=GammaBOSampler(seed=seed, predictive=predictive)
+        )
+        study.optimize(blog_1d, n_trials=20)
+        hits += study.best_value >= 1.70
+    assert hits >= 9
+
+
+def test_beats_random_search_on_mixed_space() -> None:
+    bo, rnd = [], []
+    for seed in range(3):
+        study = optuna.create_study(sampler=GammaBOSampler(seed=seed))
+        study.optimize(mixed, n_trials=30)
+        bo.append(study.best_value)
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+        study.optimize(mixed, n_trials=30)
+        rnd.append(study.best_value)
+    assert np.median(bo) < np.median(rnd)
+    assert min(bo) < 1.0  # the optimum is 0
+
+
+def _params_sequence(sampler: optuna.samplers.BaseSampler, n: int = 12) -> list[dict[str, Any]]:
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(mixed, n_trials=n)
+    return [t.params for t in study.trials]
+
+
+def test_same_seed_same_suggestions_different_seed_different() -> None:
+    a = _params_sequence(GammaBOSampler(seed=3))
+    b = _params_sequence(GammaBOSampler(seed=3))
+    c = _params_sequence(GammaBOSampler(seed=4))
+    assert a == b
+    assert a != c
+
+
+def test_minimize_equals_maximize_of_negation() -> None:
+    def neg(trial: optuna.Trial) -> float:
+        return -mixed(trial)
+
+    s_min = optuna.create_study(direction="minimize", sampler=GammaBOSampler(seed=1))
+    s_min.optimize(mixed, n_trials=12)
+    s_max = optuna.create_study(direction="maximize", sampler=GammaBOSampler(seed=1))
+    s_max.optimize(neg, n_trials=12)
+    for t_min, t_max in zip(s_min.trials, s_max.trials):
+        assert t_min.params.keys() == t_max.params.keys()
+        for key, value in t_min.params.items():
+            if isinstance(value, str):
+                assert t_max.params[key] == value
+            else:
+                assert t_max.params[key] == pytest.approx(value, rel=1e-6, abs=1e-9)
+
+
+def test_suggestions_are_admissible_python_values() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+    study.optimize(mixed, n_trials=15)
+    for t in study.trials:
+        assert type(t.params["x"]) is float and -3 <= t.params["x"] <= 3
+        assert type(t.params["lr"]) is float and 1e-5 <= t.params["lr"] <= 1e-1
+        assert type(t.params["n"]) is int and 1 <= t.params["n"] <= 64
+        assert t.params["k"] in (0, 5, 10, 15, 20)
+        assert t.params["c"] in ("a", "b", "c")
+    assert all(PREDICTION_KEY in t.system_attrs for t in study.trials[2:])
+
+
+def test_prediction_is_recorded_in_objective_units() -> None:
+    study = optuna.create_study(direction="maximize", sampler=GammaBOSampler(seed=0))
+    study.optimize(blog_1d, n_trials=12)
+    last = study.trials[-1]
+    prediction = json.loads(last.system_attrs[PREDICTION_KEY])
+    assert set(prediction) == {"mean", "scale", "nu", "acquisition"}
+    assert prediction["nu"] == 2 * 2.5 + 11
+    assert prediction["scale"] > 0
+    assert abs(prediction["mean"] - last.value) < 1.0  # same units as the objective
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf])
+def test_infinite_values_are_clipped_with_a_warning(value: float) -> None:
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        return value if trial.number % 4 == 1 else x
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=3))
+    with pytest.warns(RuntimeWarning, match="clipped"):
+        study.optimize(objective, n_trials=10)
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 10
+
+
+def test_nan_failed_and_pruned_trials_are_ignored() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -1, 1)
+        if trial.number % 3 == 0:
+            return math.nan
+        if trial.number % 3 == 1:
+            trial.report(x, 0)
+            raise optuna.TrialPruned()
+        return x**2
+
+    sampler = GammaBOSampler(seed=0, n_startup_trials=3)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=15)
+    states = [t.state for t in study.trials]
+    assert states.count(TrialState.FAIL) == 5 and states.count(TrialState.PRUNED) == 5
+    # With 5 COMPLETE trials, only those after the 3rd complete one were suggested by the model.
+    modelled = [t for t in study.trials if PREDICTION_KEY in t.system_attrs]
+    n_complete_before = [
+        sum(s.state == TrialState.COMPLETE for s in study.trials[: t.number]) for t in modelled
+    ]
+    assert modelled and min(n_complete_before) >= 3
+
+
+def test_constant_objective_and_duplicates() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+    for _ in range(4):
+        study.enqueue_trial({"x": 0.5, "c": "a"})
+    study.optimize(
+        lambda t: 0.0 * t.suggest_float("x", 0, 1) + (t.suggest_categorical("c", ["a"]) == "a"),
+        n_trials=10,
+    )
+    assert len(study.trials) == 10 and all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_single_valued_and_one_point_spaces() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        a = trial.suggest_float("a", 2.0, 2.0)
+        b = trial.suggest_int("b", 3, 3)
+        c = trial.suggest_categorical("c", ["only"])
+        x = trial.suggest_float("x", 0, 1)
+        return a + b + len(c) + x
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+    study.optimize(objective, n_trials=6)
+    assert all(t.params["a"] == 2.0 and t.params["b"] == 3 for t in study.trials)
+
+
+def test_twenty_dimensions() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        return sum((trial.suggest_float(f"x{i}", -1, 1) - 0.1 * i / 20) ** 2 for i in range(20))
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=25)
+    assert study.best_value < min(t.value for t in study.trials[:5])
+
+
+def test_independent_sampling_warns_with_optunas_wording(caplog: pytest.LogCaptureFixture) -> None:
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number % 2:
+            return x + trial.suggest_float(f"extra_{trial.number}", 0, 1)
+        return x
+
+    optuna.logging.enable_propagation()
+    try:
+        study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+        with caplog.at_level("WARNING"):
+            study.optimize(objective, n_trials=6)
+    finally:
+        optuna.logging.disable_propagation()
+    assert "The parameter 'extra_5' in trial#5 is sampled independently" in caplog.text
+    assert "extra_1'" not in caplog.text  # no warning during start-up
+
+
+def test_running_trials_get_distinct_parameters() -> None:
+    """Concurrent workers: every running trial of a 6-point space gets its own point."""
+    sampler = GammaBOSampler(seed=0, n_startup_trials=2, deterministic_objective=True)
+    study = optuna.create_study(sampler=sampler)
+    dist = {"c": CategoricalDistribution(list(range(6)))}
+    for v in (0, 5):
+        study.add_trial(optuna.trial.create_trial(params={"c": v}, distributions=dist, value=v))
+    running = [study.ask(dist) for _ in range(4)]
+    values = [t.params["c"] for t in running]
+    assert len(set(values)) == 4
+    frozen = {t.number: t for t in study.get_trials(states=(TrialState.RUNNING,))}
+    for t in running:
+        assert intended_params(frozen[t.number]) == t.params
+        assert f"{PARAMS_KEY}:0" in frozen[t.number].system_attrs
+
+
+def test_running_trials_push_continuous_suggestions_apart() -> None:
+    sampler = GammaBOSampler(seed=0, n_startup_trials=3)
+    study = optuna.create_study(sampler=sampler)
+    dist = {"x": FloatDistribution(0, 1)}
+    for x in (0.1, 0.5, 0.9):
+        study.add_trial(
+            optuna.trial.create_trial(params={"x": x}, distributions=dist, value=(x - 0.3) ** 2)
+        )
+    xs = [study.ask(dist).params["x"] for _ in range(4)]
+    gaps = np.diff(np.sort(xs))
+    assert gaps.min() > 0.01
+
+
+def test_same_seed_workers_start_from_different_points() -> None:
+    study = optuna.create_study()
+    a = GammaBOSampler(seed=7)
+    b = GammaBOSampler(seed=7)
+    study.sampler = a
+    t1 = study.ask({"x": FloatDistribution(0, 1)})
+    study.sampler = b
+    t2 = study.ask({"x": FloatDistribution(0, 1)})
+    assert t1.params["x"] != t2.params["x"]
+
+
+def test_pickle_round_trip_and_continue() -> None:
+    sampler = GammaBOSampler(seed=5)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(mixed, n_trials=8)
+    clone = pickle.loads(pickle.dumps(sampler))
+    study.sampler = clone
+    study.optimize(mixed, n_trials=2)
+    assert len(study.trials) == 10
+
+
+def test_threads_share_one_sampler() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=4))
+    study.optimize(mixed, n_trials=24, n_jobs=4)
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 24
+
+
+@pytest.mark.parametrize("acquisition", ["pi", "ucb"])
+def test_other_acquisitions_optimise(acquisition: str) -> None:
+    study = optuna.create_study(
+        direction="maximize", sampler=GammaBOSampler(seed=0, acquisition=acquisition)
+    )
+    study.optimize(blog_1d, n_trials=20)
+    assert study.best_value > 1.6
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"predictive": "normal"}, ValueError, "predictive='normal'.*'student_t' and 'gaussian'"),
+        ({"acquisition": "EI"}, ValueError, "acquisition='EI'.*'ei', 'pi' and 'ucb'"),
+        ({"n_startup_trials": -1}, ValueError, "n_startup_trials must be >= 0, got -1"),
+        ({"n_startup_trials": 2.5}, TypeError, "n_startup_trials must be an int"),
+        ({"xi": -0.1}, ValueError, "xi must be a finite number >= 0.0, got -0.1"),
+        ({"xi": math.nan}, ValueError, "xi must be a finite number"),
+        ({"ucb_beta": "2"}, TypeError, "ucb_beta must be a finite number"),
+        ({"prior_concentration": 0}, ValueError, "prior_concentration must be .*> 0.0, got 0"),
+        ({"prior_rate": -1.0}, ValueError, "prior_rate must be .*> 0.0, got -1.0"),
+        ({"n_candidates": 0}, ValueError, "n_candidates must be >= 1, got 0"),
+        ({"seed": 1.5}, TypeError, "seed must be an int or None"),
+        ({"independent_sampler": "random"}, TypeError, "independent_sampler must be"),
+    ],
+)
+def test_invalid_arguments(kwargs: dict[str, Any], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        GammaBOSampler(**kwargs)
+
+
+def test_importing_does_not_import_torch() -> None:
+    code = "import sys, optuna_gamma; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_custom_independent_sampler_is_used_for_startup() -> None:
+    independent = optuna.samplers.RandomSampler(seed=0)
+    study = optuna.create_study(sampler=GammaBOSampler(independent_sampler=independent))
+    study.optimize(blog_1d, n_trials=3)
+    reference = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    reference.optimize(blog_1d, n_trials=3)
+    assert [t.params for t in study.trials] == [t.params for t in reference.trials]
