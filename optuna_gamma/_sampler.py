@@ -7,6 +7,7 @@ This is the only module that knows Optuna's sampler protocol; the mathematics li
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 import json
 import math
 from typing import Any
@@ -282,20 +283,19 @@ class GammaBOSampler(BaseSampler):
 
     # -- model ---------------------------------------------------------------------------------
 
-    def _suggest(
+    def _fit_surrogate(
         self,
         study: Study,
         space: SearchSpace,
         completed: list[FrozenTrial],
-        pending: list[dict[str, Any]],
-        rng: np.random.Generator,
-    ) -> tuple[dict[str, Any], dict[str, float]]:
+        pending: list[dict[str, Any]] | None = None,
+    ) -> FittedSurrogate:
+        """Fits the surrogate to ``completed`` trials (and ``pending`` parameters, if any)."""
         X = space.encode([t.params for t in completed])  # (n, d)
         sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
         raw = _clip_infinite(np.array([t.value for t in completed], dtype=float))
-        y_mean, y_std = raw.mean(), max(raw.std(), _STD_EPS)
+        y_mean, y_std = float(raw.mean()), max(float(raw.std()), _STD_EPS)
         y = sign * (raw - y_mean) / y_std  # standardised, larger is better
-
         model = fit_posterior(
             X,
             y,
@@ -313,38 +313,89 @@ class GammaBOSampler(BaseSampler):
             # Kriging believer: running trials count as observed at their predicted mean, which
             # also raises the incumbent, so EI no longer rewards crowding next to them.
             y_best = max(y_best, float(model.predict(P)[0].max()))
+        return FittedSurrogate(
+            space=space,
+            model=model,
+            X=X,
+            y=y,
+            pending=P,
+            sign=sign,
+            y_mean=y_mean,
+            y_std=y_std,
+            y_best=y_best,
+            acquisition=self._acquisition,
+            xi=self._xi,
+            ucb_beta=self._ucb_beta,
+        )
 
-        def acq_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            mean, scale, d_mean, d_scale = model.predict_with_grad(Z)
-            value, dv_dm, dv_ds = _acquisition.acquisition(
-                self._acquisition, mean, scale, model.nu, y_best, self._xi, self._ucb_beta
-            )
-            return _exclude(value, Z, P), dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
-
-        def acq(Z: np.ndarray) -> np.ndarray:
-            mean, scale = model.predict(Z)
-            value = _acquisition.acquisition(
-                self._acquisition, mean, scale, model.nu, y_best, self._xi, self._ucb_beta
-            )[0]
-            return _exclude(value, Z, P)
-
+    def _suggest(
+        self,
+        study: Study,
+        space: SearchSpace,
+        completed: list[FrozenTrial],
+        pending: list[dict[str, Any]],
+        rng: np.random.Generator,
+    ) -> tuple[dict[str, Any], dict[str, float]]:
+        fitted = self._fit_surrogate(study, space, completed, pending)
         x_best, acq_value = maximize_acquisition(
             space,
-            acq,
-            acq_grad,
+            fitted.acquisition_values,
+            fitted.acquisition_values_and_grad,
             rng,
-            X_seed=X[np.argsort(-y)[:3]],
+            X_seed=fitted.X[np.argsort(-fitted.y)[:3]],
             n_candidates=self._n_candidates,
         )
-        mean, scale = model.predict(x_best[None])
+        mean, scale = fitted.predict(x_best[None])
         prediction = {
-            # In the objective's own units and direction.
-            "mean": float(y_mean + sign * y_std * mean[0]),
-            "scale": float(y_std * scale[0]),
-            "nu": model.nu,
+            "mean": float(mean[0]),
+            "scale": float(scale[0]),
+            "nu": fitted.model.nu,
             "acquisition": float(acq_value),
         }
         return space.decode(x_best), prediction
+
+
+@dataclass
+class FittedSurrogate:
+    """A fitted surrogate with its data transform, for the sampler and for plots.
+
+    ``X`` and ``pending`` are encoded points (see :class:`SearchSpace`); ``y`` are the standardised
+    values, larger is better: ``y = sign * (value - y_mean) / y_std``.
+    """
+
+    space: SearchSpace
+    model: _gp.Posterior
+    X: np.ndarray
+    y: np.ndarray
+    pending: np.ndarray
+    sign: float
+    y_mean: float
+    y_std: float
+    y_best: float
+    acquisition: str
+    xi: float
+    ucb_beta: float
+
+    def predict(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive location and scale at encoded points, in the objective's own units."""
+        mean, scale = self.model.predict(Z)
+        return self.y_mean + self.sign * self.y_std * mean, self.y_std * scale
+
+    def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
+        """The acquisition (log EI / log PI / UCB on standardised values) at encoded points."""
+        mean, scale = self.model.predict(Z)
+        value = _acquisition.acquisition(
+            self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
+        )[0]
+        return _exclude(value, Z, self.pending)
+
+    def acquisition_values_and_grad(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, scale, d_mean, d_scale = self.model.predict_with_grad(Z)
+        value, dv_dm, dv_ds = _acquisition.acquisition(
+            self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
+        )
+        grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
+        return _exclude(value, Z, self.pending), grad
 
 
 def fit_posterior(

@@ -1,0 +1,128 @@
+"""Machine, version and thread settings recorded next to every benchmark result."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import os
+from pathlib import Path
+import platform
+import shlex
+import subprocess
+import sys
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+VERSIONED = (
+    "optuna",
+    "numpy",
+    "scipy",
+    "torch",
+    "sklearn",
+    "cmaes",
+    "bayes_opt",
+    "greenlet",
+    "optuna_gamma",
+)
+
+
+def limit_threads(n: int = 1) -> None:
+    """Limit BLAS/OpenMP (and torch, if already imported) to ``n`` threads in this process.
+
+    Call before the worker processes are spawned: they inherit the environment, and libraries
+    read it when first imported. Torch's intra-op pool follows ``OMP_NUM_THREADS``.
+    """
+    for var in THREAD_VARS:
+        os.environ[var] = str(n)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def git_commit() -> str:
+    """Short commit hash of the repository, ``+dirty`` if the tree has changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no commit)"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return head + ("+dirty" if dirty else "")
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages that matter for the numbers (``-`` when not importable)."""
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            mod = importlib.import_module(name)
+            out[name] = str(getattr(mod, "__version__", "?"))
+        except Exception:  # noqa: BLE001 - any import failure means "not available"
+            out[name] = "-"
+    return out
+
+
+def cpu_model() -> str:
+    """CPU model name from /proc/cpuinfo (falls back to platform.processor())."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info() -> dict[str, Any]:
+    """Everything written next to a result: commit, versions, CPU, cores, threads, command."""
+    return {
+        "commit": git_commit(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "threads": {v: os.environ.get(v, "") for v in THREAD_VARS[:3]},
+        "command": command_line(),
+    }
+
+
+def command_line() -> str:
+    """The command that started this process, as ``python -m benchmarks.<module> ...``."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    head = ["python", "-m", spec.name] if spec is not None else ["python", sys.argv[0]]
+    return shlex.join(head + sys.argv[1:])
+
+
+def markdown_header(info: dict[str, Any], extra: dict[str, str] | None = None) -> str:
+    """A Markdown bullet list of the machine info, for the top of a results file."""
+    v = info.get("versions", {})
+    lines = [
+        f"- commit: `{info.get('commit', '?')}`",
+        f"- date (UTC): {info.get('date', '?')}",
+        "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- CPU: {info.get('cpu', '?')}, {info.get('cores', '?')} cores; threads per worker: "
+        + ", ".join(f"{k}={val}" for k, val in info.get("threads", {}).items()),
+    ]
+    for key, val in (extra or {}).items():
+        lines.append(f"- {key}: {val}")
+    lines.append(f"- command: `{info.get('command', '?')}`")
+    return "\n".join(lines)
