@@ -1,0 +1,333 @@
+"""Publishing what :class:`~optuna_gamma.GammaBOSampler` thinks to optuna-dashboard, as it runs.
+
+optuna-dashboard shows user attrs, notes and saved plotly figures, never system attrs (where the
+sampler keeps its prediction for each trial).  :class:`DashboardPublisher` copies them over:
+
+.. code-block:: python
+
+    import optuna
+    from optuna_gamma import GammaBOSampler
+    from optuna_gamma.dashboard import DashboardPublisher
+
+    publisher = DashboardPublisher(every=5)
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0), storage="sqlite:///runs.db")
+    study.optimize(publisher.wrap(objective), n_trials=50, callbacks=[publisher])
+    # then: optuna-dashboard sqlite:///runs.db
+
+- ``publisher.wrap(objective)`` copies the model's prediction for each trial, made when the trial
+  was suggested, into the trial's user attrs (:data:`PREDICTION_USER_ATTRS`).  This has to happen
+  while the trial runs: Optuna refuses to change a finished trial, so a callback cannot do it.
+  With ``study.ask()`` / ``study.tell()``, call :func:`record_prediction` before ``tell``.
+- ``callbacks=[publisher]`` saves the surrogate figure (:func:`~optuna_gamma.visualization.
+  plot_surrogate`) with ``optuna_dashboard.save_plotly_graph_object`` every ``every`` finished
+  trials, and a study note with the sampler's configuration.
+
+Publishing never costs the study a trial: errors while plotting or saving become warnings.
+optuna-dashboard and plotly are imported only when a publisher is made;
+``pip install optuna-gamma[dashboard]`` installs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+import functools
+import json
+from typing import Any
+import warnings
+
+import optuna
+from optuna.study import Study
+from optuna.trial import FrozenTrial
+from optuna.trial import Trial
+from optuna.trial import TrialState
+
+from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma._sampler import GammaBOSampler
+
+__all__ = [
+    "GRAPH_OBJECT_ID",
+    "PREDICTION_USER_ATTRS",
+    "DashboardPublisher",
+    "record_prediction",
+    "sampler_note",
+]
+
+_logger = optuna.logging.get_logger(f"optuna.{__name__}")
+
+#: Id under which the surrogate figure is saved (one figure per study, overwritten).
+GRAPH_OBJECT_ID = "gammabo-surrogate"
+
+#: Trial user attr -> key of the sampler's prediction (``"gammabo:prediction"`` system attr).
+PREDICTION_USER_ATTRS = {
+    "gammabo_pred_mean": "mean",
+    "gammabo_pred_scale": "scale",
+    "gammabo_pred_nu": "nu",
+    "gammabo_acq": "acquisition",
+}
+
+_MIN_COMPLETE_TRIALS = 2
+_INSTALL_HINT = (
+    "optuna_gamma.dashboard needs optuna-dashboard and plotly; install them with "
+    "`pip install optuna-gamma[dashboard]`."
+)
+
+
+def _import_dashboard() -> Any:
+    try:
+        import optuna_dashboard
+        import plotly  # noqa: F401
+    except ImportError as e:
+        raise ImportError(_INSTALL_HINT) from e
+    return optuna_dashboard
+
+
+def record_prediction(trial: Trial) -> dict[str, float] | None:
+    """Copies the sampler's prediction for a running trial into its user attrs.
+
+    The prediction -- predictive mean and scale in the objective's units, degrees of freedom
+    ``nu`` (``inf`` for the Gaussian predictive) and the acquisition value the sampler maximised
+    -- was made when the trial's parameters were suggested; start-up trials have none.
+
+    Args:
+        trial: A RUNNING trial (for example inside the objective, or after ``study.ask()`` and
+            before ``study.tell()``).
+
+    Returns:
+        The user attrs written (see :data:`PREDICTION_USER_ATTRS`), or ``None`` if the sampler
+        made no prediction for this trial.
+    """
+    system_attrs = trial.study._storage.get_trial_system_attrs(trial._trial_id)
+    raw = system_attrs.get(PREDICTION_KEY)
+    if raw is None:
+        return None
+    prediction = json.loads(raw)
+    attrs = {
+        user_key: float(prediction[key])
+        for user_key, key in PREDICTION_USER_ATTRS.items()
+        if key in prediction
+    }
+    for key, value in attrs.items():
+        trial.set_user_attr(key, value)
+    return attrs
+
+
+def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
+    """A Markdown note describing the sampler's configuration and what is published.
+
+    Args:
+        sampler: The study's sampler (any sampler; a :class:`GammaBOSampler` is described in full).
+        n_complete: Number of COMPLETE trials at the last update, for the note's footer. Defaults
+            to ``None`` (no footer).
+
+    Returns:
+        The note's Markdown text.
+    """
+    lines = ["## GammaBO sampler", ""]
+    if isinstance(sampler, GammaBOSampler):
+        nu0 = 2.0 * sampler._a0
+        settings = [
+            ("predictive", f"`{sampler._predictive}`"),
+            ("prior_concentration (a0)", f"{sampler._a0:g}"),
+            ("prior_rate (b0)", f"{sampler._b0:g}"),
+            ("prior degrees of freedom 2 a0", f"{nu0:g}"),
+            ("acquisition", f"`{sampler._acquisition}`"),
+            ("xi", f"{sampler._xi:g}"),
+            ("ucb_beta", f"{sampler._ucb_beta:g}"),
+            ("n_startup_trials", str(sampler._n_startup_trials)),
+            ("deterministic_objective", str(sampler._deterministic)),
+            ("n_candidates", str(sampler._n_candidates)),
+            ("seed", str(sampler._seed)),
+        ]
+        lines += ["| setting | value |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in settings]
+        predictive = (
+            "Student-t with `nu = 2 a0 + n` degrees of freedom (the Gamma prior on the GP's "
+            "precision integrated out)"
+            if sampler._predictive == "student_t"
+            else "Gaussian with the plug-in scale"
+        )
+        lines += ["", f"Predictive: {predictive}."]
+    else:
+        lines += [
+            f"The study's sampler is `{type(sampler).__name__}`; the figure shows the surrogate "
+            "that GammaBOSampler with default settings would fit to the trials."
+        ]
+    lines += [
+        "",
+        "### What is published",
+        "",
+        f"- Figure `{GRAPH_OBJECT_ID}`: the surrogate's predictive mean, 95% credible band (or "
+        "scale map) and acquisition over one or two parameters, the others held at the best "
+        "trial's values; dots are trials, the star is the next suggestion.",
+        "- Trial user attrs, the model's prediction when the trial was suggested: "
+        "`gammabo_pred_mean`, `gammabo_pred_scale` (objective units), `gammabo_pred_nu` "
+        "(degrees of freedom), `gammabo_acq` (the acquisition value the sampler maximised).",
+    ]
+    if n_complete is not None:
+        lines += ["", f"_Last updated with {n_complete} COMPLETE trials._"]
+    return "\n".join(lines) + "\n"
+
+
+class DashboardPublisher:
+    """Publishes the surrogate model to optuna-dashboard while a study runs.
+
+    Use it both as an objective wrapper and as a callback:
+    ``study.optimize(publisher.wrap(objective), n_trials=..., callbacks=[publisher])``.
+
+    - :meth:`wrap` records, in each trial's user attrs, what the model predicted for that trial
+      when it was suggested (:func:`record_prediction`).
+    - As a callback, every ``every`` finished trials (of this process) it saves the figure of
+      :func:`~optuna_gamma.visualization.plot_surrogate` under the id :data:`GRAPH_OBJECT_ID`
+      (overwriting the previous one) and a study note with the sampler's configuration
+      (:func:`sampler_note`).
+
+    Errors while plotting or saving are turned into warnings: publishing never fails a trial or
+    stops the study.  Several worker processes may each use a publisher on one storage; the last
+    figure saved wins.
+
+    Args:
+        every: Save the figure and note after every ``every`` finished trials; ``>= 1``.
+            Defaults to ``1``.
+        params: Parameters to draw, passed to
+            :func:`~optuna_gamma.visualization.plot_surrogate`. Defaults to ``None`` (the first
+            two of the search space).
+        sampler: Sampler whose settings the figure uses when ``study.sampler`` is not a
+            :class:`GammaBOSampler`. Defaults to ``None``.
+        graph_object_id: Id of the saved figure (a valid HTML id). Defaults to
+            :data:`GRAPH_OBJECT_ID`.
+        n_points: Grid points per axis of the figure. Defaults to ``None`` (the plot's default).
+        maps: Maps of a 2-D figure (see :func:`~optuna_gamma.visualization.plot_surrogate`).
+            Defaults to ``("mean", "acquisition")``: the dashboard shows a saved figure in a
+            half-width cell 450 pixels high, where two maps side by side stay readable.
+
+    Raises:
+        ImportError: If optuna-dashboard or plotly is not installed.
+    """
+
+    def __init__(
+        self,
+        every: int = 1,
+        params: str | Sequence[str] | None = None,
+        *,
+        sampler: GammaBOSampler | None = None,
+        graph_object_id: str = GRAPH_OBJECT_ID,
+        n_points: int | None = None,
+        maps: Sequence[str] = ("mean", "acquisition"),
+    ) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be an int >= 1, got {every!r}.")
+        if sampler is not None and not isinstance(sampler, GammaBOSampler):
+            raise TypeError(f"sampler must be a GammaBOSampler or None, got {sampler!r}.")
+        _import_dashboard()
+        self.every = every
+        self.params = params
+        self.sampler = sampler
+        self.graph_object_id = graph_object_id
+        self.n_points = n_points
+        self.maps = tuple(maps)
+        self._n_finished = 0
+        self._warned_unwrapped = False
+
+    def wrap(self, objective: Callable[[Trial], Any]) -> Callable[[Trial], Any]:
+        """Returns ``objective`` that also records the sampler's prediction in user attrs.
+
+        Args:
+            objective: The objective function (``trial -> value``).
+
+        Returns:
+            A function with the same behaviour and return value (exceptions, including
+            :class:`optuna.TrialPruned`, pass through unchanged).
+        """
+
+        @functools.wraps(objective)
+        def wrapped(trial: Trial) -> Any:
+            try:
+                return objective(trial)
+            finally:
+                self._record(trial)
+
+        return wrapped
+
+    def __call__(self, study: Study, trial: FrozenTrial) -> None:
+        """The callback: publishes after every ``every`` finished trials."""
+        self._n_finished += 1
+        if (
+            not self._warned_unwrapped
+            and PREDICTION_KEY in trial.system_attrs
+            and not any(k in trial.user_attrs for k in PREDICTION_USER_ATTRS)
+        ):
+            self._warned_unwrapped = True
+            warnings.warn(
+                f"Trial {trial.number} has a prediction from GammaBOSampler but no "
+                "'gammabo_pred_*' user attrs; wrap the objective with publisher.wrap(objective) "
+                "to record them (a callback cannot change a finished trial).",
+                UserWarning,
+                stacklevel=2,
+            )
+        if self._n_finished % self.every == 0:
+            self.publish(study)
+
+    def publish(self, study: Study) -> bool:
+        """Saves the figure and the note now.
+
+        Args:
+            study: The study.
+
+        Returns:
+            ``True`` if the figure was saved; ``False`` if there were too few COMPLETE trials
+            or publishing failed (with a warning).
+        """
+        try:
+            optuna_dashboard = _import_dashboard()
+            from optuna_gamma.visualization import plot_surrogate
+
+            n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+            sampler = self.sampler if self.sampler is not None else study.sampler
+            optuna_dashboard.save_note(study, sampler_note(sampler, n_complete=n_complete))
+            if n_complete < _MIN_COMPLETE_TRIALS:
+                _logger.debug(f"DashboardPublisher: {n_complete} COMPLETE trials; no figure yet.")
+                return False
+            figure = plot_surrogate(
+                study,
+                self.params,
+                sampler=self.sampler,
+                n_points=self.n_points,
+                maps=self.maps,
+            )
+            _fit_dashboard_cell(figure)
+            optuna_dashboard.save_plotly_graph_object(
+                study, figure, graph_object_id=self.graph_object_id
+            )
+            return True
+        except Exception as e:  # publishing must never stop the study
+            warnings.warn(
+                f"DashboardPublisher could not publish the surrogate of study "
+                f"{study.study_name!r}: {type(e).__name__}: {e}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return False
+
+    def _record(self, trial: Trial) -> None:
+        try:
+            record_prediction(trial)
+        except Exception as e:  # recording must never fail the trial
+            warnings.warn(
+                f"DashboardPublisher could not record the prediction of trial {trial.number}: "
+                f"{type(e).__name__}: {e}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+
+def _fit_dashboard_cell(figure: Any) -> None:
+    """Lets the figure fill the dashboard's cell (a div 450 px high, half the page wide)."""
+    figure.layout.height = None
+    figure.update_layout(
+        autosize=True,
+        title_font_size=13,
+        margin={"t": 60, "b": 40, "l": 60, "r": 20},
+        showlegend=False,  # the note explains the dots (trials) and the star (suggestion)
+    )
+    figure.layout.annotations = [a.update(font_size=12) for a in figure.layout.annotations]

@@ -1,0 +1,999 @@
+"""Plots of what :class:`~optuna_gamma.GammaBOSampler`'s surrogate believes.
+
+Public names:
+
+- :func:`plot_surrogate` -- a plotly figure: for one parameter the predictive mean with its 95%
+  credible band (Student-t or normal), the observations and the acquisition below; for two
+  parameters three maps (mean, scale, acquisition) with the observations and the suggestion.
+- :func:`plot_surrogate_matplotlib` -- the same picture as a matplotlib figure (static export
+  without a browser).
+- :func:`plot_surrogate_animation` -- the 2-D (or 1-D) picture as it was at each trial, as one
+  plotly figure with a slider and a play button.
+
+Everything is rebuilt from the study's trials (any storage, any process): the model is refitted
+to the COMPLETE trials with the sampler's settings, so a plot made in a fresh process after
+``optuna.load_study`` shows the same model the sampler would fit.  Parameters that are not drawn
+are held at the best trial's values.
+
+plotly (and matplotlib for :func:`plot_surrogate_matplotlib`) are imported only when a function is
+called; ``pip install optuna-gamma[dashboard]`` installs plotly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+import copy
+from dataclasses import dataclass
+from dataclasses import field
+import json
+import math
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+from optuna.distributions import BaseDistribution
+from optuna.distributions import CategoricalDistribution
+from optuna.distributions import FloatDistribution
+from optuna.distributions import IntDistribution
+from optuna.study import Study
+from optuna.study import StudyDirection
+from optuna.trial import FrozenTrial
+from optuna.trial import TrialState
+import scipy.stats
+
+from optuna_gamma._optim import maximize_acquisition
+from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma._sampler import GammaBOSampler
+from optuna_gamma._sampler import intended_params
+from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._threads import single_blas_thread
+
+if TYPE_CHECKING:
+    import matplotlib.figure
+    import plotly.graph_objects as go
+
+__all__ = ["plot_surrogate", "plot_surrogate_animation", "plot_surrogate_matplotlib"]
+
+_CREDIBLE_MASS = 0.95
+_DEFAULT_POINTS_1D = 200
+_DEFAULT_POINTS_2D = 50
+_MIN_COMPLETE_TRIALS = 2
+_MAPS = ("mean", "scale", "acquisition")
+_ACQUISITION_LABELS = {"ei": "log EI", "pi": "log PI", "ucb": "UCB (standardised)"}
+# Colour range of log-acquisition maps: the top this many nats (log EI falls to -1e3 far from
+# the data, which would wash out the interesting region).
+_LOG_ACQ_RANGE = 12.0
+_INSTALL_HINT = (
+    "optuna_gamma.visualization needs plotly; install it with "
+    "`pip install optuna-gamma[dashboard]` (or `pip install plotly`)."
+)
+
+
+@dataclass
+class _Axis:
+    name: str
+    distribution: BaseDistribution
+    column: int
+    x: np.ndarray  # encoded grid, (m,)
+    values: list[Any]  # decoded grid values (plain Python), or category labels
+    kind: str  # "linear", "log" or "category"
+
+
+@dataclass
+class _Slice:
+    """A slice of the fitted surrogate, ready to draw (no plotting library involved)."""
+
+    axes: list[_Axis]
+    mean: np.ndarray  # (m,) for 1-D, (m_y, m_x) for 2-D
+    scale: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    acquisition: np.ndarray
+    acquisition_name: str
+    predictive: str
+    nu: float
+    quantile: float
+    observations: list[list[Any]]  # per axis, the trials' values (category labels for cat.)
+    observed_values: list[float]
+    observed_numbers: list[int]
+    suggestion: list[Any] | None  # per axis
+    suggestion_label: str
+    suggestion_mean: float | None
+    suggestion_acquisition: float | None
+    fixed: dict[str, Any]
+    trial_number: int | None
+    n_trials: int
+    objective_name: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# -- public ------------------------------------------------------------------------------------
+
+
+def plot_surrogate(
+    study: Study,
+    params: str | Sequence[str] | None = None,
+    *,
+    trial_number: int | None = None,
+    sampler: GammaBOSampler | None = None,
+    fixed_params: Mapping[str, Any] | None = None,
+    n_points: int | None = None,
+    maps: Sequence[str] = _MAPS,
+) -> go.Figure:
+    """Plots the surrogate model of :class:`~optuna_gamma.GammaBOSampler` over one or two params.
+
+    One parameter: the predictive location (the mean when it exists) with the central 95%
+    credible band ``mean ± q s`` -- ``q`` the 0.975 quantile of Student-t with ``nu`` degrees of
+    freedom for ``predictive="student_t"``, of the normal for ``"gaussian"`` -- the observed
+    trials, and the acquisition function below (the quantity the sampler maximises: log EI, log PI
+    or UCB on standardised values).  Categorical parameters are drawn as one point with an error
+    bar per choice.
+
+    Two parameters: three heat maps -- predictive mean, predictive scale ``s`` and acquisition --
+    with the observed trials (white dots) and the suggestion (a red star).
+
+    The other parameters are held at the best trial's values (or ``fixed_params``), so with more
+    than the drawn parameters the curves are a slice of the model while the observations are
+    projections of all trials.  Log-scaled parameters are drawn on log axes, integer and stepped
+    parameters on their grid.
+
+    The model is refitted to the trials (any storage, any process) with the sampler's settings:
+    ``sampler`` if given, else ``study.sampler`` if it is a :class:`GammaBOSampler`, else the
+    defaults.  The relative search space is that of the sampler: the parameters that every
+    COMPLETE trial has with the same distribution.
+
+    Args:
+        study: A single-objective study with at least two COMPLETE trials.
+        params: Name of one parameter, or a sequence of one or two names. Defaults to ``None``:
+            the first two names of the search space in sorted order (one if there is one).
+        trial_number: ``None`` draws the model of all COMPLETE trials and marks the point the
+            sampler would suggest next. An int ``k`` draws the model as it was when trial ``k``
+            was suggested (COMPLETE trials numbered below ``k``) and marks trial ``k``'s
+            parameters as the suggestion. Defaults to ``None``.
+        sampler: Sampler whose settings (predictive, priors, acquisition, ``xi``) are used.
+            Defaults to ``None`` (see above).
+        fixed_params: Values for parameters that are not drawn, overriding the best trial's.
+            Defaults to ``None``.
+        n_points: Grid points per axis. Defaults to ``None``: 200 for one parameter, 50 for
+            two. Integer and categorical axes use their own grid when it is smaller.
+        maps: The maps of a 2-D plot, side by side, from ``"mean"``, ``"scale"`` and
+            ``"acquisition"`` (one map per figure suits a narrow dashboard cell). Defaults to
+            all three.
+
+    Returns:
+        A :class:`plotly.graph_objects.Figure`. ``figure.layout.meta`` holds the slice's
+        description (parameters, held values, ``nu``, number of trials, suggestion).
+
+    Raises:
+        ValueError: If the study is multi-objective, has too few COMPLETE trials, or ``params``,
+            ``trial_number``, ``fixed_params`` or ``n_points`` are invalid.
+        ImportError: If plotly is not installed.
+    """
+    maps = _check_maps(maps)
+    go, make_subplots = _import_plotly()
+    s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points)
+    if len(s.axes) == 1:
+        fig = _plotly_1d(go, make_subplots, s)
+    else:
+        fig = _plotly_2d(go, make_subplots, s, maps)
+    fig.update_layout(meta=s.meta, template="plotly_white")
+    return fig
+
+
+def plot_surrogate_matplotlib(
+    study: Study,
+    params: str | Sequence[str] | None = None,
+    *,
+    trial_number: int | None = None,
+    sampler: GammaBOSampler | None = None,
+    fixed_params: Mapping[str, Any] | None = None,
+    n_points: int | None = None,
+) -> matplotlib.figure.Figure:
+    """The picture of :func:`plot_surrogate` as a matplotlib figure (for static export).
+
+    Takes the same arguments as :func:`plot_surrogate` and draws the same slice; save it with
+    ``figure.savefig("surrogate.png")``.
+
+    Returns:
+        A :class:`matplotlib.figure.Figure` (not attached to pyplot's state).
+
+    Raises:
+        ValueError: As :func:`plot_surrogate`.
+        ImportError: If matplotlib is not installed.
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "plot_surrogate_matplotlib needs matplotlib; install it with `pip install matplotlib`."
+        ) from e
+    s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points)
+    if len(s.axes) == 1:
+        return _matplotlib_1d(Figure, s)
+    return _matplotlib_2d(Figure, s)
+
+
+def plot_surrogate_animation(
+    study: Study,
+    params: str | Sequence[str] | None = None,
+    *,
+    trial_numbers: Sequence[int] | None = None,
+    sampler: GammaBOSampler | None = None,
+    fixed_params: Mapping[str, Any] | None = None,
+    n_points: int | None = None,
+    maps: Sequence[str] = _MAPS,
+) -> go.Figure:
+    """The surrogate as it was at each trial: a plotly figure with a slider and a play button.
+
+    Frame ``k`` is ``plot_surrogate(study, params, trial_number=k)``: the model of the trials
+    completed before trial ``k`` and trial ``k`` as the suggestion -- the blog's GIF of the 2-D
+    process, one frame per trial.
+
+    Args:
+        study: As :func:`plot_surrogate`.
+        params: As :func:`plot_surrogate`.
+        trial_numbers: Trials to show. Defaults to ``None``: every trial that had at least two
+            COMPLETE trials before it.
+        sampler: As :func:`plot_surrogate`.
+        fixed_params: As :func:`plot_surrogate`.
+        n_points: As :func:`plot_surrogate`.
+        maps: As :func:`plot_surrogate`.
+
+    Returns:
+        A :class:`plotly.graph_objects.Figure` with one frame per trial number.
+
+    Raises:
+        ValueError: As :func:`plot_surrogate`, or if ``trial_numbers`` is empty.
+    """
+    go, _ = _import_plotly()
+    if trial_numbers is None:
+        trials = study.get_trials(deepcopy=False)
+        trial_numbers = []
+        n_complete = 0
+        for t in trials:
+            if n_complete >= _MIN_COMPLETE_TRIALS:
+                trial_numbers.append(t.number)
+            n_complete += t.state == TrialState.COMPLETE
+    trial_numbers = list(trial_numbers)
+    if not trial_numbers:
+        raise ValueError(
+            "trial_numbers is empty: the study needs a trial after at least "
+            f"{_MIN_COMPLETE_TRIALS} COMPLETE trials to animate."
+        )
+    figures = [
+        plot_surrogate(
+            study,
+            params,
+            trial_number=k,
+            sampler=sampler,
+            fixed_params=fixed_params,
+            n_points=n_points,
+            maps=maps,
+        )
+        for k in trial_numbers
+    ]
+    fig = go.Figure(figures[-1])
+    fig.frames = [
+        go.Frame(data=f.data, name=str(k), layout={"title": f.layout.title})
+        for k, f in zip(trial_numbers, figures)
+    ]
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "x": 0.0,
+                "y": -0.12,
+                "xanchor": "left",
+                "buttons": [
+                    {
+                        "label": "play",
+                        "method": "animate",
+                        "args": [None, {"frame": {"duration": 700, "redraw": True}}],
+                    }
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": len(trial_numbers) - 1,
+                "currentvalue": {"prefix": "trial "},
+                "pad": {"t": 40},
+                "steps": [
+                    {
+                        "label": str(k),
+                        "method": "animate",
+                        "args": [[str(k)], {"mode": "immediate", "frame": {"redraw": True}}],
+                    }
+                    for k in trial_numbers
+                ],
+            }
+        ],
+    )
+    return fig
+
+
+# -- the slice (pure computation) --------------------------------------------------------------
+
+
+def _compute_slice(
+    study: Study,
+    params: str | Sequence[str] | None,
+    trial_number: int | None,
+    sampler: GammaBOSampler | None,
+    fixed_params: Mapping[str, Any] | None,
+    n_points: int | None,
+) -> _Slice:
+    if len(study.directions) > 1:
+        raise ValueError(
+            "plot_surrogate supports single-objective studies only; study "
+            f"{study.study_name!r} has {len(study.directions)} objectives."
+        )
+    if sampler is not None and not isinstance(sampler, GammaBOSampler):
+        raise TypeError(f"sampler must be a GammaBOSampler or None, got {sampler!r}.")
+    if n_points is not None and (
+        isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2
+    ):
+        raise ValueError(f"n_points must be an int >= 2 or None, got {n_points!r}.")
+
+    trials = study.get_trials(deepcopy=False)
+    target: FrozenTrial | None = None
+    if trial_number is not None:
+        if isinstance(trial_number, bool) or not isinstance(trial_number, (int, np.integer)):
+            raise TypeError(f"trial_number must be an int or None, got {trial_number!r}.")
+        by_number = {t.number: t for t in trials}
+        if trial_number not in by_number:
+            raise ValueError(
+                f"trial_number={trial_number} is not a trial of study {study.study_name!r}; "
+                f"valid values are 0 to {len(trials) - 1}."
+            )
+        target = by_number[int(trial_number)]
+    completed = [
+        t
+        for t in trials
+        if t.state == TrialState.COMPLETE and (target is None or t.number < target.number)
+    ]
+    when = "" if target is None else f" before trial {target.number}"
+    if len(completed) < _MIN_COMPLETE_TRIALS:
+        raise ValueError(
+            f"study {study.study_name!r} has {len(completed)} COMPLETE trials{when}; "
+            f"plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} (trial_number={trial_number})."
+        )
+    distributions = _intersection(completed)
+    if not distributions:
+        raise ValueError(
+            f"The COMPLETE trials{when} of study {study.study_name!r} share no parameter with "
+            "the same distribution, so there is no search space to plot."
+        )
+    names = _check_params(params, distributions)
+    space = SearchSpace(distributions)
+
+    fitter = copy.copy(_resolve_sampler(study, sampler))
+    # A fresh hyperparameter cache: the fit depends on the trials only (the same in any process)
+    # and plotting never changes the warm starts of the sampler that is running the study.
+    fitter._hp_cache = {}
+
+    best = _best_trial(completed, study.direction)
+    fixed = {name: best.params[name] for name in space.names}
+    if fixed_params is not None:
+        unknown = sorted(set(fixed_params) - set(space.names))
+        if unknown:
+            raise ValueError(
+                f"fixed_params has unknown parameters {unknown}; the search space holds "
+                f"{space.names}."
+            )
+        for name, value in fixed_params.items():
+            dist = space.distributions[space.names.index(name)]
+            if not _contains(dist, value):
+                raise ValueError(
+                    f"fixed_params[{name!r}]={value!r} is outside its distribution {dist!r}."
+                )
+            fixed[name] = value
+    base = space.encode([fixed])  # (1, d)
+
+    if n_points is None:
+        n_points = _DEFAULT_POINTS_1D if len(names) == 1 else _DEFAULT_POINTS_2D
+    axes = [_make_axis(space, base, name, int(n_points)) for name in names]
+
+    if len(axes) == 1:
+        Z = np.repeat(base, len(axes[0].x), axis=0)  # (m, d)
+        Z[:, axes[0].column] = axes[0].x
+        shape: tuple[int, ...] = (len(axes[0].x),)
+    else:
+        gx, gy = np.meshgrid(axes[0].x, axes[1].x)  # (m_y, m_x): rows follow the y axis
+        Z = np.repeat(base, gx.size, axis=0)
+        Z[:, axes[0].column] = gx.ravel()
+        Z[:, axes[1].column] = gy.ravel()
+        shape = gx.shape
+
+    with single_blas_thread():
+        fitted = fitter._fit_surrogate(study, space, completed)
+        mean, scale = fitted.predict(Z)
+        acq = fitted.acquisition_values(Z)
+        suggestion_params: dict[str, Any] | None = None
+        label = ""
+        if target is not None:
+            intended = intended_params(target)
+            if all(name in intended for name in names):
+                suggestion_params = intended
+                label = f"suggestion (trial {target.number})"
+        else:
+            rng = np.random.default_rng(0)
+            x_next, _ = maximize_acquisition(
+                space,
+                fitted.acquisition_values,
+                fitted.acquisition_values_and_grad,
+                rng,
+                X_seed=fitted.X[np.argsort(-fitted.y)[:3]],
+                n_candidates=fitter._n_candidates,
+            )
+            suggestion_params = space.decode(x_next)
+            label = "next suggestion"
+        suggestion: list[Any] | None = None
+        suggestion_mean = suggestion_acq = None
+        if suggestion_params is not None:
+            point = dict(fixed)
+            point.update({name: suggestion_params[name] for name in names})
+            zs = space.encode([point])
+            m_s, _ = fitted.predict(zs)
+            suggestion_mean = float(m_s[0])
+            suggestion_acq = float(fitted.acquisition_values(zs)[0])
+            suggestion = [_axis_value(ax, suggestion_params[ax.name]) for ax in axes]
+
+    nu = float(fitted.model.nu)
+    if math.isinf(nu):
+        q = float(scipy.stats.norm.ppf(0.5 + _CREDIBLE_MASS / 2))
+    else:
+        q = float(scipy.stats.t.ppf(0.5 + _CREDIBLE_MASS / 2, nu))
+    mean = mean.reshape(shape)
+    scale = scale.reshape(shape)
+    acq = acq.reshape(shape)
+
+    meta: dict[str, Any] = {
+        "params": names,
+        "fixed_params": {k: v for k, v in fixed.items() if k not in names},
+        "trial_number": None if target is None else target.number,
+        "n_trials": len(completed),
+        "predictive": fitter._predictive,
+        "nu": None if math.isinf(nu) else nu,
+        "credible_mass": _CREDIBLE_MASS,
+        "quantile": q,
+        "acquisition": fitter._acquisition,
+        "suggestion": None
+        if suggestion_params is None
+        else {name: suggestion_params[name] for name in names},
+    }
+    if target is not None and PREDICTION_KEY in target.system_attrs:
+        meta["prediction_at_suggestion"] = json.loads(target.system_attrs[PREDICTION_KEY])
+    return _Slice(
+        axes=axes,
+        mean=mean,
+        scale=scale,
+        lower=mean - q * scale,
+        upper=mean + q * scale,
+        acquisition=acq,
+        acquisition_name=_ACQUISITION_LABELS[fitter._acquisition],
+        predictive=fitter._predictive,
+        nu=nu,
+        quantile=q,
+        observations=[[_axis_value(ax, t.params[ax.name]) for t in completed] for ax in axes],
+        observed_values=[float(t.value) for t in completed],  # type: ignore[arg-type]
+        observed_numbers=[t.number for t in completed],
+        suggestion=suggestion,
+        suggestion_label=label,
+        suggestion_mean=suggestion_mean,
+        suggestion_acquisition=suggestion_acq,
+        fixed=fixed,
+        trial_number=None if target is None else target.number,
+        n_trials=len(completed),
+        objective_name=_objective_name(study),
+        meta=meta,
+    )
+
+
+def _check_maps(maps: Sequence[str]) -> tuple[str, ...]:
+    chosen = (maps,) if isinstance(maps, str) else tuple(maps)
+    if not chosen or len(set(chosen)) != len(chosen) or not set(chosen) <= set(_MAPS):
+        raise ValueError(
+            f"maps={maps!r} is not supported; give one or more distinct names from {_MAPS}."
+        )
+    return chosen
+
+
+def _resolve_sampler(study: Study, sampler: GammaBOSampler | None) -> GammaBOSampler:
+    if sampler is not None:
+        return sampler
+    if isinstance(study.sampler, GammaBOSampler):
+        return study.sampler
+    return GammaBOSampler(seed=0)
+
+
+def _intersection(trials: list[FrozenTrial]) -> dict[str, BaseDistribution]:
+    """Parameters every trial has with the same distribution (single values left out), sorted."""
+    common = dict(trials[0].distributions)
+    for t in trials[1:]:
+        common = {n: d for n, d in common.items() if t.distributions.get(n) == d}
+    return {n: common[n] for n in sorted(common) if not common[n].single()}
+
+
+def _check_params(
+    params: str | Sequence[str] | None, distributions: Mapping[str, BaseDistribution]
+) -> list[str]:
+    available = list(distributions)
+    if params is None:
+        return available[:2]
+    names = [params] if isinstance(params, str) else list(params)
+    if not 1 <= len(names) <= 2:
+        raise ValueError(
+            f"params must name one or two parameters, got {len(names)}: {names!r}; "
+            f"choose from {available}."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"params names a parameter twice: {names!r}.")
+    for name in names:
+        if name not in distributions:
+            raise ValueError(
+                f"params contains {name!r}, which is not in the search space of the COMPLETE "
+                f"trials (parameters present with one distribution in all of them): {available}."
+            )
+    return names
+
+
+def _best_trial(completed: list[FrozenTrial], direction: StudyDirection) -> FrozenTrial:
+    sign = 1.0 if direction == StudyDirection.MAXIMIZE else -1.0
+    values = np.array([t.value for t in completed], dtype=float)
+    values = np.where(np.isnan(values), -np.inf, sign * values)
+    return completed[int(np.argmax(values))]
+
+
+def _make_axis(space: SearchSpace, base: np.ndarray, name: str, n_points: int) -> _Axis:
+    j = space.names.index(name)
+    dist = space.distributions[j]
+    grid = space.grid_x[j]
+    if isinstance(dist, CategoricalDistribution):
+        x = np.arange(len(dist.choices), dtype=float)
+        return _Axis(name, dist, j, x, [_label(c) for c in dist.choices], "category")
+    assert isinstance(dist, (FloatDistribution, IntDistribution))
+    if grid is not None and len(grid) <= n_points:
+        x = np.array(grid, dtype=float)
+    else:
+        x = np.linspace(0.0, 1.0, n_points)
+        if grid is not None:
+            rows = np.repeat(base, n_points, axis=0)
+            rows[:, j] = x
+            x = np.unique(space.snap(rows)[:, j])
+    rows = np.repeat(base, len(x), axis=0)
+    rows[:, j] = x
+    values = [space.decode(row)[name] for row in rows]
+    return _Axis(name, dist, j, x, values, "log" if dist.log else "linear")
+
+
+def _contains(dist: BaseDistribution, value: Any) -> bool:
+    if isinstance(dist, CategoricalDistribution):
+        return any(value == c for c in dist.choices)
+    assert isinstance(dist, (FloatDistribution, IntDistribution))
+    try:
+        return bool(dist.low <= float(value) <= dist.high)
+    except (TypeError, ValueError):
+        return False
+
+
+def _label(choice: Any) -> str:
+    return str(choice)
+
+
+def _axis_value(axis: _Axis, value: Any) -> Any:
+    return _label(value) if axis.kind == "category" else value
+
+
+def _objective_name(study: Study) -> str:
+    names = study.metric_names
+    return names[0] if names else "objective value"
+
+
+def _title(s: _Slice) -> str:
+    if s.predictive == "student_t":
+        model = f"Student-t predictive, ν = {s.nu:g}"
+    else:
+        model = "Gaussian predictive"
+    when = "all COMPLETE trials" if s.trial_number is None else f"at trial {s.trial_number}"
+    title = f"GammaBO surrogate ({model}; {s.n_trials} trials, {when})"
+    held = {k: v for k, v in s.fixed.items() if k not in [a.name for a in s.axes]}
+    if held:
+        title += "<br><sup>held at " + ", ".join(f"{k}={_fmt(v)}" for k, v in held.items())
+        title += "</sup>"
+    return title
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _import_plotly() -> tuple[Any, Any]:
+    try:
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+    except ImportError as e:
+        raise ImportError(_INSTALL_HINT) from e
+    return go, make_subplots
+
+
+def _list(a: np.ndarray) -> list[Any]:
+    """Plain JSON lists (not plotly's base64 arrays), rounded to 7 significant digits."""
+    return np.vectorize(lambda v: float(f"{v:.7g}"), otypes=[float])(a).tolist()
+
+
+def _acq_range(s: _Slice) -> tuple[float, float]:
+    top = float(np.max(s.acquisition))
+    bottom = float(np.min(s.acquisition))
+    if s.acquisition_name.startswith("log"):
+        bottom = max(bottom, top - _LOG_ACQ_RANGE)
+    return bottom, top
+
+
+# -- plotly ------------------------------------------------------------------------------------
+
+
+def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
+    ax = s.axes[0]
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.7, 0.3],
+        vertical_spacing=0.06,
+    )
+    band = f"{_CREDIBLE_MASS:.0%} credible band"
+    hover = [f"trial {n}" for n in s.observed_numbers]
+    if ax.kind == "category":
+        fig.add_trace(
+            go.Scatter(
+                x=ax.values,
+                y=_list(s.mean),
+                mode="markers",
+                marker={"size": 12, "symbol": "line-ew-open", "color": "#1f77b4"},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": _list(s.upper - s.mean),
+                    "arrayminus": _list(s.mean - s.lower),
+                },
+                name=f"mean ± {band}",
+                meta="mean",
+            ),
+            row=1,
+            col=1,
+        )
+        # Band ends as invisible traces, so the data carry them the same way as for numbers.
+        for key, values in (("band_upper", s.upper), ("band_lower", s.lower)):
+            fig.add_trace(
+                go.Scatter(
+                    x=ax.values,
+                    y=_list(values),
+                    mode="markers",
+                    marker={"size": 1, "opacity": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                    name=key,
+                    meta=key,
+                ),
+                row=1,
+                col=1,
+            )
+    else:
+        fig.add_trace(
+            go.Scatter(
+                x=ax.values,
+                y=_list(s.upper),
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+                name="band upper",
+                meta="band_upper",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ax.values,
+                y=_list(s.lower),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(31, 119, 180, 0.2)",
+                name=band,
+                hoverinfo="skip",
+                meta="band_lower",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ax.values,
+                y=_list(s.mean),
+                mode="lines",
+                line={"color": "#1f77b4"},
+                name="predicted mean",
+                meta="mean",
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=s.observations[0],
+            y=s.observed_values,
+            mode="markers",
+            marker={"color": "black", "size": 7},
+            text=hover,
+            name="observations",
+            meta="observations",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=ax.values,
+            y=_list(s.acquisition),
+            mode="markers" if ax.kind == "category" else "lines",
+            marker={"size": 10},
+            line={"color": "#2ca02c"},
+            name=s.acquisition_name,
+            meta="acquisition",
+        ),
+        row=2,
+        col=1,
+    )
+    sx = [] if s.suggestion is None else [s.suggestion[0]]
+    fig.add_trace(
+        go.Scatter(
+            x=sx,
+            y=[] if s.suggestion_mean is None else [s.suggestion_mean],
+            mode="markers",
+            marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
+            name=s.suggestion_label or "suggestion",
+            meta="suggestion",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=sx,
+            y=[] if s.suggestion_acquisition is None else [s.suggestion_acquisition],
+            mode="markers",
+            marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
+            showlegend=False,
+            name=s.suggestion_label or "suggestion",
+            meta="suggestion_acquisition",
+        ),
+        row=2,
+        col=1,
+    )
+    low, high = _acq_range(s)
+    pad = 0.05 * max(high - low, 1e-12)
+    fig.update_yaxes(title_text=s.objective_name, row=1, col=1)
+    fig.update_yaxes(title_text=s.acquisition_name, range=[low - pad, high + pad], row=2, col=1)
+    fig.update_xaxes(title_text=ax.name, row=2, col=1)
+    _set_axis_type(fig, ax, rows_cols=[(1, 1), (2, 1)])
+    fig.update_layout(
+        title=_title(s),
+        height=620,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"t": 110},
+    )
+    return fig
+
+
+def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> Any:
+    ax, ay = s.axes
+    low, high = _acq_range(s)
+    spec = {
+        "mean": ("mean_map", "predicted mean", s.mean, "Viridis", None),
+        "scale": ("scale_map", "predicted scale s", s.scale, "Cividis", None),
+        "acquisition": (
+            "acquisition_map",
+            s.acquisition_name,
+            s.acquisition,
+            "Inferno",
+            (low, high),
+        ),
+    }
+    chosen = [spec[m] for m in maps]
+    titles = [c[1] for c in chosen]
+    fig = make_subplots(
+        rows=1,
+        cols=len(chosen),
+        subplot_titles=titles,
+        horizontal_spacing=0.08,
+        shared_yaxes=True,
+    )
+    cells = [(1, c) for c in range(1, len(chosen) + 1)]
+    for i, ((key, title, z, colorscale, zrange), (row, col)) in enumerate(zip(chosen, cells)):
+        domain = fig.layout[f"xaxis{'' if i == 0 else i + 1}"].domain
+        extra = {} if zrange is None else {"zmin": zrange[0], "zmax": zrange[1]}
+        fig.add_trace(
+            go.Heatmap(
+                x=ax.values,
+                y=ay.values,
+                z=_list(z),
+                colorscale=colorscale,
+                colorbar={"x": domain[1] + 0.005, "thickness": 12, "len": 0.85},
+                name=title,
+                meta=key,
+                **extra,
+            ),
+            row=row,
+            col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=s.observations[0],
+                y=s.observations[1],
+                mode="markers",
+                marker={"color": "white", "size": 7, "line": {"color": "black", "width": 1}},
+                text=[
+                    f"trial {n}: {v:.4g}" for n, v in zip(s.observed_numbers, s.observed_values)
+                ],
+                name="observations",
+                showlegend=i == 0,
+                legendgroup="observations",
+                meta="observations",
+            ),
+            row=row,
+            col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[] if s.suggestion is None else [s.suggestion[0]],
+                y=[] if s.suggestion is None else [s.suggestion[1]],
+                mode="markers",
+                marker={"symbol": "star", "size": 16, "color": "red", "line": {"width": 1}},
+                name=s.suggestion_label or "suggestion",
+                showlegend=i == 0,
+                legendgroup="suggestion",
+                meta="suggestion",
+            ),
+            row=row,
+            col=col,
+        )
+        fig.update_xaxes(title_text=ax.name, row=row, col=col)
+    fig.update_yaxes(title_text=ay.name, row=1, col=1)
+    _set_axis_type(fig, ax, rows_cols=cells)
+    _set_axis_type(fig, ay, rows_cols=cells, which="y")
+    fig.update_layout(
+        title=_title(s),
+        height=480,
+        legend={"orientation": "h", "y": -0.2, "x": 0},
+        margin={"t": 110},
+    )
+    return fig
+
+
+def _set_axis_type(
+    fig: Any, axis: _Axis, rows_cols: list[tuple[int, int]], which: str = "x"
+) -> None:
+    update = fig.update_xaxes if which == "x" else fig.update_yaxes
+    for row, col in rows_cols:
+        if axis.kind == "log":
+            update(type="log", row=row, col=col)
+        elif axis.kind == "category":
+            update(
+                type="category",
+                categoryorder="array",
+                categoryarray=axis.values,
+                row=row,
+                col=col,
+            )
+
+
+# -- matplotlib --------------------------------------------------------------------------------
+
+
+def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
+    ax = s.axes[0]
+    fig = Figure(figsize=(8, 6), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[0.7, 0.3])
+    band = f"{_CREDIBLE_MASS:.0%} credible band"
+    if ax.kind == "category":
+        pos = np.arange(len(ax.values))
+        lookup = {label: i for i, label in enumerate(ax.values)}
+        top.errorbar(
+            pos,
+            s.mean,
+            yerr=[s.mean - s.lower, s.upper - s.mean],
+            fmt="_",
+            markersize=14,
+            capsize=6,
+            label=f"mean ± {band}",
+        )
+        obs_x = [lookup[v] for v in s.observations[0]]
+        bottom.plot(pos, s.acquisition, "o", color="tab:green")
+        bottom.set_xticks(pos, ax.values)
+        sx = None if s.suggestion is None else lookup[s.suggestion[0]]
+    else:
+        top.fill_between(ax.values, s.lower, s.upper, alpha=0.25, label=band)
+        top.plot(ax.values, s.mean, label="predicted mean")
+        obs_x = s.observations[0]
+        bottom.plot(ax.values, s.acquisition, color="tab:green")
+        sx = None if s.suggestion is None else s.suggestion[0]
+        if ax.kind == "log":
+            bottom.set_xscale("log")
+    top.scatter(obs_x, s.observed_values, color="black", s=18, zorder=3, label="observations")
+    if sx is not None:
+        top.scatter(
+            [sx],
+            [s.suggestion_mean],
+            marker="*",
+            s=220,
+            color="red",
+            zorder=4,
+            edgecolors="black",
+            label=s.suggestion_label,
+        )
+        bottom.scatter(
+            [sx],
+            [s.suggestion_acquisition],
+            marker="*",
+            s=220,
+            color="red",
+            zorder=4,
+            edgecolors="black",
+        )
+    low, high = _acq_range(s)
+    pad = 0.05 * max(high - low, 1e-12)
+    bottom.set_ylim(low - pad, high + pad)
+    top.set_ylabel(s.objective_name)
+    bottom.set_ylabel(s.acquisition_name)
+    bottom.set_xlabel(ax.name)
+    top.legend(loc="best", fontsize="small")
+    fig.suptitle(_title(s).replace("<br><sup>", "\n").replace("</sup>", ""), fontsize="medium")
+    return fig
+
+
+def _matplotlib_2d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
+    ax, ay = s.axes
+    fig = Figure(figsize=(15, 4.8), layout="constrained")
+    panels = fig.subplots(1, 3)
+    low, high = _acq_range(s)
+    maps = (
+        ("predicted mean", s.mean, "viridis", None),
+        ("predicted scale s", s.scale, "cividis", None),
+        (s.acquisition_name, s.acquisition, "inferno", (low, high)),
+    )
+
+    def coords(axis: _Axis, values: Sequence[Any]) -> np.ndarray:
+        if axis.kind == "category":
+            lookup = {label: i for i, label in enumerate(axis.values)}
+            return np.array([lookup[v] for v in values], dtype=float)
+        return np.asarray(values, dtype=float)
+
+    gx, gy = coords(ax, ax.values), coords(ay, ay.values)
+    ox, oy = coords(ax, s.observations[0]), coords(ay, s.observations[1])
+    for panel, (title, z, cmap, zrange) in zip(panels, maps):
+        kw = {} if zrange is None else {"vmin": zrange[0], "vmax": zrange[1]}
+        mesh = panel.pcolormesh(gx, gy, z, cmap=cmap, shading="nearest", **kw)
+        fig.colorbar(mesh, ax=panel)
+        panel.scatter(ox, oy, c="white", edgecolors="black", s=25, label="observations")
+        if s.suggestion is not None:
+            sx, sy = coords(ax, [s.suggestion[0]]), coords(ay, [s.suggestion[1]])
+            panel.scatter(
+                sx, sy, marker="*", s=260, c="red", edgecolors="black", label=s.suggestion_label
+            )
+        for axis, set_scale, set_ticks, set_label in (
+            (ax, panel.set_xscale, panel.set_xticks, panel.set_xlabel),
+            (ay, panel.set_yscale, panel.set_yticks, panel.set_ylabel),
+        ):
+            if axis.kind == "log":
+                set_scale("log")
+            elif axis.kind == "category":
+                set_ticks(np.arange(len(axis.values)), axis.values)
+            set_label(axis.name)
+        panel.set_title(title)
+    panels[0].legend(loc="upper right", fontsize="small", framealpha=0.8)
+    fig.suptitle(_title(s).replace("<br><sup>", "\n").replace("</sup>", ""), fontsize="medium")
+    return fig

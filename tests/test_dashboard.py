@@ -1,0 +1,240 @@
+"""Tests of optuna_gamma.dashboard, ending with a real optuna-dashboard server (and Chromium)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import importlib.util
+import json
+import math
+from pathlib import Path
+import sys
+from types import ModuleType
+import urllib.request
+import warnings
+
+import optuna
+import pytest
+
+from optuna_gamma import GammaBOSampler
+from optuna_gamma.dashboard import GRAPH_OBJECT_ID
+from optuna_gamma.dashboard import PREDICTION_USER_ATTRS
+from optuna_gamma.dashboard import DashboardPublisher
+from optuna_gamma.dashboard import sampler_note
+
+pytest.importorskip("optuna_dashboard")
+pytest.importorskip("plotly")
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script() -> ModuleType:
+    """scripts/dashboard_screenshot.py, whose server and browser helpers the E2E test reuses."""
+    spec = importlib.util.spec_from_file_location(
+        "dashboard_screenshot", ROOT / "scripts" / "dashboard_screenshot.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def objective(trial: optuna.Trial) -> float:
+    x = trial.suggest_float("x", -3.0, 3.0)
+    lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+    return (x - 1.0) ** 2 + (math.log10(lr) + 2.0) ** 2
+
+
+def _prediction(trial: optuna.trial.FrozenTrial) -> dict[str, float] | None:
+    raw = trial.system_attrs.get("gammabo:prediction")
+    return None if raw is None else json.loads(raw)
+
+
+def _run(storage: str | None = None, n_trials: int = 6, **publisher_kwargs) -> optuna.Study:  # type: ignore[no-untyped-def]
+    study = optuna.create_study(
+        study_name="published",
+        storage=storage,
+        sampler=GammaBOSampler(seed=0, n_startup_trials=3),
+    )
+    publisher = DashboardPublisher(**publisher_kwargs)
+    study.optimize(publisher.wrap(objective), n_trials=n_trials, callbacks=[publisher])
+    return study
+
+
+def test_user_attrs_hold_the_prediction_made_at_suggestion_time() -> None:
+    study = _run()
+    for trial in study.trials:
+        prediction = _prediction(trial)
+        if trial.number < 3:  # start-up trials: no model, no prediction
+            assert prediction is None
+            assert not set(PREDICTION_USER_ATTRS) & set(trial.user_attrs)
+            continue
+        assert prediction is not None
+        assert trial.user_attrs == {
+            "gammabo_pred_mean": prediction["mean"],
+            "gammabo_pred_scale": prediction["scale"],
+            "gammabo_pred_nu": prediction["nu"],
+            "gammabo_acq": prediction["acquisition"],
+        }
+        assert trial.user_attrs["gammabo_pred_nu"] == 2 * 2.5 + trial.number
+
+
+def test_figure_and_note_are_saved_for_the_dashboard() -> None:
+    import optuna_dashboard
+
+    study = _run()
+    app = optuna_dashboard.wsgi(study._storage)
+    detail = _wsgi_get(app, f"/api/studies/{study._study_id}")
+    graphs = {g["id"]: json.loads(g["graph_object"]) for g in detail["plotly_graph_objects"]}
+    assert list(graphs) == [GRAPH_OBJECT_ID]
+    figure = graphs[GRAPH_OBJECT_ID]
+    assert figure["layout"]["meta"]["n_trials"] == 6
+    assert [t["meta"] for t in figure["data"] if t["type"] == "heatmap"] == [
+        "mean_map",
+        "acquisition_map",
+    ]
+    assert "## GammaBO sampler" in detail["note"]["body"]
+    assert "| predictive | `student_t` |" in detail["note"]["body"]
+
+
+def _wsgi_get(app, path: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    from wsgiref.util import setup_testing_defaults
+
+    environ: dict = {"PATH_INFO": path, "REQUEST_METHOD": "GET"}  # type: ignore[type-arg]
+    setup_testing_defaults(environ)
+    status: list[str] = []
+    body = b"".join(app(environ, lambda s, h, *a: status.append(s)))
+    assert status[0].startswith("200"), status
+    return json.loads(body)
+
+
+def test_publishing_every_n_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(
+        DashboardPublisher, "publish", lambda self, study: calls.append(len(study.trials))
+    )
+    _run(n_trials=7, every=3)
+    assert calls == [3, 6]
+
+
+def test_a_failing_plot_never_costs_a_trial(monkeypatch: pytest.MonkeyPatch) -> None:
+    import optuna_gamma.visualization
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(optuna_gamma.visualization, "plot_surrogate", broken)
+    with pytest.warns(RuntimeWarning, match="could not publish.*boom"):
+        study = _run(n_trials=5)
+    states = {t.state for t in study.trials}
+    assert states == {optuna.trial.TrialState.COMPLETE}
+
+
+def test_an_unwrapped_objective_warns_once() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+    publisher = DashboardPublisher(every=100)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(objective, n_trials=5, callbacks=[publisher])
+    messages = [str(w.message) for w in caught if "publisher.wrap" in str(w.message)]
+    assert len(messages) == 1
+
+
+def test_invalid_arguments() -> None:
+    with pytest.raises(ValueError, match="every must be an int >= 1"):
+        DashboardPublisher(every=0)
+    with pytest.raises(TypeError, match="sampler must be a GammaBOSampler"):
+        DashboardPublisher(sampler=optuna.samplers.TPESampler())  # type: ignore[arg-type]
+
+
+def test_note_for_other_samplers() -> None:
+    note = sampler_note(optuna.samplers.TPESampler(), n_complete=4)
+    assert "TPESampler" in note and "4 COMPLETE trials" in note
+
+
+def test_missing_dashboard_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "optuna_dashboard", None)
+    with pytest.raises(ImportError, match=r"optuna-gamma\[dashboard\]"):
+        DashboardPublisher()
+
+
+def test_example_dashboard_demo_runs(tmp_path: Path) -> None:
+    import runpy
+
+    demo = runpy.run_path(str(ROOT / "examples" / "dashboard_demo.py"))
+    storage = f"sqlite:///{tmp_path / 'demo.db'}"
+    study = demo["main"](["--storage", storage, "--n-trials", "7", "--every", "3"])
+    assert len(study.trials) == 7
+    assert "gammabo_pred_mean" in study.trials[-1].user_attrs
+    keys = study._storage.get_study_system_attrs(study._study_id)
+    assert any(k.startswith(f"dashboard:plot_data:{GRAPH_OBJECT_ID}:") for k in keys)
+
+
+# -- end to end: a real server -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, ModuleType]]:
+    """A SQLite study made with the publisher, served by optuna-dashboard on 127.0.0.1."""
+    script = _load_script()
+    db = tmp_path_factory.mktemp("dashboard") / "study.db"
+    storage = f"sqlite:///{db}"
+    study = _run(storage, n_trials=8, every=4, params=("x", "lr"))
+    with script.dashboard_server(storage) as base:  # stops the server on exit, even on error
+        yield base, study._study_id, script
+
+
+def _get(url: str) -> dict:  # type: ignore[type-arg]
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def test_dashboard_server_shows_trials_user_attrs_note_and_figure(
+    served: tuple[str, int, ModuleType],
+) -> None:
+    base, study_id, _ = served
+    summaries = _get(f"{base}/api/studies")["study_summaries"]
+    assert [s["study_name"] for s in summaries] == ["published"]
+
+    detail = _get(f"{base}/api/studies/{study_id}")
+    trials = detail["trials"]
+    assert len(trials) == 8 and all(t["state"] == "Complete" for t in trials)
+    for t in trials[3:]:
+        attrs = {a["key"]: float(a["value"]) for a in t["user_attrs"]}
+        assert set(attrs) == set(PREDICTION_USER_ATTRS)
+        assert attrs["gammabo_pred_scale"] > 0
+        assert attrs["gammabo_pred_nu"] == 2 * 2.5 + t["number"]
+    assert all(t["user_attrs"] == [] for t in trials[:3])
+
+    assert "## GammaBO sampler" in detail["note"]["body"]
+    assert "_Last updated with 8 COMPLETE trials._" in detail["note"]["body"]
+
+    (graph,) = detail["plotly_graph_objects"]
+    assert graph["id"] == GRAPH_OBJECT_ID
+    figure = json.loads(graph["graph_object"])
+    assert figure["layout"]["meta"]["params"] == ["x", "lr"]
+    assert figure["layout"]["meta"]["n_trials"] == 8
+    assert figure["layout"]["yaxis"]["type"] == "log"
+    observations = next(t for t in figure["data"] if t["meta"] == "observations")
+    xs = [next(p for p in t["params"] if p["name"] == "x") for t in trials]
+    assert observations["x"] == pytest.approx([float(p["param_external_value"]) for p in xs])
+
+
+def test_dashboard_page_renders_in_headless_chromium(
+    served: tuple[str, int, ModuleType], tmp_path: Path
+) -> None:
+    """Skipped without Chromium (Debian/Ubuntu: ``apt-get install -y chromium``)."""
+    base, study_id, script = served
+    chromium = script.find_chromium()
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    url = f"{base}/dashboard/studies/{study_id}"
+    dom = script.dump_dom(chromium, url)
+    # The dashboard draws each saved figure with plotly.js into this div; ours has heat maps.
+    start = dom.index(f'id="user-defined-plot:{GRAPH_OBJECT_ID}"')
+    figure_dom = dom[start:]
+    assert 'class="main-svg"' in figure_dom and "heatmaplayer" in figure_dom
+    out = tmp_path / "dashboard.png"
+    script.screenshot(chromium, url, out, 1400, 1800)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 20_000  # a rendered page, not a blank one
