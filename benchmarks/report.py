@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks.report --tag quick [--out benchmarks/results]
 
 Reads ``<out>/raw/<tag>/*.csv`` (written by :mod:`benchmarks.run`) and writes
-``<out>/<tag>/summary.csv``, ``results.md`` and ``regret.png``.
+``<out>/<tag>/summary.csv``, ``head_to_head.csv``, ``results.md`` and ``regret.png``.
 
 Definitions (per problem):
 
@@ -18,8 +18,16 @@ Definitions (per problem):
   "as good as a typical random point" and 0 is optimal.
 - rank: samplers ranked by median simple regret over seeds on each problem (ties share the mean
   rank); mean rank over the problems that every ranked sampler ran.
+- head-to-head: for a pair of samplers (A, B) and a budget, the number of problems on which A's
+  median simple regret is lower than B's (win), equal within ``TIE_RTOL`` relative (tie) or
+  higher (loss), over the problems both ran; "clear" wins / losses also pass a two-sided
+  Mann-Whitney U test over seeds at p < ``CLEAR_P``.
 - sampler seconds: median over all trials of all runs of the wall time spent in the sampler
   (see :mod:`benchmarks.run`).
+
+Samplers named ``<base>-s<k>`` (e.g. ``gamma-t-s3``) are start-up variants of ``<base>``; when any
+are present the mean rank is also given without them, so near-duplicates of one sampler do not
+shift the ranks of the others.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from dataclasses import dataclass
 import json
 import math
 from pathlib import Path
+import re
 import sys
 from typing import Any
 
@@ -43,6 +52,29 @@ from benchmarks.samplers import SAMPLERS
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 BUDGETS = (10, 25, 50, 100)
 LATE = 10  # trials from this index on are past every sampler's default random start-up
+TIE_RTOL = 1e-9  # medians equal within this relative tolerance are a tie in the head-to-head
+CLEAR_P = 0.05  # a head-to-head win / loss is "clear" when Mann-Whitney U gives p below this
+# Head-to-head pairs reported when both samplers ran (A vs B: A wins on lower median regret).
+HEAD_TO_HEAD = (
+    ("gamma-t", "gp"),
+    ("gamma-gauss", "gp"),
+    ("gamma-t", "gamma-gauss"),
+    ("gamma-t", "tpe"),
+    ("gamma-gauss", "tpe"),
+    ("gamma-t-s3", "gamma-t"),
+    ("gamma-t-s10", "gamma-t"),
+    ("gamma-t-s3", "gamma-t-s10"),
+    ("gamma-t-xi001", "gamma-t"),
+    ("gamma-t-xi001", "gp"),
+)
+_VARIANT = re.compile(r"^(?P<base>.+)-(?:s\d+|xi\d+)$")
+
+
+def is_variant(sampler: str) -> bool:
+    """Whether ``sampler`` is a variant (``<base>-s<k>`` start-up, ``<base>-xi<v>`` offset) of a
+    registered base sampler."""
+    m = _VARIANT.match(sampler)
+    return m is not None and m.group("base") in SAMPLERS
 
 
 @dataclass
@@ -211,16 +243,17 @@ def summarise(runs: list[Run]) -> tuple[list[dict[str, Any]], list[int], dict[st
 
 
 def mean_ranks(
-    rows: list[dict[str, Any]], budgets: list[int]
+    rows: list[dict[str, Any]], budgets: list[int], exclude: Any = ()
 ) -> tuple[list[str], list[str], dict[tuple[str, int], float]]:
     """Mean rank per (sampler, budget), re-ranked over the problems that every sampler ran.
 
     Samplers that skipped problems (grid, bayes_opt) would shrink the common set; they are
-    left out of the ranking if that keeps more problems.
+    left out of the ranking if that keeps more problems. Samplers in ``exclude`` are left out.
     """
     ran: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        ran[row["sampler"]].add(row["problem"])
+        if row["sampler"] not in exclude:
+            ran[row["sampler"]].add(row["problem"])
     all_problems = set().union(*ran.values())
     full = [s for s, ps in ran.items() if ps == all_problems]
     samplers = _order(full if full else ran, SAMPLERS)
@@ -242,6 +275,91 @@ def mean_ranks(
             if acc[s]:
                 out[(s, b)] = float(np.mean(acc[s]))
     return samplers, problems, out
+
+
+def head_to_head(
+    rows: list[dict[str, Any]],
+    budgets: list[int],
+    pairs: Any = HEAD_TO_HEAD,
+    runs: list[Run] | None = None,
+    notes: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Wins / ties / losses of A against B per budget, by median simple regret per problem.
+
+    One dict per (pair, budget) for the pairs whose samplers both ran: ``a``, ``b``, ``budget``,
+    ``wins``, ``ties``, ``losses``, ``n_problems`` and the problem lists ``won``, ``tied``,
+    ``lost``. A tie is ``|ra - rb| <= TIE_RTOL * max(|ra|, |rb|)`` (so both 0 is a tie).
+
+    With ``runs`` and ``notes`` (from :func:`summarise`), ``clear_won`` / ``clear_lost`` list the
+    won / lost problems where the per-seed regrets also differ by a two-sided Mann-Whitney U
+    test at p < ``CLEAR_P`` (seeds are not paired: the samplers' start-up points differ).
+    """
+    seed_regret: dict[tuple[str, str, int], np.ndarray] = {}
+    if runs is not None and notes is not None:
+        groups: dict[tuple[str, str], list[Run]] = defaultdict(list)
+        for r in runs:
+            groups[(r.problem, r.sampler)].append(r)
+        for (p, smp), sruns in groups.items():
+            n = notes[p]
+            f_star = n["optimum"] if n["direction"] == "minimize" else -n["optimum"]
+            curves = regret_curves(sruns, f_star, max(r.n_target for r in sruns))
+            for bud in budgets:
+                if bud <= curves.shape[1]:
+                    seed_regret[(p, smp, bud)] = curves[:, bud - 1]
+    med = {(r["problem"], r["sampler"], r["budget"]): r["regret_median"] for r in rows}
+    present = {r["sampler"] for r in rows}
+    out = []
+    for a, b in pairs:
+        if a not in present or b not in present:
+            continue
+        for budget in budgets:
+            problems = _order(
+                {p for (p, s, bb) in med if s == a and bb == budget}
+                & {p for (p, s, bb) in med if s == b and bb == budget},
+                PROBLEMS,
+            )
+            won, tied, lost = [], [], []
+            for p in problems:
+                ra, rb = med[(p, a, budget)], med[(p, b, budget)]
+                if abs(ra - rb) <= TIE_RTOL * max(abs(ra), abs(rb)):
+                    tied.append(p)
+                elif ra < rb:
+                    won.append(p)
+                else:
+                    lost.append(p)
+            clear = {p: _clear(seed_regret, p, a, b, budget) for p in won + lost}
+            out.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "budget": budget,
+                    "wins": len(won),
+                    "ties": len(tied),
+                    "losses": len(lost),
+                    "n_problems": len(problems),
+                    "won": won,
+                    "tied": tied,
+                    "lost": lost,
+                    "clear_won": [p for p in won if clear[p]],
+                    "clear_lost": [p for p in lost if clear[p]],
+                }
+            )
+    return out
+
+
+def _clear(
+    seed_regret: dict[tuple[str, str, int], np.ndarray], p: str, a: str, b: str, budget: int
+) -> bool:
+    """Whether A's and B's per-seed regrets on ``p`` differ at p < CLEAR_P (Mann-Whitney U)."""
+    ra, rb = seed_regret.get((p, a, budget)), seed_regret.get((p, b, budget))
+    if ra is None or rb is None:
+        return False
+    ra, rb = ra[~np.isnan(ra)], rb[~np.isnan(rb)]
+    if len(ra) < 2 or len(rb) < 2 or np.all(np.concatenate([ra, rb]) == ra[0]):
+        return False
+    from scipy.stats import mannwhitneyu
+
+    return bool(mannwhitneyu(ra, rb, alternative="two-sided").pvalue < CLEAR_P)
 
 
 def _g(x: float, digits: int = 3) -> str:
@@ -308,6 +426,88 @@ def write_markdown(
             [[s] + [_g(ranks.get((s, b), math.nan), 3) for b in budgets] for s in ranked],
         ),
     ]
+    variants = [s for s in samplers if is_variant(s)]
+    if variants:
+        h_ranked, h_problems, h_ranks = mean_ranks(rows, budgets, exclude=set(variants))
+        parts += [
+            "",
+            f"Without the start-up variants ({', '.join(variants)}), over "
+            f"{len(h_problems)} problems:",
+            "",
+            _table(
+                ["sampler"] + [f"b={b}" for b in budgets],
+                [[s] + [_g(h_ranks.get((s, b), math.nan), 3) for b in budgets] for s in h_ranked],
+            ),
+        ]
+
+    h2h = head_to_head(rows, budgets, runs=runs, notes=notes)
+    if h2h:
+        pairs = list(dict.fromkeys((h["a"], h["b"]) for h in h2h))
+        hby = {(h["a"], h["b"], h["budget"]): h for h in h2h}
+        body = [
+            [f"{a} vs {b}"]
+            + [
+                (
+                    f"{hby[(a, b, bud)]['wins']}–{hby[(a, b, bud)]['ties']}–"
+                    f"{hby[(a, b, bud)]['losses']} (clear {len(hby[(a, b, bud)]['clear_won'])}–"
+                    f"{len(hby[(a, b, bud)]['clear_lost'])})"
+                    if (a, b, bud) in hby
+                    else "–"
+                )
+                for bud in budgets
+            ]
+            for a, b in pairs
+        ]
+        key_budget = 25 if 25 in budgets else budgets[-1]
+        lines = []
+        for a, b in pairs:
+            h = hby.get((a, b, key_budget))
+            if h is None:
+                continue
+            lines.append(
+                f"- after {key_budget} trials, **{a}** has lower median regret than **{b}** on "
+                f"**{h['wins']} of {h['n_problems']}** problems"
+                f" (ties {h['ties']}, losses {h['losses']})"
+                + (f"; wins: {', '.join(h['won'])}" if h["won"] else "")
+                + (f"; ties: {', '.join(h['tied'])}" if h["tied"] else "")
+                + (f"; losses: {', '.join(h['lost'])}" if h["lost"] else "")
+                + f". Clear (p < {CLEAR_P:g}): wins {', '.join(h['clear_won']) or 'none'}; "
+                f"losses {', '.join(h['clear_lost']) or 'none'}"
+            )
+        parts += [
+            "",
+            "## Head-to-head (wins–ties–losses over problems)",
+            "",
+            "A vs B: number of problems on which A's median simple regret over seeds is lower "
+            f"than B's (win), equal within {TIE_RTOL:g} relative (tie) or higher (loss); in "
+            "brackets the clear wins–losses, those where the per-seed regrets also differ by a "
+            f"two-sided Mann–Whitney U test at p < {CLEAR_P:g} (with 10 seeds, most median "
+            "differences are not clear).",
+            "",
+            _table(["A vs B"] + [f"b={b}" for b in budgets], body),
+            "",
+            *lines,
+        ]
+
+    for b in budgets:
+        body = []
+        for p in problems:
+            cells = []
+            for s in samplers:
+                r = by.get((p, s, b))
+                cells.append(
+                    "–"
+                    if r is None
+                    else f"{_g(r['regret_median'])} [{_g(r['regret_q25'], 2)}, "
+                    f"{_g(r['regret_q75'], 2)}]"
+                )
+            body.append([p] + cells)
+        parts += [
+            "",
+            f"## Simple regret after {b} trials: median [IQR] over seeds",
+            "",
+            _table(["problem"] + samplers, body),
+        ]
 
     for b in budgets:
         body = []
@@ -383,14 +583,37 @@ def write_markdown(
         "",
         _table(["problem", "kind", "dim", "direction", "f*", "scale", "description"], body),
         "",
-        "Regret curves: `regret.png`. All numbers: `summary.csv`.",
+        "Regret curves: `regret.png`. All numbers: `summary.csv`; head-to-head: "
+        "`head_to_head.csv`.",
         "",
     ]
     path.write_text("\n".join(parts))
 
 
+def _y_scale(values: np.ndarray) -> tuple[str, float]:
+    """``("log", 0)`` if all plotted values are positive, ``("symlog", linthresh)`` if some are 0
+    but the positive ones span more than a decade (0 stays visible at the bottom), else
+    ``("linear", 0)``."""
+    v = values[~np.isnan(values)]
+    pos = v[v > 0]
+    if len(pos) == 0:
+        return "linear", 0.0
+    if len(pos) == len(v):
+        return "log", 0.0
+    if pos.max() / pos.min() > 10:
+        return "symlog", float(pos.min())
+    return "linear", 0.0
+
+
 def plot(path: Path, runs: list[Run], notes: dict[str, Any]) -> None:
-    """Median simple regret with IQR bands against trials, one subplot per problem."""
+    """Median simple regret with IQR bands against trials, one subplot per problem.
+
+    Start-up variants (``<base>-s<k>``) are drawn dashed without a band, in a lighter (fewer
+    start-up trials) or darker (more) shade of their base's colour, so the main samplers stay
+    readable. The y axis is logarithmic where every plotted
+    quantile is positive, symlog (linear near 0) where some reach 0 but the rest span more than
+    a decade, linear otherwise.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -398,15 +621,30 @@ def plot(path: Path, runs: list[Run], notes: dict[str, Any]) -> None:
 
     problems = _order((r.problem for r in runs), PROBLEMS)
     samplers = _order((r.sampler for r in runs), SAMPLERS)
-    colors = {s: plt.get_cmap("tab10")(i % 10) for i, s in enumerate(samplers)}
+    main = [s for s in samplers if not is_variant(s)]
+    variants = [s for s in samplers if is_variant(s)]
+    colors = {s: plt.get_cmap("tab10")(i % 10) for i, s in enumerate(main)}
+    styles = {s: "-" for s in main}
+    # A variant takes its base's colour, lighter or darker by start-up count, and its own dashes.
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for s in variants:
+        by_base[_VARIANT.match(s).group("base")].append(s)  # type: ignore[union-attr]
+    for base, group in by_base.items():
+        group.sort()
+        rgb = np.array(colors.get(base, (0.4, 0.4, 0.4, 1.0))[:3])
+        for j, v in enumerate(group):
+            t = (j + 0.5) / len(group)  # 0..1: light to dark, in name order
+            shade = rgb + (1 - rgb) * 0.55 * (1 - 2 * t) if t < 0.5 else rgb * (1.4 - 0.8 * t)
+            colors[v] = (*np.clip(shade, 0, 1), 1.0)
+            styles[v] = [(0, (1.5, 1.5)), (0, (5, 2)), (0, (5, 1.5, 1.5, 1.5))][j % 3]
     ncols = min(4, len(problems))
     nrows = math.ceil(len(problems) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.4 * nrows), squeeze=False)
     for ax, p in zip(axes.flat, problems):
         f_star = (
             notes[p]["optimum"] if notes[p]["direction"] == "minimize" else -notes[p]["optimum"]
         )
-        positive = True
+        plotted = []
         for s in samplers:
             sruns = [r for r in runs if r.problem == p and r.sampler == s]
             if not sruns:
@@ -415,13 +653,21 @@ def plot(path: Path, runs: list[Run], notes: dict[str, Any]) -> None:
             curves = regret_curves(sruns, f_star, n)
             x = np.arange(1, n + 1)
             q25, q50, q75 = np.nanpercentile(curves, [25, 50, 75], axis=0)
-            ax.plot(x, q50, color=colors[s], label=s, lw=1.5)
-            ax.fill_between(x, q25, q75, color=colors[s], alpha=0.15, lw=0)
-            positive &= bool(np.all(q25[~np.isnan(q25)] > 0))
-        if positive:
+            ax.plot(
+                x, q50, color=colors[s], label=s, lw=1.2 if s in variants else 1.6, ls=styles[s]
+            )
+            plotted.append(q50)
+            if s not in variants:
+                ax.fill_between(x, q25, q75, color=colors[s], alpha=0.12, lw=0)
+                plotted += [q25, q75]
+        scale, linthresh = _y_scale(np.concatenate(plotted)) if plotted else ("linear", 0.0)
+        if scale == "symlog":
+            ax.set_yscale("symlog", linthresh=linthresh)
+            ax.set_ylim(bottom=0)
+        elif scale == "log":
             ax.set_yscale("log")
         title = p + ("" if notes[p]["known"] else " (vs best seen)")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title + ("" if scale != "symlog" else " [symlog]"), fontsize=10)
         ax.set_xlabel("trial")
         ax.set_ylabel("simple regret")
         ax.grid(alpha=0.3)
@@ -429,10 +675,13 @@ def plot(path: Path, runs: list[Run], notes: dict[str, Any]) -> None:
         ax.axis("off")
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=colors[s], lw=1.5) for s in samplers]
-    fig.legend(handles, samplers, loc="lower center", ncol=len(samplers), frameon=False)
-    fig.suptitle("Median simple regret, IQR band over seeds")
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    handles = [Line2D([], [], color=colors[s], lw=1.6, ls=styles[s]) for s in samplers]
+    fig.legend(handles, samplers, loc="lower center", ncol=min(len(samplers), 8), frameon=False)
+    fig.suptitle(
+        "Median simple regret, IQR band over seeds"
+        + (" (dotted / dashed: start-up variants, no band)" if variants else "")
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -457,8 +706,24 @@ SUMMARY_FIELDS = (
 )
 
 
+H2H_FIELDS = (
+    "a",
+    "b",
+    "budget",
+    "wins",
+    "ties",
+    "losses",
+    "n_problems",
+    "won",
+    "tied",
+    "lost",
+    "clear_won",
+    "clear_lost",
+)
+
+
 def report(out: Path, tag: str, *, plots: bool = True) -> Path:
-    """Write summary.csv, results.md (and regret.png) for ``tag``; return the folder."""
+    """Write summary.csv, head_to_head.csv, results.md (and regret.png); return the folder."""
     raw_dir = out / "raw" / tag
     runs = load_runs(raw_dir)
     if not runs:
@@ -471,6 +736,14 @@ def report(out: Path, tag: str, *, plots: bool = True) -> Path:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: row[k] for k in SUMMARY_FIELDS})
+    h2h = head_to_head(rows, budgets, runs=runs, notes=notes)
+    with (dest / "head_to_head.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=H2H_FIELDS)
+        writer.writeheader()
+        for h in h2h:
+            writer.writerow(
+                {k: ";".join(h[k]) if isinstance(h[k], list) else h[k] for k in H2H_FIELDS}
+            )
     meta_path = raw_dir / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     write_markdown(dest / "results.md", rows, budgets, notes, meta, runs, tag)

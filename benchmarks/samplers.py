@@ -5,6 +5,11 @@ name           sampler
 =============  ==============================================================================
 gamma-t        ``optuna_gamma.GammaBOSampler(seed=seed, predictive="student_t")``
 gamma-gauss    ``optuna_gamma.GammaBOSampler(seed=seed, predictive="gaussian")``
+gamma-t-s3     ``optuna_gamma.GammaBOSampler(seed=seed, n_startup_trials=3)`` (Student-t)
+gamma-t-s10    ``optuna_gamma.GammaBOSampler(seed=seed, n_startup_trials=10)`` (Student-t);
+               with gamma-t (default 5) these choose the default ``n_startup_trials``
+gamma-t-xi001  ``optuna_gamma.GammaBOSampler(seed=seed, xi=0.01)`` (Student-t; the blog's xi,
+               the default before the benchmark chose xi=0)
 gp             ``optuna.samplers.GPSampler(seed=seed)``
 tpe            ``optuna.samplers.TPESampler(seed=seed)``
 random         ``optuna.samplers.RandomSampler(seed=seed)``
@@ -67,13 +72,21 @@ def _always(problem: Problem, n_trials: int) -> str | None:
     return None
 
 
-def _gamma(predictive: str) -> SamplerFactory:
+def _gamma(
+    predictive: str, n_startup_trials: int | None = None, xi: float | None = None
+) -> SamplerFactory:
+    """GammaBOSampler with ``predictive``; ``None`` keeps the sampler's default (5, 0.01)."""
+
     def make(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
         try:
             from optuna_gamma import GammaBOSampler
         except ImportError as err:  # pragma: no cover - only before the sampler exists
             raise ImportError(f"sampler 'gamma-*' needs optuna_gamma: {err}") from err
         kwargs: dict[str, Any] = {"seed": seed, "predictive": predictive}
+        if n_startup_trials is not None:
+            kwargs["n_startup_trials"] = n_startup_trials
+        if xi is not None:
+            kwargs["xi"] = xi
         if "warn_independent_sampling" in inspect.signature(GammaBOSampler).parameters:
             kwargs["warn_independent_sampling"] = False
         return GammaBOSampler(**kwargs)
@@ -118,6 +131,24 @@ SAMPLERS: dict[str, SamplerSpec] = {
         ),
         SamplerSpec(
             "gamma-gauss", _gamma("gaussian"), _always, "GammaBOSampler, Gaussian predictive"
+        ),
+        SamplerSpec(
+            "gamma-t-s3",
+            _gamma("student_t", n_startup_trials=3),
+            _always,
+            "GammaBOSampler, Student-t, n_startup_trials=3",
+        ),
+        SamplerSpec(
+            "gamma-t-s10",
+            _gamma("student_t", n_startup_trials=10),
+            _always,
+            "GammaBOSampler, Student-t, n_startup_trials=10",
+        ),
+        SamplerSpec(
+            "gamma-t-xi001",
+            _gamma("student_t", xi=0.01),
+            _always,
+            "GammaBOSampler, Student-t, xi=0.01 (the blog's exploration offset)",
         ),
         SamplerSpec(
             "gp",
