@@ -40,6 +40,7 @@ _SYSTEM_ATTR_MAX_LENGTH = 2045
 _PREDICTIVES = ("student_t", "gaussian")
 _ACQUISITIONS = ("ei", "pi", "ucb")
 _STD_EPS = 1e-10
+_MAX_CLAIM_ROUNDS = 8
 
 
 class GammaBOSampler(BaseSampler):
@@ -233,18 +234,28 @@ class GammaBOSampler(BaseSampler):
         ]
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
-        pending = []
-        for t in trials:
-            if t.state == TrialState.RUNNING and t.number != trial.number:
-                params = intended_params(t)
-                if search_space.keys() <= params.keys():
-                    pending.append(params)
+        pending = list(_running_claims(trials, trial, search_space).values())
 
         space = SearchSpace(search_space)
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
-        with single_blas_thread():
-            params, prediction = self._suggest(study, space, completed, pending, rng)
-        _write_chunked(study, trial, PARAMS_KEY, json.dumps(params))
+        for round_ in range(_MAX_CLAIM_ROUNDS):
+            with single_blas_thread():
+                params, prediction = self._suggest(study, space, completed, pending, rng)
+            # Claim first, then look: of two workers that computed from the same storage
+            # contents, at least one sees the other's claim here and suggests again.
+            _write_chunked(study, trial, PARAMS_KEY, json.dumps(params), rewrite=round_ > 0)
+            running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            claims = _running_claims(running, trial, search_space)
+            pending = list(claims.values())
+            clashing = [n for n, p in claims.items() if _clashes(space, params, [p])]
+            if not clashing:
+                break
+            # Workers that see each other's clash would move in lockstep to the same new point.
+            # Break the symmetry: the clashing trials with larger numbers move first; this one
+            # fantasises their moves (greedy kriging believer) before choosing its own.
+            with single_blas_thread():
+                for _ in range(sum(n > trial.number for n in clashing)):
+                    pending.append(self._suggest(study, space, completed, pending, rng)[0])
         study._storage.set_trial_system_attr(
             trial._trial_id, PREDICTION_KEY, json.dumps(prediction)
         )
@@ -429,7 +440,7 @@ def intended_params(trial: FrozenTrial) -> dict[str, Any]:
         return trial.params
     chunks = []
     i = 0
-    while (chunk := trial.system_attrs.get(f"{PARAMS_KEY}:{i}")) is not None:
+    while chunk := trial.system_attrs.get(f"{PARAMS_KEY}:{i}"):
         chunks.append(chunk)
         i += 1
     if not chunks:
@@ -439,13 +450,39 @@ def intended_params(trial: FrozenTrial) -> dict[str, Any]:
     return params
 
 
-def _write_chunked(study: Study, trial: FrozenTrial, key: str, text: str) -> None:
+def _running_claims(
+    trials: list[FrozenTrial], trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+) -> dict[int, dict[str, Any]]:
+    """Intended parameters of the RUNNING trials other than ``trial``, by trial number."""
+    claims = {
+        t.number: intended_params(t)
+        for t in trials
+        if t.state == TrialState.RUNNING and t.number != trial.number
+    }
+    return {n: p for n, p in claims.items() if search_space.keys() <= p.keys()}
+
+
+def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, Any]]) -> bool:
+    if not others:
+        return False
+    x = space.snap(space.encode([params]))
+    P = space.snap(space.encode(others))
+    return bool(np.all(np.abs(P - x) < 1e-12, axis=-1).any())
+
+
+def _write_chunked(
+    study: Study, trial: FrozenTrial, key: str, text: str, rewrite: bool = False
+) -> None:
     for i in range(0, max(len(text), 1), _SYSTEM_ATTR_MAX_LENGTH):
         study._storage.set_trial_system_attr(
             trial._trial_id,
             f"{key}:{i // _SYSTEM_ATTR_MAX_LENGTH}",
             text[i : i + _SYSTEM_ATTR_MAX_LENGTH],
         )
+    if rewrite:
+        # An empty chunk ends the value, so a shorter rewrite never reads an older value's tail.
+        n_chunks = -(-max(len(text), 1) // _SYSTEM_ATTR_MAX_LENGTH)
+        study._storage.set_trial_system_attr(trial._trial_id, f"{key}:{n_chunks}", "")
 
 
 def _exclude(value: np.ndarray, Z: np.ndarray, P: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ Needs the ``torch`` extra (``pip install optuna-gamma[torch]``; ``[vision]`` add
 :func:`load_mnist` and :func:`load_cifar10`).
 
 - :class:`TorchObjective` -- the objective for ``study.optimize``.
+- :class:`EpochwiseLRSearch` -- the thesis's per-epoch learning-rate search (figure 8).
 - Building blocks for other loops: :func:`train_one_epoch`, :func:`evaluate`,
   :func:`classification_metrics`, :func:`make_optimizer`, :func:`prepare_data`,
   :func:`as_tensors`, :func:`resolve_device`, :func:`seeded`, :func:`trial_seed`,
@@ -43,11 +44,13 @@ from optuna_gamma.torch._objective import evaluate
 from optuna_gamma.torch._objective import make_optimizer
 from optuna_gamma.torch._objective import prepare_data
 from optuna_gamma.torch._objective import train_one_epoch
+from optuna_gamma.torch._schedule import EpochwiseLRSearch
 
 __all__ = [
     "METRIC_KEYS",
     "Cifar10CNN",
     "DataLike",
+    "EpochwiseLRSearch",
     "MnistMLP",
     "TorchObjective",
     "as_tensors",

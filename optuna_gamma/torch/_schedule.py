@@ -1,0 +1,710 @@
+"""Per-epoch learning-rate search: the thesis's system (figure 8, section 3.1).
+
+Every epoch, a Hyperparameter Scheduler hands the current model to a Bayesian optimizer, which
+proposes learning rates; copies of the model train one epoch with each; a Determinant keeps the
+copy with the best κ on the validation data, and its weights carry on to the next epoch.
+
+Design (docs/epochwise.md explains each decision and the measurement behind the warm start):
+
+- One Optuna study per run holds every candidate as a trial (user attrs ``epoch``,
+  ``candidate``, ``lr``, the metrics, ``kept``, ``diverged``; value = κ, maximised), so
+  optuna-dashboard shows the search. Trials are told when their epoch is decided, so that
+  ``kept`` can be written on them.
+- Proposals come from :class:`~optuna_gamma.GammaBOSampler` in a scratch in-memory study rebuilt
+  from the recorded candidates before each proposal (stateless, so a resumed run proposes the
+  same learning rates). ``warm_start="previous_best"`` (default): the model sees the current
+  epoch's candidates only, and the previous epoch's chosen learning rate is the epoch's first
+  candidate. ``"all_epochs"``: the model sees every earlier candidate too. ``"none"``: current
+  epoch only, first candidate random. From epoch 2 on, proposals stay within a factor
+  ``lr_window`` (default 10) of the last kept learning rate.
+- Candidates train one after another from a snapshot of the epoch's starting weights and
+  optimizer state kept in host memory, so the device holds one model at a time.
+- All candidates of an epoch share one random stream (batch order, dropout), derived from
+  ``(seed, epoch)``: common random numbers, so their κ differ by the learning rate only.
+- After each decided epoch the kept weights, optimizer state and history go to
+  ``checkpoint_dir``; ``run()`` on the same storage, study and folder resumes after the last
+  completed epoch. Candidates of an epoch that was interrupted are marked FAIL and the epoch is
+  run again from its start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
+import contextlib
+import copy
+import logging
+import math
+import os
+from pathlib import Path
+import time
+from typing import Any
+from typing import Literal
+
+import numpy as np
+import optuna
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState
+import torch
+from torch import nn
+
+from optuna_gamma._kappa import _VARIANTS
+from optuna_gamma._kappa import KappaVariant
+from optuna_gamma._kappa import kappa_score
+from optuna_gamma._sampler import GammaBOSampler
+from optuna_gamma.torch._data import DataLike
+from optuna_gamma.torch._device import free_device_memory
+from optuna_gamma.torch._device import is_out_of_memory_error
+from optuna_gamma.torch._device import resolve_device
+from optuna_gamma.torch._device import seeded
+from optuna_gamma.torch._objective import _OPTIMIZERS
+from optuna_gamma.torch._objective import evaluate
+from optuna_gamma.torch._objective import make_optimizer
+from optuna_gamma.torch._objective import prepare_data
+from optuna_gamma.torch._objective import train_one_epoch
+
+__all__ = ["EpochwiseLRSearch", "WarmStart"]
+
+_logger = optuna.logging.get_logger(f"optuna.{__name__}")
+
+WarmStart = Literal["previous_best", "all_epochs", "none"]
+_WARM_STARTS = ("previous_best", "all_epochs", "none")
+_CHECKPOINT_FILE = "epochwise_checkpoint.pt"
+_CHECKPOINT_VERSION = 1
+_ATTEMPT_KEY = "epochwise:attempts"
+_RUN_SEED_KEY = "epochwise:run_seed"
+#: Metrics copied from :func:`evaluate` into trial user attrs and the history.
+_SCALAR_METRICS = ("accuracy", "loss", "kappa", "sensitivity", "specificity", "mcc")
+
+
+def _stream_seed(seed: int, *keys: int) -> int:
+    """A 63-bit seed derived from ``seed`` and non-negative ``keys`` (platform independent)."""
+    state = np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(2, np.uint32)
+    return (int(state[0]) << 31) ^ int(state[1])
+
+
+def _host_copy(state: Any) -> Any:
+    """A deep copy of a (nested) state dict with every tensor cloned to host memory."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {k: _host_copy(v) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_host_copy(v) for v in state]
+    if isinstance(state, tuple):
+        return tuple(_host_copy(v) for v in state)
+    return copy.deepcopy(state)
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """Raise one logger's level to WARNING for a block (INFO lines of a scratch study)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return value
+
+
+class EpochwiseLRSearch:
+    """Choose the learning rate again at every epoch with Bayesian optimization (thesis fig. 8).
+
+    Each epoch ``e = 1..epochs``: :class:`~optuna_gamma.GammaBOSampler` proposes
+    ``candidates_per_epoch`` learning rates one after another (each proposal sees the κ of the
+    candidates before it); for each, a copy of the current model (weights and optimizer state)
+    trains one epoch with that learning rate and is evaluated on ``val_data``; the candidate with
+    the largest κ (:func:`optuna_gamma.kappa_score`) is kept and the next epoch starts from its
+    weights. A diverged candidate (non-finite training or validation loss) is scored as κ of an
+    infinite loss, recorded with ``diverged=True`` and never kept; when every candidate of an
+    epoch diverges, the epoch's starting weights are kept and the history says so.
+
+    Every candidate is a trial of one Optuna study (``storage``, ``study_name``), with user attrs
+    ``epoch``, ``candidate``, ``lr``, ``accuracy``, ``loss``, ``kappa``, ``sensitivity``,
+    ``specificity``, ``mcc``, ``confusion_matrix``, ``train_loss``, ``seconds``, ``diverged`` and
+    ``kept``; its value is κ. Open it with ``optuna-dashboard``.
+
+    The history is a list with one dict per epoch: ``epoch``, ``lr`` (the kept learning rate, or
+    ``None`` when all diverged), ``kappa``, ``accuracy``, ``loss``, ``sensitivity``,
+    ``specificity``, ``mcc``, ``train_loss`` (of the kept model), ``all_diverged``,
+    ``kept_candidate``, ``candidates`` (a list of dicts with ``lr``, ``kappa``, ``accuracy``,
+    ``loss``, ``train_loss``, ``diverged``, ``trial_number``), ``n_candidates``, ``n_diverged``,
+    ``seconds`` (wall time of the epoch: proposals, training and evaluation) and
+    ``epochs_trained`` (candidate-epochs spent so far, the compute to compare methods at).
+
+    Args:
+        model_fn: Zero-argument callable returning a fresh ``nn.Module`` that outputs logits
+            (called once, under the run's seed).
+        train_data: Training data: ``(X, y)`` or a Dataset (see :func:`as_tensors`).
+        val_data: Validation data; κ on it decides each epoch.
+        epochs: Number of epochs of the kept model.
+        candidates_per_epoch: Learning rates tried per epoch (``K``); a run trains
+            ``epochs * K`` candidate-epochs.
+        storage: Optuna storage (URL or object) for the study. Defaults to ``None`` (in memory).
+        seed: Seed of the model's initialisation, of each epoch's batch order and dropout, and of
+            the proposals. Same seed on the CPU gives the same history. Defaults to ``None``.
+        study_name: Name of the study. Defaults to ``None``: ``"epochwise-lr"`` plus the seed.
+            An existing study is loaded (``load_if_exists=True``).
+        checkpoint_dir: Folder where the kept weights, optimizer state and history are saved
+            after each epoch; needed to resume. Defaults to ``None`` (no checkpoints).
+        lr: ``(low, high)`` of the learning rate, searched on a log scale. Defaults to
+            ``(1e-4, 0.5)``.
+        warm_start: What the Bayesian optimizer sees at epoch ``e > 1``: ``"previous_best"``
+            (this epoch's candidates; the first candidate is the previous epoch's kept
+            learning rate), ``"all_epochs"`` (every recorded candidate of this run), or
+            ``"none"`` (this epoch's candidates; the first is random). Defaults to
+            ``"previous_best"``.
+        lr_window: From the second epoch on, search only within a factor ``lr_window`` of the
+            last kept learning rate (``[lr / lr_window, lr * lr_window]``, clipped to ``lr``), a
+            trust region around the schedule so far. ``None`` searches all of ``lr`` every
+            epoch. Defaults to ``10.0`` (measured better on digits, docs/epochwise.md).
+        n_startup_candidates: Random candidates before the model is used, counted over what the
+            model sees (so with ``"previous_best"`` the enqueued learning rate counts).
+            Defaults to ``1``.
+        batch_size: Mini-batch size. Defaults to ``50``.
+        weight_decay: Weight decay. Defaults to ``0.0``.
+        momentum: Momentum (SGD, RMSprop) or ``None``. Defaults to ``None``.
+        optimizer: ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"`` or a callable (see
+            :func:`make_optimizer`). Its state (e.g. momentum buffers) carries over from the kept
+            candidate. Defaults to ``"sgd"``.
+        lam: κ's λ. Defaults to ``0.5``.
+        kappa_variant: κ's variant. Defaults to ``"improved"``.
+        loss_fn: Mean-reduced loss ``loss_fn(logits, y)``. Defaults to cross-entropy.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ... Defaults to ``"auto"``.
+        data_on_device: As in :func:`prepare_data`. Defaults to ``"auto"``.
+        num_classes: Number of classes. Defaults to the largest label + 1.
+        sampler_fn: Callable ``sampler_fn(seed)`` returning the sampler that proposes learning
+            rates (called for every proposal with a seed derived from ``(seed, epoch)``).
+            Defaults to ``None``: ``GammaBOSampler(seed=..., n_startup_trials=
+            n_startup_candidates)``.
+        callbacks: Callables ``callback(search, record)`` run after each completed epoch (after
+            its checkpoint is written). Defaults to ``()``.
+        catch_oom: Mark a candidate that runs out of accelerator memory FAIL and go on.
+            Defaults to ``True``.
+
+    Example:
+        .. code-block:: python
+
+            from optuna_gamma.torch import EpochwiseLRSearch, MnistMLP, load_digits
+            from optuna_gamma.torch import train_val_split
+
+            train, val = train_val_split(load_digits(), 0.2, seed=0)
+            search = EpochwiseLRSearch(
+                MnistMLP, train, val, epochs=10, candidates_per_epoch=4, seed=0,
+                storage="sqlite:///epochwise.db", checkpoint_dir="ckpt",
+            )
+            model, history = search.run()
+            print([round(h["lr"], 4) for h in history], history[-1]["accuracy"])
+    """
+
+    def __init__(
+        self,
+        model_fn: Callable[[], nn.Module],
+        train_data: DataLike,
+        val_data: DataLike,
+        *,
+        epochs: int,
+        candidates_per_epoch: int,
+        storage: str | optuna.storages.BaseStorage | None = None,
+        seed: int | None = None,
+        study_name: str | None = None,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        lr: tuple[float, float] = (1e-4, 0.5),
+        warm_start: WarmStart = "previous_best",
+        lr_window: float | None = 10.0,
+        n_startup_candidates: int = 1,
+        batch_size: int = 50,
+        weight_decay: float = 0.0,
+        momentum: float | None = None,
+        optimizer: str | Callable[..., torch.optim.Optimizer] = "sgd",
+        lam: float = 0.5,
+        kappa_variant: KappaVariant = "improved",
+        loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        device: str | torch.device = "auto",
+        data_on_device: bool | Literal["auto"] = "auto",
+        num_classes: int | None = None,
+        sampler_fn: Callable[[int], optuna.samplers.BaseSampler] | None = None,
+        callbacks: Sequence[Callable[[EpochwiseLRSearch, dict[str, Any]], None]] = (),
+        catch_oom: bool = True,
+    ) -> None:
+        if not callable(model_fn):
+            raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}.")
+        self.epochs = _check_positive_int("epochs", epochs)
+        self.candidates_per_epoch = _check_positive_int(
+            "candidates_per_epoch", candidates_per_epoch
+        )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}.")
+        if not (
+            isinstance(lr, tuple)
+            and len(lr) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lr)
+            and 0 < lr[0] < lr[1] < math.inf
+        ):
+            raise ValueError(f"lr must be a (low, high) tuple with 0 < low < high, got {lr!r}.")
+        if warm_start not in _WARM_STARTS:
+            raise ValueError(f"warm_start must be one of {_WARM_STARTS}, got {warm_start!r}.")
+        if lr_window is not None and not (
+            isinstance(lr_window, (int, float))
+            and not isinstance(lr_window, bool)
+            and 1.0 < lr_window < math.inf
+        ):
+            raise ValueError(f"lr_window must be a number > 1 or None, got {lr_window!r}.")
+        if isinstance(n_startup_candidates, bool) or not isinstance(n_startup_candidates, int):
+            raise ValueError(
+                f"n_startup_candidates must be an int >= 0, got {n_startup_candidates!r}."
+            )
+        if n_startup_candidates < 0:
+            raise ValueError(
+                f"n_startup_candidates must be an int >= 0, got {n_startup_candidates!r}."
+            )
+        _check_positive_int("batch_size", batch_size)
+        if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}.")
+        if momentum is not None and not (isinstance(momentum, (int, float)) and momentum >= 0):
+            raise ValueError(f"momentum must be a number >= 0 or None, got {momentum!r}.")
+        if not (callable(optimizer) or optimizer in _OPTIMIZERS):
+            raise ValueError(
+                f"optimizer must be one of {_OPTIMIZERS} or a callable, got {optimizer!r}."
+            )
+        if kappa_variant not in _VARIANTS:
+            raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
+        if not (isinstance(lam, (int, float)) and 0.0 < lam < 1.0):
+            raise ValueError(f"lam must satisfy 0 < lam < 1, got {lam!r}.")
+        for i, cb in enumerate(callbacks):
+            if not callable(cb):
+                raise TypeError(f"callbacks[{i}] must be callable, got {type(cb).__name__}.")
+
+        self.model_fn = model_fn
+        self.seed = seed
+        self.study_name = study_name or (
+            "epochwise-lr" if seed is None else f"epochwise-lr-seed{seed}"
+        )
+        self.storage = storage
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.lr = (float(lr[0]), float(lr[1]))
+        self.warm_start: WarmStart = warm_start
+        self.lr_window = None if lr_window is None else float(lr_window)
+        self.n_startup_candidates = n_startup_candidates
+        self.batch_size = batch_size
+        self.weight_decay = float(weight_decay)
+        self.momentum = None if momentum is None else float(momentum)
+        self.optimizer = optimizer
+        self.lam = float(lam)
+        self.kappa_variant: KappaVariant = kappa_variant
+        self.loss_fn = loss_fn
+        self.device = resolve_device(device)
+        self.sampler_fn = sampler_fn
+        self.callbacks = list(callbacks)
+        self.catch_oom = bool(catch_oom)
+        self._dist = FloatDistribution(self.lr[0], self.lr[1], log=True)
+        # One seed for the run; with seed=None it is drawn once, so a run is still consistent.
+        self._run_seed = (
+            seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
+        )
+
+        X_train, y_train = prepare_data(
+            train_data, self.device, data_on_device=data_on_device, name="train_data"
+        )
+        X_val, y_val = prepare_data(
+            val_data, self.device, data_on_device=data_on_device, name="val_data"
+        )
+        if X_train.shape[1:] != X_val.shape[1:]:
+            raise ValueError(
+                f"train_data and val_data inputs differ in shape: {tuple(X_train.shape[1:])} vs "
+                f"{tuple(X_val.shape[1:])}."
+            )
+        inferred = int(max(int(y_train.max()), int(y_val.max()))) + 1
+        if num_classes is None:
+            num_classes = inferred
+        elif isinstance(num_classes, bool) or not isinstance(num_classes, int):
+            raise ValueError(f"num_classes must be an int >= {inferred}, got {num_classes!r}.")
+        elif num_classes < inferred:
+            raise ValueError(f"num_classes must be an int >= {inferred}, got {num_classes!r}.")
+        self.num_classes = num_classes
+        self._data = (X_train, y_train, X_val, y_val)
+        #: History of the completed epochs (filled by :meth:`run`).
+        self.history: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def epochs_trained(self) -> int:
+        """Candidate-epochs of training spent so far (the compute of the run)."""
+        return int(self.history[-1]["epochs_trained"]) if self.history else 0
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        """Where the checkpoint is written, or ``None`` without ``checkpoint_dir``."""
+        return None if self.checkpoint_dir is None else self.checkpoint_dir / _CHECKPOINT_FILE
+
+    def create_study(self) -> optuna.Study:
+        """Create or load the run's study (``load_if_exists=True``)."""
+        # The study's own sampler is never asked for the learning rate: every candidate's lr is
+        # enqueued (proposals come from a scratch study, see _propose).
+        return optuna.create_study(
+            storage=self.storage,
+            study_name=self.study_name,
+            direction="maximize",
+            sampler=optuna.samplers.RandomSampler(seed=self._run_seed),
+            load_if_exists=True,
+        )
+
+    def run(self) -> tuple[nn.Module, list[dict[str, Any]]]:
+        """Run (or resume) the search.
+
+        Returns:
+            ``(model, history)``: the kept model after the last epoch, on ``device``, and one
+            dict per epoch (see the class docstring).
+        """
+        study = self.create_study()
+        stored_seed = study.user_attrs.get(_RUN_SEED_KEY)
+        if stored_seed is not None:
+            if self.seed is not None and self.seed != stored_seed:
+                raise ValueError(
+                    f"seed={self.seed} but study {self.study_name!r} was run with seed "
+                    f"{stored_seed}; pass that seed (or seed=None) to resume it, or a new "
+                    "study_name."
+                )
+            self._run_seed = int(stored_seed)  # a resumed seed=None run keeps its streams
+        attempt = int(study.user_attrs.get(_ATTEMPT_KEY, 0)) + 1
+        study.set_user_attr(_ATTEMPT_KEY, attempt)
+        if stored_seed is None:
+            study.set_user_attr(_RUN_SEED_KEY, self._run_seed)
+            study.set_user_attr("epochs", self.epochs)
+            study.set_user_attr("candidates_per_epoch", self.candidates_per_epoch)
+            study.set_user_attr("warm_start", self.warm_start)
+            study.set_user_attr("seed", self.seed)
+
+        with seeded(_stream_seed(self._run_seed, 0, 0), self.device):
+            model = self.model_fn()
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model_fn must return a torch.nn.Module, got {type(model).__name__}.")
+        model = model.to(self.device)
+        optimizer_state: dict[str, Any] | None = None
+        self.history = []
+        checkpoint = self._load_checkpoint()
+        if checkpoint is not None:
+            model.load_state_dict(checkpoint["model"])
+            optimizer_state = checkpoint["optimizer"]
+            self.history = list(checkpoint["history"])
+            _logger.info(
+                f"Resuming study {self.study_name!r} after epoch {len(self.history)} "
+                f"(attempt {attempt})."
+            )
+        elif any(t.user_attrs.get("kept") for t in study.get_trials(deepcopy=False)):
+            raise ValueError(
+                f"Study {self.study_name!r} already has completed epochs but there is no "
+                f"checkpoint to resume from (checkpoint_dir={self.checkpoint_dir!r}); pass the "
+                "checkpoint_dir of that run, or a new study_name."
+            )
+
+        for epoch in range(len(self.history) + 1, self.epochs + 1):
+            optimizer_state = self._run_epoch(study, model, optimizer_state, epoch, attempt)
+            record = self.history[-1]
+            self._save_checkpoint(model, optimizer_state)
+            for cb in self.callbacks:
+                cb(self, record)
+        return model, self.history
+
+    # ------------------------------------------------------------------ one epoch
+
+    def _run_epoch(
+        self,
+        study: optuna.Study,
+        model: nn.Module,
+        optimizer_state: dict[str, Any] | None,
+        epoch: int,
+        attempt: int,
+    ) -> dict[str, Any] | None:
+        start_time = time.perf_counter()
+        start_weights = _host_copy(model.state_dict())
+        start_optimizer = optimizer_state
+        epoch_seed = _stream_seed(self._run_seed, epoch, 1)
+        candidates: list[dict[str, Any]] = []
+        trials: list[optuna.trial.Trial] = []
+        best: tuple[int, dict[str, Any], dict[str, Any]] | None = None  # (index, weights, opt)
+        previous_lr = next((r["lr"] for r in reversed(self.history) if r["lr"] is not None), None)
+        try:
+            for k in range(self.candidates_per_epoch):
+                if k == 0 and self.warm_start == "previous_best" and previous_lr is not None:
+                    lr = float(previous_lr)
+                else:
+                    lr = self._propose(epoch, candidates, previous_lr)
+                trial = self._ask(study, lr, {"epoch": epoch, "candidate": k, "attempt": attempt})
+                trials.append(trial)
+                model.load_state_dict(start_weights)
+                result, opt_state = self._train_candidate(
+                    trial, model, start_optimizer, lr, epoch_seed
+                )
+                result["trial_number"] = trial.number
+                candidates.append(result)
+                ok = not result["diverged"] and not result["failed"]
+                if ok and (best is None or result["kappa"] > candidates[best[0]]["kappa"]):
+                    best = (k, _host_copy(model.state_dict()), _host_copy(opt_state))
+        except BaseException:
+            # Interrupted (Ctrl-C, an error): this epoch's candidates are discarded; a resumed
+            # run repeats the epoch from its starting weights.
+            for trial in trials:
+                try:
+                    trial.set_user_attr("interrupted", True)
+                    study.tell(trial, state=TrialState.FAIL)
+                except Exception:  # noqa: BLE001 - already finished, or storage gone
+                    pass
+            raise
+
+        if best is None:
+            # Every candidate diverged (or failed): keep the epoch's starting weights.
+            model.load_state_dict(start_weights)
+            new_optimizer = start_optimizer
+            kept_index = None
+            metrics = self._evaluate(model)
+            kept_lr = None
+            train_loss = math.nan
+            _logger.warning(
+                f"Epoch {epoch}: all {len(candidates)} candidates diverged; the weights of the "
+                "previous epoch are kept."
+            )
+        else:
+            kept_index, weights, new_optimizer = best
+            model.load_state_dict(weights)
+            kept = candidates[kept_index]
+            metrics = {key: kept[key] for key in _SCALAR_METRICS}
+            kept_lr = kept["lr"]
+            train_loss = kept["train_loss"]
+
+        for k, (trial, result) in enumerate(zip(trials, candidates)):
+            trial.set_user_attr("kept", k == kept_index)
+            if result["failed"]:
+                study.tell(trial, state=TrialState.FAIL)
+            else:
+                study.tell(trial, result["kappa"])
+
+        n_before = self.history[-1]["epochs_trained"] if self.history else 0
+        record: dict[str, Any] = {
+            "epoch": epoch,
+            "lr": kept_lr,
+            **{key: metrics[key] for key in _SCALAR_METRICS},
+            "train_loss": train_loss,
+            "all_diverged": best is None,
+            "kept_candidate": kept_index,
+            "candidates": [
+                {
+                    key: c[key]
+                    for key in (
+                        "lr",
+                        "kappa",
+                        "accuracy",
+                        "loss",
+                        "train_loss",
+                        "diverged",
+                        "trial_number",
+                    )
+                }
+                for c in candidates
+            ],
+            "n_candidates": len(candidates),
+            "n_diverged": sum(bool(c["diverged"]) for c in candidates),
+            "seconds": time.perf_counter() - start_time,
+            "epochs_trained": n_before + len(candidates),
+        }
+        self.history.append(record)
+        _logger.info(
+            f"Epoch {epoch}: kept lr={'none' if kept_lr is None else f'{kept_lr:.4g}'} "
+            f"(candidate {kept_index} of {len(candidates)}), "
+            f"kappa={metrics['kappa']:.4f}, accuracy={metrics['accuracy']:.4f}."
+        )
+        return new_optimizer
+
+    def _ask(self, study: optuna.Study, lr: float, attrs: dict[str, Any]) -> optuna.trial.Trial:
+        """Start the candidate's trial in the run's study with ``lr`` enqueued."""
+        study.enqueue_trial({"lr": lr}, user_attrs=attrs, skip_if_exists=False)
+        while True:
+            trial = study.ask()
+            got = trial.suggest_float("lr", *self.lr, log=True)
+            if got == lr and all(trial.user_attrs.get(k) == v for k, v in attrs.items()):
+                return trial
+            # A WAITING trial left by an interrupted run (enqueued, never started): retire it.
+            trial.set_user_attr("stale", True)
+            study.tell(trial, state=TrialState.FAIL)
+
+    def _distribution(self, previous_lr: float | None) -> FloatDistribution:
+        """The search range of this epoch: all of ``lr``, or a window around the last kept lr."""
+        if self.lr_window is None or previous_lr is None:
+            return self._dist
+        low = max(self.lr[0], previous_lr / self.lr_window)
+        high = min(self.lr[1], previous_lr * self.lr_window)
+        return FloatDistribution(low, high, log=True)
+
+    def _propose(
+        self, epoch: int, candidates: list[dict[str, Any]], previous_lr: float | None
+    ) -> float:
+        """Ask the sampler for a learning rate in a scratch study of what the model should see."""
+        seen: list[tuple[float, float]] = []
+        if self.warm_start == "all_epochs":
+            for record in self.history:
+                seen += [(c["lr"], c["kappa"]) for c in record["candidates"]]
+        seen += [(c["lr"], c["kappa"]) for c in candidates]
+        dist = self._distribution(previous_lr)
+        seen = [  # no FAIL candidates, none outside this epoch's range
+            (lr, value)
+            for lr, value in seen
+            if math.isfinite(value) and dist.low <= lr <= dist.high
+        ]
+        sampler_seed = _stream_seed(self._run_seed, epoch, 2)
+        if self.sampler_fn is not None:
+            sampler = self.sampler_fn(sampler_seed)
+        else:
+            sampler = GammaBOSampler(
+                seed=sampler_seed,
+                n_startup_trials=self.n_startup_candidates,
+                warn_independent_sampling=False,
+            )
+        with _quiet_logger("optuna.storages._in_memory"):  # no "new study" line per proposal
+            scratch = optuna.create_study(direction="maximize", sampler=sampler)
+        for lr, value in seen:
+            scratch.add_trial(
+                optuna.trial.create_trial(
+                    params={"lr": lr}, distributions={"lr": dist}, value=value
+                )
+            )
+        proposal = scratch.ask({"lr": dist})
+        return float(proposal.params["lr"])
+
+    def _make_optimizer(
+        self, model: nn.Module, lr: float, state: dict[str, Any] | None
+    ) -> torch.optim.Optimizer:
+        opt = make_optimizer(
+            self.optimizer,
+            model.parameters(),
+            lr=lr,
+            weight_decay=self.weight_decay,
+            momentum=self.momentum,
+        )
+        if state is not None:
+            opt.load_state_dict(state)  # restores the old lr too: set the candidate's again
+        for group in opt.param_groups:
+            group["lr"] = lr
+        return opt
+
+    def _evaluate(self, model: nn.Module) -> dict[str, Any]:
+        _, _, X_val, y_val = self._data
+        return evaluate(
+            model,
+            X_val,
+            y_val,
+            num_classes=self.num_classes,
+            loss_fn=self.loss_fn,
+            lam=self.lam,
+            kappa_variant=self.kappa_variant,
+        )
+
+    def _train_candidate(
+        self,
+        trial: optuna.trial.Trial,
+        model: nn.Module,
+        optimizer_state: dict[str, Any] | None,
+        lr: float,
+        epoch_seed: int,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        X_train, y_train, _, _ = self._data
+        start = time.perf_counter()
+        message: str | None = None
+        try:
+            opt = self._make_optimizer(model, lr, optimizer_state)
+            with seeded(epoch_seed, self.device):  # common random numbers within the epoch
+                generator = torch.Generator().manual_seed(epoch_seed)
+                train_loss = train_one_epoch(
+                    model,
+                    opt,
+                    X_train,
+                    y_train,
+                    batch_size=self.batch_size,
+                    loss_fn=self.loss_fn,
+                    generator=generator,
+                )
+            metrics = self._evaluate(model)
+        except Exception as exc:  # KeyboardInterrupt is a BaseException: it propagates.
+            if not (self.catch_oom and is_out_of_memory_error(exc)):
+                raise
+            message = f"Out of memory on {self.device} with lr={lr}: {type(exc).__name__}: {exc}"
+        if message is not None:
+            free_device_memory(self.device)
+            _logger.warning(message + " The candidate is marked FAIL.")
+            trial.set_user_attr("error", message[:2000])
+            failed = {key: math.nan for key in _SCALAR_METRICS}
+            return {
+                "lr": lr,
+                **failed,
+                "train_loss": math.nan,
+                "diverged": False,
+                "failed": True,
+            }, {}
+        diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
+        if diverged:  # scored as a diverged run: κ of an infinite loss (MATH.md §1)
+            metrics["loss"] = math.inf
+            metrics["kappa"] = kappa_score(
+                metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant
+            )
+        seconds = time.perf_counter() - start
+        for key, value in metrics.items():
+            trial.set_user_attr(key, value)
+        trial.set_user_attr("lr", lr)
+        trial.set_user_attr("train_loss", float(train_loss))
+        trial.set_user_attr("seconds", seconds)
+        trial.set_user_attr("diverged", diverged)
+        trial.set_user_attr("device", str(self.device))
+        result = {key: float(metrics[key]) for key in _SCALAR_METRICS}
+        result.update(
+            lr=lr, train_loss=float(train_loss), diverged=diverged, failed=False, seconds=seconds
+        )
+        return result, opt.state_dict()
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def _load_checkpoint(self) -> dict[str, Any] | None:
+        path = self.checkpoint_path
+        if path is None or not path.exists():
+            return None
+        checkpoint: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+        if checkpoint.get("version") != _CHECKPOINT_VERSION:
+            raise ValueError(
+                f"checkpoint {str(path)!r} has version {checkpoint.get('version')!r}; expected "
+                f"{_CHECKPOINT_VERSION}."
+            )
+        if checkpoint.get("study_name") != self.study_name:
+            raise ValueError(
+                f"checkpoint_dir={str(self.checkpoint_dir)!r} holds the checkpoint of study "
+                f"{checkpoint.get('study_name')!r}, not {self.study_name!r}; use its study_name "
+                "or another checkpoint_dir."
+            )
+        if len(checkpoint["history"]) > self.epochs:
+            raise ValueError(
+                f"the checkpoint has {len(checkpoint['history'])} completed epochs but "
+                f"epochs={self.epochs}."
+            )
+        return checkpoint
+
+    def _save_checkpoint(self, model: nn.Module, optimizer_state: dict[str, Any] | None) -> None:
+        path = self.checkpoint_path
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "version": _CHECKPOINT_VERSION,
+            "study_name": self.study_name,
+            "model": _host_copy(model.state_dict()),
+            "optimizer": optimizer_state,
+            "history": self.history,
+        }
+        tmp = path.with_suffix(".tmp")
+        torch.save(payload, tmp)
+        os.replace(tmp, path)  # atomic: a crash never leaves half a checkpoint

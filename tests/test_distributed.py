@@ -1,0 +1,388 @@
+"""Parallel and distributed optimisation: worker processes on PostgreSQL, MariaDB and a journal
+file, a worker killed mid-trial, ``n_jobs`` threads, and the read-compute-write race.
+
+The workers are ``examples/distributed.py`` itself, started with ``sys.executable``, all with the
+same seed. Its objective has 504 distinct points (stepped float, int, categorical) and sleeps,
+so workers overlap and a failure of the running-trial mechanism shows up as duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+import datetime
+import importlib.util
+import itertools
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import threading
+import time
+from types import ModuleType
+from typing import Any
+
+import optuna
+from optuna.storages import BaseStorage
+from optuna.storages import RDBStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import JournalStorage
+from optuna.trial import FrozenTrial
+from optuna.trial import TrialState
+import pytest
+
+from optuna_gamma import GammaBOSampler
+from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma._sampler import intended_params
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKER = ROOT / "examples" / "distributed.py"
+SEED = 0
+WORKER_TIMEOUT = 120.0
+
+
+def _load_example() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("distributed_example", WORKER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+example = _load_example()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def start_worker(
+    storage: str, study_name: str, n_trials: int, *, sleep: float, extra: Sequence[str] = ()
+) -> subprocess.Popen[str]:
+    """Starts ``examples/distributed.py`` in a new process (same seed for every worker)."""
+    cmd = [
+        sys.executable,
+        str(WORKER),
+        "--storage",
+        storage,
+        "--study-name",
+        study_name,
+        "--n-trials",
+        str(n_trials),
+        "--seed",
+        str(SEED),
+        "--sleep",
+        str(sleep),
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_ok(workers: Sequence[subprocess.Popen[str]]) -> list[str]:
+    """Waits for the workers; asserts that each exited 0 without a traceback; their stdouts."""
+    outs = []
+    for proc in workers:
+        try:
+            out, err = proc.communicate(timeout=WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"worker {proc.pid} timed out; stderr:\n{err}")
+        assert proc.returncode == 0, f"worker {proc.pid} exited {proc.returncode}:\n{err}"
+        assert "Traceback" not in err, err
+        outs.append(out)
+    return outs
+
+
+def _evaluation(t: FrozenTrial) -> tuple[datetime.datetime, datetime.datetime]:
+    """From when the trial's parameters were fixed until it finished (or now)."""
+    fixed = t.user_attrs.get("params_fixed_at")
+    assert t.datetime_start is not None
+    start = datetime.datetime.fromisoformat(fixed) if fixed else t.datetime_start
+    return start, t.datetime_complete or datetime.datetime.now()
+
+
+def overlapping_pairs(trials: Sequence[FrozenTrial]) -> list[tuple[FrozenTrial, FrozenTrial]]:
+    """Pairs of trials that were evaluated at the same time.
+
+    A trial's evaluation runs from the moment its parameters were fixed (recorded by the
+    example's objective, after the sampler has answered) until ``datetime_complete``.  Measuring
+    from ``datetime_start`` instead would also count a trial whose parameters were chosen after
+    the other had already finished, knowing its result: repeating a completed point is the
+    sequential algorithm's business (it happens, rarely, when the optimum is found), not a
+    concurrency failure.
+    """
+    started = [t for t in trials if t.datetime_start is not None]
+    pairs = []
+    for a, b in itertools.combinations(started, 2):
+        (a0, a1), (b0, b1) = _evaluation(a), _evaluation(b)
+        if a0 < b1 and b0 < a1:
+            pairs.append((a, b))
+    return pairs
+
+
+def assert_no_concurrent_duplicates(
+    trials: Sequence[FrozenTrial], min_pairs: int, *, startup_pairs: bool = True
+) -> None:
+    """No two trials evaluated at the same time have the same parameters.
+
+    ``startup_pairs=False`` leaves out pairs of two start-up trials: those are independent
+    uniform draws (keyed by trial number when the seed is fixed, random after Optuna reseeds the
+    sampler of each ``n_jobs`` thread), which coincide by chance with probability ``1 / 504``.
+    """
+    pairs = overlapping_pairs(trials)
+    assert len(pairs) >= min_pairs, f"only {len(pairs)} overlapping pairs: workers did not overlap"
+    duplicates = [
+        (a.number, b.number, a.params, _evaluation(a), _evaluation(b))
+        for a, b in pairs
+        if a.params
+        and a.params == b.params
+        and (startup_pairs or PREDICTION_KEY in a.system_attrs or PREDICTION_KEY in b.system_attrs)
+    ]
+    assert not duplicates, f"trials running at the same time got the same parameters: {duplicates}"
+
+
+def assert_persisted(trials: Sequence[FrozenTrial], n_trials: int, n_workers: int) -> None:
+    """All requested trials COMPLETE, with their parameters and the right value; nothing else."""
+    states = Counter(t.state for t in trials)
+    assert n_trials <= states[TrialState.COMPLETE] <= n_trials + n_workers - 1, states
+    assert set(states) == {TrialState.COMPLETE}, states
+    for t in trials:
+        assert set(t.params) == {"x", "n_layers", "activation"}
+        assert t.value == pytest.approx(example.toy_value(**t.params))
+        if PREDICTION_KEY in t.system_attrs:  # a model-based trial: its claim was what it ran
+            assert intended_params(t) == t.params
+
+
+def expected_startup_params(n: int) -> list[dict[str, Any]]:
+    """Start-up parameters of trials 0..n-1 for ``SEED``: keyed by trial number, not by worker."""
+    study = optuna.create_study(sampler=GammaBOSampler(seed=SEED))
+    out = []
+    for _ in range(n):
+        trial = study.ask()
+        out.append(example.suggest_params(trial))
+        study.tell(trial, state=TrialState.FAIL)  # never COMPLETE: the model never starts
+    return out
+
+
+def assert_startup_keyed_by_trial_number(trials: Sequence[FrozenTrial]) -> None:
+    startup = [t for t in trials if PREDICTION_KEY not in t.system_attrs]
+    assert len(startup) >= 5
+    expected = expected_startup_params(max(t.number for t in startup) + 1)
+    for t in startup:
+        assert t.params == expected[t.number], t.number
+    # Same seed in every worker, yet the start-up points differ from one another.
+    points = [tuple(sorted(t.params.items())) for t in startup]
+    assert len(set(points)) == len(points)
+
+
+def storage_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "journal":
+        return str(tmp_path / "journal.log")
+    return str(request.getfixturevalue(f"{backend}_url"))
+
+
+def open_storage(storage: str, **kwargs: Any) -> BaseStorage:
+    if "://" not in storage:
+        return JournalStorage(JournalFileBackend(storage))
+    return RDBStorage(storage, **kwargs)
+
+
+# -- worker processes ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql", "mysql", "journal"])
+def test_four_worker_processes(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    n_workers, n_trials = 4, 24
+    url = storage_for(backend, request, tmp_path)
+    # Create the tables and the study once, as `optuna create-study` would: four processes
+    # creating tables in an empty database at the same moment can collide.
+    storage = open_storage(url)
+    optuna.create_study(study_name="dist", storage=storage, direction="minimize")
+
+    workers = [start_worker(url, "dist", n_trials, sleep=0.4) for _ in range(n_workers)]
+    outs = wait_ok(workers)
+
+    trials = optuna.load_study(study_name="dist", storage=storage).trials
+    assert_persisted(trials, n_trials, n_workers)
+    assert len({t.user_attrs["worker_pid"] for t in trials}) >= 2, outs
+    assert sum(PREDICTION_KEY in t.system_attrs for t in trials) >= n_trials // 2
+    assert_no_concurrent_duplicates(trials, min_pairs=n_trials // 4)
+    assert_startup_keyed_by_trial_number(trials)
+    if isinstance(storage, RDBStorage):
+        storage.engine.dispose()
+
+
+@pytest.mark.slow
+def test_killed_worker_trial_is_failed_and_retried(postgresql_url: str) -> None:
+    n_trials = 36
+    heartbeat = ["--heartbeat-interval", "1", "--grace-period", "2", "--max-retry", "2"]
+    storage = example.make_storage(postgresql_url, 1, 2, 2)
+    study = optuna.create_study(study_name="fault", storage=storage, direction="minimize")
+
+    victim = start_worker(postgresql_url, "fault", n_trials, sleep=600.0, extra=heartbeat)
+    killed = _poll(lambda: _running_trial_of(study, victim.pid), what="the victim's trial")
+    others = [
+        start_worker(postgresql_url, "fault", n_trials, sleep=0.3, extra=heartbeat)
+        for _ in range(3)
+    ]
+    _poll(
+        lambda: len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) >= 1,
+        what="a first COMPLETE trial of the other workers",
+    )
+    victim.send_signal(signal.SIGKILL)  # in the middle of its 600-second trial
+    victim.communicate(timeout=30)
+    assert victim.returncode == -signal.SIGKILL
+    wait_ok(others)
+
+    trials = study.trials
+    states = Counter(t.state for t in trials)
+    assert states[TrialState.FAIL] == 1 and states[TrialState.COMPLETE] >= n_trials, states
+    assert set(states) == {TrialState.FAIL, TrialState.COMPLETE}, states
+    assert trials[killed.number].state == TrialState.FAIL
+    retries = [t for t in trials if t.system_attrs.get("failed_trial") == killed.number]
+    assert len(retries) == 1, "the killed trial was not re-queued exactly once"
+    assert retries[0].state == TrialState.COMPLETE
+    assert retries[0].params == killed.params
+    assert retries[0].user_attrs["worker_pid"] != victim.pid
+    assert_no_concurrent_duplicates(trials, min_pairs=n_trials // 4)
+    storage.engine.dispose()
+
+
+def _running_trial_of(study: optuna.Study, pid: int) -> FrozenTrial | None:
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if t.user_attrs.get("worker_pid") == pid:
+            return t
+    return None
+
+
+def _poll(condition: Any, what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+# -- threads ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["inmemory", "postgresql"])
+def test_n_jobs_threads(backend: str, request: pytest.FixtureRequest) -> None:
+    n_trials = 24
+    storage: BaseStorage | None = None
+    if backend != "inmemory":
+        storage = RDBStorage(request.getfixturevalue(f"{backend}_url"))
+    study = optuna.create_study(
+        storage=storage, sampler=GammaBOSampler(seed=SEED), direction="minimize"
+    )
+    study.optimize(example.make_objective(0.2), n_trials=n_trials, n_jobs=4)  # raises if any did
+
+    trials = study.trials
+    assert_persisted(trials, n_trials, n_workers=1)
+    assert sum(PREDICTION_KEY in t.system_attrs for t in trials) >= n_trials // 2
+    # Optuna reseeds the sampler in every thread: start-up points are random, not keyed by seed.
+    assert_no_concurrent_duplicates(trials, min_pairs=n_trials // 4, startup_pairs=False)
+    if isinstance(storage, RDBStorage):
+        storage.engine.dispose()
+
+
+# -- the sampler's decisions come from the storage ---------------------------------------------
+
+
+def _study_with_history(storage: BaseStorage | None = None) -> optuna.Study:
+    study = optuna.create_study(storage=storage, sampler=GammaBOSampler(seed=SEED))
+    for _ in range(8):
+        trial = study.ask()
+        study.tell(trial, example.toy_value(**example.suggest_params(trial)))
+    return study
+
+
+def test_restarted_worker_makes_the_same_decision_from_the_storage(tmp_path: Path) -> None:
+    storage = JournalStorage(JournalFileBackend(str(tmp_path / "journal.log")))
+    study = _study_with_history(storage)
+    running = study.ask()
+    running_params = example.suggest_params(running)  # claimed in the storage, still RUNNING
+    trial_id = study.ask()._trial_id
+
+    suggestions = []
+    for _ in range(2):  # two fresh processes' worth of sampler: no in-memory state
+        sampler = GammaBOSampler(seed=SEED)
+        loaded = optuna.load_study(study_name=study.study_name, storage=storage, sampler=sampler)
+        frozen = storage.get_trial(trial_id)
+        space = sampler.infer_relative_search_space(loaded, frozen)
+        suggestions.append(sampler.sample_relative(loaded, frozen, space))
+    assert suggestions[0] == suggestions[1]
+    assert suggestions[0] != running_params
+
+
+def test_concurrent_suggestions_that_read_the_same_storage_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two workers read the storage before either has written its claim (the race).
+
+    Both see the same completed and running trials, so a sampler that only reads claims before
+    computing gives both the same point. Needs: write the claim, read the other claims, and
+    re-suggest on a clash.
+    """
+    study = _study_with_history()
+    barrier = threading.Barrier(2, timeout=60)
+    seen: set[int] = set()
+    lock = threading.Lock()
+    original = GammaBOSampler._suggest
+
+    def suggest_after_both_read(self: GammaBOSampler, *args: Any) -> Any:
+        with lock:
+            first = threading.get_ident() not in seen
+            seen.add(threading.get_ident())
+        if first:
+            barrier.wait()  # both threads have read the storage; neither has written yet
+        return original(self, *args)
+
+    monkeypatch.setattr(GammaBOSampler, "_suggest", suggest_after_both_read)
+    trials = [study.ask(), study.ask()]
+    results: dict[int, dict[str, Any]] = {}
+    errors: list[BaseException] = []
+
+    def run(trial: optuna.Trial) -> None:
+        try:
+            results[trial.number] = example.suggest_params(trial)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in trials]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    a, b = (results[t.number] for t in trials)
+    assert a != b, f"two concurrent trials got the same parameters {a}"
+
+
+# -- the benchmark script --------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_parallel_benchmark_smoke_run(tmp_path: Path) -> None:
+    from benchmarks import parallel
+
+    parallel.main(
+        [
+            "--samplers=gamma,tpe",
+            "--workers=1,2",
+            "--seeds=0",
+            "--n-trials=7",
+            "--sleep=0.01",
+            f"--out={tmp_path}",
+        ]
+    )
+    for name in ("parallel_trials.csv", "parallel_summary.csv", "parallel.md", "parallel.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    table = (tmp_path / "parallel.md").read_text()
+    assert "| GammaBOSampler | 2 |" in table and "| TPESampler(constant_liar) | 1 |" in table
