@@ -70,7 +70,10 @@ class GammaBOSampler(BaseSampler):
     ``h_nu(z) = z T_nu(z) + (nu + z^2) / (nu - 1) t_nu(z)``, evaluated stably for every ``z``.
     It is maximised by scoring quasi-random (Sobol) candidates, then running L-BFGS-B with
     analytic gradients from the best few, alternated with exact sweeps over integer, stepped and
-    categorical coordinates, so every suggestion is an admissible value.
+    categorical coordinates, so every suggestion is an admissible value. If the optimum repeats
+    the parameters of a completed trial exactly (typically a bound where a smooth trend through
+    equally poor values peaks), the sampler takes a pure-exploration step instead: the
+    quasi-random candidate with the largest predictive scale.
 
     Trials that are RUNNING in other threads or processes are taken into account: the parameters
     each trial was given are kept in its system attrs (``"gammabo:params:<i>"``), and those of
@@ -358,6 +361,12 @@ class GammaBOSampler(BaseSampler):
             X_seed=fitted.X[np.argsort(-fitted.y)[:3]],
             n_candidates=self._n_candidates,
         )
+        if _matches_any(x_best, space.snap(fitted.X)):
+            # EI can settle on parameters already evaluated -- typically a bound where a smooth
+            # trend through equally poor values peaks -- and would repeat them forever. A repeat
+            # teaches the model little, so take a pure-exploration step instead.
+            x_best = fitted.most_uncertain(rng, self._n_candidates, default=x_best)
+            acq_value = float(fitted.acquisition_values(x_best[None])[0])
         mean, scale = fitted.predict(x_best[None])
         prediction = {
             "mean": float(mean[0]),
@@ -401,6 +410,19 @@ class FittedSurrogate:
             self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
         )[0]
         return _exclude(value, Z, self.pending)
+
+    def most_uncertain(
+        self, rng: np.random.Generator, n_candidates: int, default: np.ndarray
+    ) -> np.ndarray:
+        """The quasi-random candidate with the largest predictive scale that repeats no
+        completed or running trial's parameters (``default`` if every candidate does)."""
+        Z = self.space.sample_sobol(rng, n_candidates)  # (m, d)
+        taken = np.vstack([self.space.snap(self.X), self.pending])
+        fresh = ~np.array([_matches_any(z, taken) for z in Z], dtype=bool)
+        if not fresh.any():
+            return default
+        scale = self.model.predict(Z[fresh])[1]
+        return Z[fresh][int(np.argmax(scale))]
 
     def acquisition_values_and_grad(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, scale, d_mean, d_scale = self.model.predict_with_grad(Z)
@@ -483,6 +505,11 @@ def _write_chunked(
         # An empty chunk ends the value, so a shorter rewrite never reads an older value's tail.
         n_chunks = -(-max(len(text), 1) // _SYSTEM_ATTR_MAX_LENGTH)
         study._storage.set_trial_system_attr(trial._trial_id, f"{key}:{n_chunks}", "")
+
+
+def _matches_any(x: np.ndarray, P: np.ndarray) -> bool:
+    """Whether the encoded point ``x`` equals a row of ``P`` (``(k, d)``)."""
+    return bool(len(P)) and bool(np.all(np.abs(P - x) < 1e-12, axis=1).any())
 
 
 def _exclude(value: np.ndarray, Z: np.ndarray, P: np.ndarray) -> np.ndarray:

@@ -310,3 +310,32 @@ def test_custom_independent_sampler_is_used_for_startup() -> None:
     reference = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     reference.optimize(blog_1d, n_trials=3)
     assert [t.params for t in study.trials] == [t.params for t in reference.trials]
+
+
+def test_does_not_repeat_an_evaluated_bound() -> None:
+    """Equally poor start-up values make a smooth trend peak at a bound; EI must not re-evaluate
+    that bound forever (seen in the thesis benchmark: lr = 0.5 for 19 trials)."""
+    dist = {"lr": FloatDistribution(1e-4, 0.5)}
+    for predictive in ("student_t", "gaussian"):
+        study = optuna.create_study(
+            direction="maximize",
+            sampler=GammaBOSampler(seed=0, n_startup_trials=2, predictive=predictive),
+        )
+        for lr, value in ((0.3791, 0.13), (0.3771, 0.14), (0.0001, 0.11), (0.5, 0.14)):
+            study.add_trial(
+                optuna.trial.create_trial(params={"lr": lr}, distributions=dist, value=value)
+            )
+        seen = {t.params["lr"] for t in study.trials}
+        for _ in range(8):
+            trial = study.ask(dist)
+            lr = trial.params["lr"]
+            assert lr not in seen
+            seen.add(lr)
+            study.tell(trial, 0.14 if lr > 0.3 else 0.96 - 2 * abs(lr - 0.08))
+        assert study.best_value > 0.9
+
+
+def test_exhausted_discrete_space_still_suggests_valid_values() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+    study.optimize(lambda t: float(t.suggest_int("k", 0, 2)), n_trials=8)
+    assert {t.params["k"] for t in study.trials} == {0, 1, 2}
