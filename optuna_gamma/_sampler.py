@@ -41,6 +41,9 @@ _PREDICTIVES = ("student_t", "gaussian")
 _ACQUISITIONS = ("ei", "pi", "ucb")
 _STD_EPS = 1e-10
 _MAX_CLAIM_ROUNDS = 8
+# A suggestion closer than this to a running trial's parameters in every encoded coordinate
+# (fractions of each parameter's range) counts as the same point.
+_RUNNING_RADIUS = 1e-3
 
 
 class GammaBOSampler(BaseSampler):
@@ -79,8 +82,10 @@ class GammaBOSampler(BaseSampler):
     each trial was given are kept in its system attrs (``"gammabo:params:<i>"``), and those of
     running trials join the model as a kriging believer (observed at their predicted mean), which
     shrinks the predictive scale around them so that concurrent workers do not pile onto one
-    point; a suggestion never repeats the parameters of a running trial.  Everything the sampler
-    needs is read from the storage, so many processes can share one RDB or journal storage.
+    point; a suggestion never comes within 0.1 % (of each range) of a running trial, and a worker
+    re-checks the running trials after writing its own claim, so two workers that read the
+    storage at the same moment still end up apart. Everything the sampler needs is read from
+    the storage, so many processes can share one RDB or journal storage.
 
     FAIL and PRUNED trials are not used by the model.  ``NaN`` objective values make a trial FAIL
     (Optuna's rule); ``±inf`` values are clipped to the finite extremes with a warning.
@@ -485,11 +490,11 @@ def _running_claims(
 
 
 def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, Any]]) -> bool:
+    """Whether ``params`` is within ``_RUNNING_RADIUS`` of any of ``others``."""
     if not others:
         return False
-    x = space.snap(space.encode([params]))
-    P = space.snap(space.encode(others))
-    return bool(np.all(np.abs(P - x) < 1e-12, axis=-1).any())
+    x = space.snap(space.encode([params]))[0]
+    return _matches_any(x, space.snap(space.encode(others)), _RUNNING_RADIUS)
 
 
 def _write_chunked(
@@ -507,16 +512,17 @@ def _write_chunked(
         study._storage.set_trial_system_attr(trial._trial_id, f"{key}:{n_chunks}", "")
 
 
-def _matches_any(x: np.ndarray, P: np.ndarray) -> bool:
-    """Whether the encoded point ``x`` equals a row of ``P`` (``(k, d)``)."""
-    return bool(len(P)) and bool(np.all(np.abs(P - x) < 1e-12, axis=1).any())
+def _matches_any(x: np.ndarray, P: np.ndarray, tol: float = 1e-12) -> bool:
+    """Whether the encoded point ``x`` is within ``tol`` of a row of ``P`` (``(k, d)``) in every
+    coordinate."""
+    return bool(len(P)) and bool(np.all(np.abs(P - x) < tol, axis=1).any())
 
 
 def _exclude(value: np.ndarray, Z: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """Rules out points equal to a running trial's parameters (discrete spaces can repeat)."""
+    """Rules out points within ``_RUNNING_RADIUS`` of a running trial's parameters."""
     if len(P) == 0:
         return value
-    same = np.all(np.abs(Z[:, None, :] - P[None, :, :]) < 1e-12, axis=-1).any(axis=1)
+    same = np.all(np.abs(Z[:, None, :] - P[None, :, :]) < _RUNNING_RADIUS, axis=-1).any(axis=1)
     return np.where(same, -1e300, value)
 
 
