@@ -289,3 +289,39 @@ def load_cifar10(
     y = torch.as_tensor(np.asarray(dataset.targets), dtype=torch.int64)
     X, y = _subset(X, y, subset)
     return X.contiguous(), y
+
+
+def check_train_val(
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    X_val: torch.Tensor,
+    y_val: torch.Tensor,
+    num_classes: int | None,
+) -> int:
+    """Checks that training and validation inputs match in shape; returns the number of classes.
+
+    Args:
+        X_train: Training inputs.
+        y_train: Training labels (integers from 0).
+        X_val: Validation inputs.
+        y_val: Validation labels.
+        num_classes: The number of classes, or ``None`` to infer largest label + 1.
+
+    Raises:
+        ValueError: The input shapes differ, or ``num_classes`` is not an integer at least the
+            largest label + 1.
+    """
+    if X_train.shape[1:] != X_val.shape[1:]:
+        raise ValueError(
+            f"train_data and val_data inputs differ in shape: {tuple(X_train.shape[1:])} vs "
+            f"{tuple(X_val.shape[1:])}."
+        )
+    inferred = int(max(int(y_train.max()), int(y_val.max()))) + 1
+    if num_classes is None:
+        return inferred
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < inferred:
+        raise ValueError(
+            f"num_classes must be an integer >= largest label + 1 = {inferred}, "
+            f"got {num_classes!r}."
+        )
+    return num_classes

@@ -27,6 +27,7 @@ from optuna_gamma._kappa import KappaVariant
 from optuna_gamma._kappa import kappa_score
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import as_tensors
+from optuna_gamma.torch._data import check_train_val
 from optuna_gamma.torch._device import free_device_memory
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import resolve_device
@@ -485,24 +486,7 @@ class TorchObjective:
 
         X_train, y_train = as_tensors(train_data, name="train_data")
         X_val, y_val = as_tensors(val_data, name="val_data")
-        if X_train.shape[1:] != X_val.shape[1:]:
-            raise ValueError(
-                f"train_data and val_data inputs differ in shape: {tuple(X_train.shape[1:])} vs "
-                f"{tuple(X_val.shape[1:])}."
-            )
-        inferred = int(max(int(y_train.max()), int(y_val.max()))) + 1
-        if num_classes is None:
-            num_classes = inferred
-        elif (
-            isinstance(num_classes, bool)
-            or not isinstance(num_classes, int)
-            or (num_classes < inferred)
-        ):
-            raise ValueError(
-                f"num_classes must be an integer >= largest label + 1 = {inferred}, "
-                f"got {num_classes!r}."
-            )
-        self.num_classes = num_classes
+        self.num_classes = check_train_val(X_train, y_train, X_val, y_val, num_classes)
         self._host_data = (X_train, y_train, X_val, y_val)
         self._device_data: tuple[torch.Tensor, ...] | None = None
 

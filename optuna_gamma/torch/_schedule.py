@@ -54,6 +54,7 @@ from optuna_gamma._kappa import KappaVariant
 from optuna_gamma._kappa import kappa_score
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma.torch._data import DataLike
+from optuna_gamma.torch._data import check_train_val
 from optuna_gamma.torch._device import free_device_memory
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import resolve_device
@@ -317,19 +318,7 @@ class EpochwiseLRSearch:
         X_val, y_val = prepare_data(
             val_data, self.device, data_on_device=data_on_device, name="val_data"
         )
-        if X_train.shape[1:] != X_val.shape[1:]:
-            raise ValueError(
-                f"train_data and val_data inputs differ in shape: {tuple(X_train.shape[1:])} vs "
-                f"{tuple(X_val.shape[1:])}."
-            )
-        inferred = int(max(int(y_train.max()), int(y_val.max()))) + 1
-        if num_classes is None:
-            num_classes = inferred
-        elif isinstance(num_classes, bool) or not isinstance(num_classes, int):
-            raise ValueError(f"num_classes must be an int >= {inferred}, got {num_classes!r}.")
-        elif num_classes < inferred:
-            raise ValueError(f"num_classes must be an int >= {inferred}, got {num_classes!r}.")
-        self.num_classes = num_classes
+        self.num_classes = check_train_val(X_train, y_train, X_val, y_val, num_classes)
         self._data = (X_train, y_train, X_val, y_val)
         #: History of the completed epochs (filled by :meth:`run`).
         self.history: list[dict[str, Any]] = []
