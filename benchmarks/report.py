@@ -489,45 +489,26 @@ def write_markdown(
             *lines,
         ]
 
-    for b in budgets:
-        body = []
-        for p in problems:
-            cells = []
-            for s in samplers:
-                r = by.get((p, s, b))
-                cells.append(
-                    "–"
-                    if r is None
-                    else f"{_g(r['regret_median'])} [{_g(r['regret_q25'], 2)}, "
-                    f"{_g(r['regret_q75'], 2)}]"
-                )
-            body.append([p] + cells)
-        parts += [
-            "",
-            f"## Simple regret after {b} trials: median [IQR] over seeds",
-            "",
-            _table(["problem"] + samplers, body),
-        ]
-
-    for b in budgets:
-        body = []
-        for p in problems:
-            cells = []
-            for s in samplers:
-                r = by.get((p, s, b))
-                cells.append(
-                    "–"
-                    if r is None
-                    else f"{_g(r['nregret_median'])} [{_g(r['nregret_q25'], 2)}, "
-                    f"{_g(r['nregret_q75'], 2)}]"
-                )
-            body.append([p] + cells)
-        parts += [
-            "",
-            f"## Normalised regret after {b} trials: median [IQR] over seeds",
-            "",
-            _table(["problem"] + samplers, body),
-        ]
+    for key, title in (("regret", "Simple regret"), ("nregret", "Normalised regret")):
+        for b in budgets:
+            body = []
+            for p in problems:
+                cells = []
+                for s in samplers:
+                    r = by.get((p, s, b))
+                    cells.append(
+                        "–"
+                        if r is None
+                        else f"{_g(r[key + '_median'])} [{_g(r[key + '_q25'], 2)}, "
+                        f"{_g(r[key + '_q75'], 2)}]"
+                    )
+                body.append([p] + cells)
+            parts += [
+                "",
+                f"## {title} after {b} trials: median [IQR] over seeds",
+                "",
+                _table(["problem"] + samplers, body),
+            ]
 
     body = []
     for p in problems:
