@@ -33,6 +33,7 @@ Writes ``<out>/overhead/overhead.csv`` and ``overhead.md``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import csv
 import gc
 import math
@@ -217,7 +218,15 @@ def write_markdown(
     samplers = list(dict.fromkeys(r["sampler"] for r in rows))
     sizes = list(dict.fromkeys(r["n_trials"] for r in rows))
     by = {(r["sampler"], r["n_trials"]): r for r in rows}
-    header = ["completed trials", "timed repeats"] + samplers
+
+    def table(cell: Callable[[dict[str, Any]], str], repeats: bool = False) -> list[str]:
+        header = ["completed trials"] + (["timed repeats"] if repeats else []) + samplers
+        out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        for n in sizes:
+            first = [str(n)] + ([str(by[(samplers[0], n)]["repeats"])] if repeats else [])
+            out.append("| " + " | ".join(first + [cell(by[(s, n)]) for s in samplers]) + " |")
+        return out
+
     lines = [
         "# Sampler overhead: seconds per suggestion",
         "",
@@ -229,44 +238,17 @@ def write_markdown(
         "adding one new random completed trial (the same for every sampler), so repeat r sees "
         "n + r completed trials and no sampler can reuse an unchanged fit.",
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-    ]
-    for n in sizes:
-        cells = [
-            f"{_g(by[(s, n)]['median_s'])} s (×{_g(by[(s, n)]['ratio_to_gp'])})" for s in samplers
-        ]
-        lines.append(f"| {n} | {by[(samplers[0], n)]['repeats']} | " + " | ".join(cells) + " |")
-    lines += [
+        *table(lambda r: f"{_g(r['median_s'])} s (×{_g(r['ratio_to_gp'])})", repeats=True),
         "",
         "Interquartile range of the timed repeats (seconds):",
         "",
-        "| completed trials | " + " | ".join(samplers) + " |",
-        "|" + "|".join("---" for _ in range(len(samplers) + 1)) + "|",
-    ]
-    for n in sizes:
-        lines.append(
-            f"| {n} | "
-            + " | ".join(f"{_g(by[(s, n)]['q25_s'])}–{_g(by[(s, n)]['q75_s'])}" for s in samplers)
-            + " |"
-        )
-    lines += [
+        *table(lambda r: f"{_g(r['q25_s'])}–{_g(r['q75_s'])}"),
         "",
         "Cold first suggestion (the warm-up: fit from scratch on n trials, not among the timed "
         "repeats), seconds and ratio to GPSampler's first suggestion:",
         "",
-        "| completed trials | " + " | ".join(samplers) + " |",
-        "|" + "|".join("---" for _ in range(len(samplers) + 1)) + "|",
+        *table(lambda r: f"{_g(r['first_s'])} s (×{_g(r['first_ratio_to_gp'])})"),
     ]
-    for n in sizes:
-        lines.append(
-            f"| {n} | "
-            + " | ".join(
-                f"{_g(by[(s, n)]['first_s'])} s (×{_g(by[(s, n)]['first_ratio_to_gp'])})"
-                for s in samplers
-            )
-            + " |"
-        )
     targets = target_lines(rows)
     if targets:
         lines += [

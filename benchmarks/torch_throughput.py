@@ -55,6 +55,19 @@ def _autocast(device: torch.device, mixed_precision: bool) -> torch.dtype | None
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
+def _samples_per_second(
+    epoch: Callable[[], None], args: argparse.Namespace, device: torch.device
+) -> float:
+    """Samples per second of ``args.epochs`` calls of ``epoch`` after one warm-up call."""
+    epoch()  # warm-up
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(args.epochs):
+        epoch()
+    _sync(device)
+    return args.epochs * args.n_samples / (time.perf_counter() - start)
+
+
 def time_tensor_loop(args: argparse.Namespace, device: torch.device) -> float:
     """Samples per second of ``train_one_epoch`` on device-resident tensors."""
     X, y = prepare_data(_data(args.model, args.n_samples, args.seed), device)
@@ -77,13 +90,7 @@ def time_tensor_loop(args: argparse.Namespace, device: torch.device) -> float:
             grad_scaler=scaler,
         )
 
-    epoch()  # warm-up
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(args.epochs):
-        epoch()
-    _sync(device)
-    return args.epochs * args.n_samples / (time.perf_counter() - start)
+    return _samples_per_second(epoch, args, device)
 
 
 def time_dataloader_loop(args: argparse.Namespace, device: torch.device) -> float:
@@ -115,13 +122,7 @@ def time_dataloader_loop(args: argparse.Namespace, device: torch.device) -> floa
             opt.step()
             loss.item()  # the usual per-batch logging sync
 
-    epoch()
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(args.epochs):
-        epoch()
-    _sync(device)
-    return args.epochs * args.n_samples / (time.perf_counter() - start)
+    return _samples_per_second(epoch, args, device)
 
 
 def time_trials(args: argparse.Namespace, device: torch.device) -> float:
