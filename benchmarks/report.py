@@ -66,13 +66,15 @@ HEAD_TO_HEAD = (
     ("gamma-t-s3", "gamma-t-s10"),
     ("gamma-t-xi001", "gamma-t"),
     ("gamma-t-xi001", "gp"),
+    ("gamma-t", "gamma-t-nopt"),
+    ("gamma-t-nopt", "gp"),
 )
-_VARIANT = re.compile(r"^(?P<base>.+)-(?:s\d+|xi\d+)$")
+_VARIANT = re.compile(r"^(?P<base>.+)-(?:s\d+|xi\d+|nopt)$")
 
 
 def is_variant(sampler: str) -> bool:
-    """Whether ``sampler`` is a variant (``<base>-s<k>`` start-up, ``<base>-xi<v>`` offset) of a
-    registered base sampler."""
+    """Whether ``sampler`` is a variant (``<base>-s<k>`` start-up, ``<base>-xi<v>`` offset,
+    ``<base>-nopt`` without the power transform) of a registered base sampler."""
     m = _VARIANT.match(sampler)
     return m is not None and m.group("base") in SAMPLERS
 

@@ -10,6 +10,8 @@ gamma-t-s10    ``optuna_gamma.GammaBOSampler(seed=seed, n_startup_trials=10)`` (
                with gamma-t (default 5) these choose the default ``n_startup_trials``
 gamma-t-xi001  ``optuna_gamma.GammaBOSampler(seed=seed, xi=0.01)`` (Student-t; the blog's xi,
                the default before the benchmark chose xi=0)
+gamma-t-nopt   ``optuna_gamma.GammaBOSampler(seed=seed, power_transform=False)`` (Student-t;
+               standardised values only, no Yeo-Johnson transform)
 gp             ``optuna.samplers.GPSampler(seed=seed)``
 tpe            ``optuna.samplers.TPESampler(seed=seed)``
 random         ``optuna.samplers.RandomSampler(seed=seed)``
@@ -73,9 +75,12 @@ def _always(problem: Problem, n_trials: int) -> str | None:
 
 
 def _gamma(
-    predictive: str, n_startup_trials: int | None = None, xi: float | None = None
+    predictive: str,
+    n_startup_trials: int | None = None,
+    xi: float | None = None,
+    power_transform: bool | None = None,
 ) -> SamplerFactory:
-    """GammaBOSampler with ``predictive``; ``None`` keeps the sampler's default (5, 0.01)."""
+    """GammaBOSampler with ``predictive``; ``None`` keeps the sampler's default."""
 
     def make(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
         try:
@@ -87,6 +92,8 @@ def _gamma(
             kwargs["n_startup_trials"] = n_startup_trials
         if xi is not None:
             kwargs["xi"] = xi
+        if power_transform is not None:
+            kwargs["power_transform"] = power_transform
         if "warn_independent_sampling" in inspect.signature(GammaBOSampler).parameters:
             kwargs["warn_independent_sampling"] = False
         return GammaBOSampler(**kwargs)
@@ -149,6 +156,12 @@ SAMPLERS: dict[str, SamplerSpec] = {
             _gamma("student_t", xi=0.01),
             _always,
             "GammaBOSampler, Student-t, xi=0.01 (the blog's exploration offset)",
+        ),
+        SamplerSpec(
+            "gamma-t-nopt",
+            _gamma("student_t", power_transform=False),
+            _always,
+            "GammaBOSampler, Student-t, power_transform=False (standardisation only)",
         ),
         SamplerSpec(
             "gp",

@@ -92,6 +92,7 @@ def maximize_acquisition(
     rng: np.random.Generator,
     *,
     X_seed: np.ndarray | None = None,
+    X_start: np.ndarray | None = None,
     n_candidates: int = 1024,
     n_starts: int = 8,
     max_rounds: int = 3,
@@ -105,6 +106,10 @@ def maximize_acquisition(
     order = np.argsort(-scores, kind="stable")
     X = candidates[order[:n_starts]].copy()
     f = scores[order[:n_starts]].copy()
+    if X_start is not None and len(X_start):
+        X_start = space.snap(X_start)
+        X = np.vstack([X, X_start])
+        f = np.concatenate([f, acq(X_start)])
 
     free = np.flatnonzero(space.is_relaxed)
     for _ in range(max_rounds):

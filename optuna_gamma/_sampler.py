@@ -23,12 +23,14 @@ from optuna.study import Study
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
+import scipy.stats
 
 from optuna_gamma import _acquisition
 from optuna_gamma import _gp
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._threads import single_blas_thread
+from optuna_gamma._transform import ValueTransform
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
@@ -39,11 +41,14 @@ PREDICTION_KEY = "gammabo:prediction"
 _SYSTEM_ATTR_MAX_LENGTH = 2045
 _PREDICTIVES = ("student_t", "gaussian")
 _ACQUISITIONS = ("ei", "pi", "ucb")
-_STD_EPS = 1e-10
 _MAX_CLAIM_ROUNDS = 8
 # A suggestion closer than this to a running trial's parameters in every encoded coordinate
 # (fractions of each parameter's range) counts as the same point.
 _RUNNING_RADIUS = 1e-3
+CREDIBLE_MASS = 0.95  # of the credible intervals in predictions and plots
+# L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
+# so the sampler can refine around the incumbent even when no candidate lands near it.
+_N_INCUMBENT_STARTS = 1
 
 
 class GammaBOSampler(BaseSampler):
@@ -165,6 +170,7 @@ class GammaBOSampler(BaseSampler):
         prior_rate: float = 1.5,
         warn_independent_sampling: bool = True,
         n_candidates: int = 1024,
+        power_transform: bool = True,
     ) -> None:
         if predictive not in _PREDICTIVES:
             raise ValueError(
@@ -204,6 +210,9 @@ class GammaBOSampler(BaseSampler):
         self._b0 = float(prior_rate)
         self._warn_independent_sampling = warn_independent_sampling
         self._n_candidates = n_candidates
+        if not isinstance(power_transform, (bool, np.bool_)):
+            raise TypeError(f"power_transform must be True or False, got {power_transform!r}.")
+        self._power_transform = bool(power_transform)
         self._intersection = IntersectionSearchSpace()
         # Warm starts of the kernel fit, keyed by search space. A cache only: a process without
         # it (a new worker) fits from the defaults and reaches the same kind of decision.
@@ -315,8 +324,8 @@ class GammaBOSampler(BaseSampler):
         X = space.encode([t.params for t in completed])  # (n, d)
         sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
         raw = _clip_infinite(np.array([t.value for t in completed], dtype=float))
-        y_mean, y_std = float(raw.mean()), max(float(raw.std()), _STD_EPS)
-        y = sign * (raw - y_mean) / y_std  # standardised, larger is better
+        transform = ValueTransform.fit(raw, sign, warp=self._power_transform)
+        y = transform.forward(raw)  # standardised (and power-transformed), larger is better
         model = fit_posterior(
             X,
             y,
@@ -340,9 +349,7 @@ class GammaBOSampler(BaseSampler):
             X=X,
             y=y,
             pending=P,
-            sign=sign,
-            y_mean=y_mean,
-            y_std=y_std,
+            transform=transform,
             y_best=y_best,
             acquisition=self._acquisition,
             xi=self._xi,
@@ -358,24 +365,18 @@ class GammaBOSampler(BaseSampler):
         rng: np.random.Generator,
     ) -> tuple[dict[str, Any], dict[str, float]]:
         fitted = self._fit_surrogate(study, space, completed, pending)
-        x_best, acq_value = maximize_acquisition(
-            space,
-            fitted.acquisition_values,
-            fitted.acquisition_values_and_grad,
-            rng,
-            X_seed=fitted.X[np.argsort(-fitted.y)[:3]],
-            n_candidates=self._n_candidates,
-        )
+        x_best, acq_value = fitted.maximize(rng, self._n_candidates)
         if _matches_any(x_best, space.snap(fitted.X)):
             # EI can settle on parameters already evaluated -- typically a bound where a smooth
             # trend through equally poor values peaks -- and would repeat them forever. A repeat
             # teaches the model little, so take a pure-exploration step instead.
             x_best = fitted.most_uncertain(rng, self._n_candidates, default=x_best)
             acq_value = float(fitted.acquisition_values(x_best[None])[0])
-        mean, scale = fitted.predict(x_best[None])
+        median, lower, upper = fitted.predict(x_best[None])
         prediction = {
-            "mean": float(mean[0]),
-            "scale": float(scale[0]),
+            "median": float(median[0]),
+            "lower": float(lower[0]),
+            "upper": float(upper[0]),
             "nu": fitted.model.nu,
             "acquisition": float(acq_value),
         }
@@ -386,8 +387,8 @@ class GammaBOSampler(BaseSampler):
 class FittedSurrogate:
     """A fitted surrogate with its data transform, for the sampler and for plots.
 
-    ``X`` and ``pending`` are encoded points (see :class:`SearchSpace`); ``y`` are the standardised
-    values, larger is better: ``y = sign * (value - y_mean) / y_std``.
+    ``X`` and ``pending`` are encoded points (see :class:`SearchSpace`); ``y`` are the model's
+    values, larger is better: ``y = transform.forward(value)``.
     """
 
     space: SearchSpace
@@ -395,18 +396,38 @@ class FittedSurrogate:
     X: np.ndarray
     y: np.ndarray
     pending: np.ndarray
-    sign: float
-    y_mean: float
-    y_std: float
+    transform: ValueTransform
     y_best: float
     acquisition: str
     xi: float
     ucb_beta: float
 
-    def predict(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Predictive location and scale at encoded points, in the objective's own units."""
-        mean, scale = self.model.predict(Z)
-        return self.y_mean + self.sign * self.y_std * mean, self.y_std * scale
+    def predict(
+        self, Z: np.ndarray, mass: float = CREDIBLE_MASS
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Predictive median and central ``mass`` credible interval ``(lower, upper)`` at encoded
+        points ``Z`` ``(s, d)``, in the objective's own units.
+
+        The predictive is a Student-t (or normal) on the model's scale; the value transform is
+        monotone, so its quantiles map exactly to quantiles of the objective.
+        """
+        loc, scale = self.model.predict(Z)
+        q = predictive_quantile(self.model.nu, 0.5 + mass / 2)
+        ends = self.transform.inverse(np.stack([loc - q * scale, loc + q * scale]))  # (2, s)
+        return self.transform.inverse(loc), ends.min(axis=0), ends.max(axis=0)
+
+    def maximize(self, rng: np.random.Generator, n_candidates: int) -> tuple[np.ndarray, float]:
+        """The encoded point that maximises the acquisition, and its value."""
+        ranked = self.X[np.argsort(-self.y, kind="stable")]
+        return maximize_acquisition(
+            self.space,
+            self.acquisition_values,
+            self.acquisition_values_and_grad,
+            rng,
+            X_seed=ranked[:3],
+            X_start=ranked[:_N_INCUMBENT_STARTS],
+            n_candidates=n_candidates,
+        )
 
     def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
         """The acquisition (log EI / log PI / UCB on standardised values) at encoded points."""
@@ -436,6 +457,12 @@ class FittedSurrogate:
         )
         grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
         return _exclude(value, Z, self.pending), grad
+
+
+def predictive_quantile(nu: float, p: float) -> float:
+    """The ``p`` quantile of the standard Student-t with ``nu`` degrees of freedom (normal if
+    ``nu`` is infinite)."""
+    return float(scipy.stats.norm.ppf(p) if math.isinf(nu) else scipy.stats.t.ppf(p, nu))
 
 
 def fit_posterior(

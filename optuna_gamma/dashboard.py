@@ -60,8 +60,9 @@ GRAPH_OBJECT_ID = "gammabo-surrogate"
 
 #: Trial user attr -> key of the sampler's prediction (``"gammabo:prediction"`` system attr).
 PREDICTION_USER_ATTRS = {
-    "gammabo_pred_mean": "mean",
-    "gammabo_pred_scale": "scale",
+    "gammabo_pred_median": "median",
+    "gammabo_pred_lower": "lower",
+    "gammabo_pred_upper": "upper",
     "gammabo_pred_nu": "nu",
     "gammabo_acq": "acquisition",
 }
@@ -85,9 +86,10 @@ def _import_dashboard() -> Any:
 def record_prediction(trial: Trial) -> dict[str, float] | None:
     """Copies the sampler's prediction for a running trial into its user attrs.
 
-    The prediction -- predictive mean and scale in the objective's units, degrees of freedom
-    ``nu`` (``inf`` for the Gaussian predictive) and the acquisition value the sampler maximised
-    -- was made when the trial's parameters were suggested; start-up trials have none.
+    The prediction -- predictive median and central 95% credible interval ``(lower, upper)`` in
+    the objective's units, degrees of freedom ``nu`` (``inf`` for the Gaussian predictive) and the
+    acquisition value the sampler maximised -- was made when the trial's parameters were
+    suggested; start-up trials have none.
 
     Args:
         trial: A RUNNING trial (for example inside the objective, or after ``study.ask()`` and
@@ -137,6 +139,7 @@ def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
             ("n_startup_trials", str(sampler._n_startup_trials)),
             ("deterministic_objective", str(sampler._deterministic)),
             ("n_candidates", str(sampler._n_candidates)),
+            ("power_transform", str(sampler._power_transform)),
             ("seed", str(sampler._seed)),
         ]
         lines += ["| setting | value |", "|---|---|"]
@@ -157,11 +160,12 @@ def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
         "",
         "### What is published",
         "",
-        f"- Figure `{GRAPH_OBJECT_ID}`: the surrogate's predictive mean, 95% credible band (or "
-        "scale map) and acquisition over one or two parameters, the others held at the best "
+        f"- Figure `{GRAPH_OBJECT_ID}`: the surrogate's predictive median, 95% credible band (or "
+        "band-width map) and acquisition over one or two parameters, the others held at the best "
         "trial's values; dots are trials, the star is the next suggestion.",
         "- Trial user attrs, the model's prediction when the trial was suggested: "
-        "`gammabo_pred_mean`, `gammabo_pred_scale` (objective units), `gammabo_pred_nu` "
+        "`gammabo_pred_median`, `gammabo_pred_lower`, `gammabo_pred_upper` (95% interval, "
+        "objective units), `gammabo_pred_nu` "
         "(degrees of freedom), `gammabo_acq` (the acquisition value the sampler maximised).",
     ]
     if n_complete is not None:
@@ -198,7 +202,7 @@ class DashboardPublisher:
             :data:`GRAPH_OBJECT_ID`.
         n_points: Grid points per axis of the figure. Defaults to ``None`` (the plot's default).
         maps: Maps of a 2-D figure (see :func:`~optuna_gamma.visualization.plot_surrogate`).
-            Defaults to ``("mean", "acquisition")``: the dashboard shows a saved figure in a
+            Defaults to ``("median", "acquisition")``: the dashboard shows a saved figure in a
             half-width cell 450 pixels high, where two maps side by side stay readable.
 
     Raises:
@@ -213,7 +217,7 @@ class DashboardPublisher:
         sampler: GammaBOSampler | None = None,
         graph_object_id: str = GRAPH_OBJECT_ID,
         n_points: int | None = None,
-        maps: Sequence[str] = ("mean", "acquisition"),
+        maps: Sequence[str] = ("median", "acquisition"),
     ) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be an int >= 1, got {every!r}.")

@@ -2,9 +2,10 @@
 
 Public names:
 
-- :func:`plot_surrogate` -- a plotly figure: for one parameter the predictive mean with its 95%
+- :func:`plot_surrogate` -- a plotly figure: for one parameter the predictive median with its 95%
   credible band (Student-t or normal), the observations and the acquisition below; for two
-  parameters three maps (mean, scale, acquisition) with the observations and the suggestion.
+  parameters three maps (median, band width, acquisition) with the observations and the
+  suggestion.
 - :func:`plot_surrogate_matplotlib` -- the same picture as a matplotlib figure (static export
   without a browser).
 - :func:`plot_surrogate_animation` -- the 2-D (or 1-D) picture as it was at each trial, as one
@@ -40,12 +41,11 @@ from optuna.study import Study
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
-import scipy.stats
 
-from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._sampler import PREDICTION_KEY
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._sampler import intended_params
+from optuna_gamma._sampler import predictive_quantile
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._threads import single_blas_thread
 
@@ -59,7 +59,7 @@ _CREDIBLE_MASS = 0.95
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
 _MIN_COMPLETE_TRIALS = 2
-_MAPS = ("mean", "scale", "acquisition")
+_MAPS = ("median", "width", "acquisition")
 _ACQUISITION_LABELS = {"ei": "log EI", "pi": "log PI", "ucb": "UCB (standardised)"}
 # Colour range of log-acquisition maps: the top this many nats (log EI falls to -1e3 far from
 # the data, which would wash out the interesting region).
@@ -85,8 +85,8 @@ class _Slice:
     """A slice of the fitted surrogate, ready to draw (no plotting library involved)."""
 
     axes: list[_Axis]
-    mean: np.ndarray  # (m,) for 1-D, (m_y, m_x) for 2-D
-    scale: np.ndarray
+    median: np.ndarray  # (m,) for 1-D, (m_y, m_x) for 2-D; objective units
+    width: np.ndarray  # upper - lower
     lower: np.ndarray
     upper: np.ndarray
     acquisition: np.ndarray
@@ -99,7 +99,7 @@ class _Slice:
     observed_numbers: list[int]
     suggestion: list[Any] | None  # per axis
     suggestion_label: str
-    suggestion_mean: float | None
+    suggestion_median: float | None
     suggestion_acquisition: float | None
     fixed: dict[str, Any]
     trial_number: int | None
@@ -123,14 +123,15 @@ def plot_surrogate(
 ) -> go.Figure:
     """Plots the surrogate model of :class:`~optuna_gamma.GammaBOSampler` over one or two params.
 
-    One parameter: the predictive location (the mean when it exists) with the central 95%
-    credible band ``mean ± q s`` -- ``q`` the 0.975 quantile of Student-t with ``nu`` degrees of
-    freedom for ``predictive="student_t"``, of the normal for ``"gaussian"`` -- the observed
-    trials, and the acquisition function below (the quantity the sampler maximises: log EI, log PI
-    or UCB on standardised values).  Categorical parameters are drawn as one point with an error
-    bar per choice.
+    One parameter: the predictive median with the central 95% credible band, in the objective's
+    units -- the model's predictive is Student-t with ``nu`` degrees of freedom for
+    ``predictive="student_t"`` (normal for ``"gaussian"``) on the standardised, power-transformed
+    values, and its quantiles are mapped back through the (monotone) transform, so the band can be
+    asymmetric -- the observed trials, and the acquisition function below (the quantity the
+    sampler maximises: log EI, log PI or UCB on the model's values).  Categorical parameters are
+    drawn as one point with an error bar per choice.
 
-    Two parameters: three heat maps -- predictive mean, predictive scale ``s`` and acquisition --
+    Two parameters: three heat maps -- predictive median, width of the 95% band and acquisition --
     with the observed trials (white dots) and the suggestion (a red star).
 
     The other parameters are held at the best trial's values (or ``fixed_params``), so with more
@@ -157,7 +158,7 @@ def plot_surrogate(
             Defaults to ``None``.
         n_points: Grid points per axis. Defaults to ``None``: 200 for one parameter, 50 for
             two. Integer and categorical axes use their own grid when it is smaller.
-        maps: The maps of a 2-D plot, side by side, from ``"mean"``, ``"scale"`` and
+        maps: The maps of a 2-D plot, side by side, from ``"median"``, ``"width"`` and
             ``"acquisition"`` (one map per figure suits a narrow dashboard cell). Defaults to
             all three.
 
@@ -408,7 +409,7 @@ def _compute_slice(
 
     with single_blas_thread():
         fitted = fitter._fit_surrogate(study, space, completed)
-        mean, scale = fitted.predict(Z)
+        median, lower, upper = fitted.predict(Z, _CREDIBLE_MASS)
         acq = fitted.acquisition_values(Z)
         suggestion_params: dict[str, Any] | None = None
         label = ""
@@ -418,35 +419,22 @@ def _compute_slice(
                 suggestion_params = intended
                 label = f"suggestion (trial {target.number})"
         else:
-            rng = np.random.default_rng(0)
-            x_next, _ = maximize_acquisition(
-                space,
-                fitted.acquisition_values,
-                fitted.acquisition_values_and_grad,
-                rng,
-                X_seed=fitted.X[np.argsort(-fitted.y)[:3]],
-                n_candidates=fitter._n_candidates,
-            )
+            x_next, _ = fitted.maximize(np.random.default_rng(0), fitter._n_candidates)
             suggestion_params = space.decode(x_next)
             label = "next suggestion"
         suggestion: list[Any] | None = None
-        suggestion_mean = suggestion_acq = None
+        suggestion_median = suggestion_acq = None
         if suggestion_params is not None:
             point = dict(fixed)
             point.update({name: suggestion_params[name] for name in names})
             zs = space.encode([point])
-            m_s, _ = fitted.predict(zs)
-            suggestion_mean = float(m_s[0])
+            suggestion_median = float(fitted.predict(zs)[0][0])
             suggestion_acq = float(fitted.acquisition_values(zs)[0])
             suggestion = [_axis_value(ax, suggestion_params[ax.name]) for ax in axes]
 
     nu = float(fitted.model.nu)
-    if math.isinf(nu):
-        q = float(scipy.stats.norm.ppf(0.5 + _CREDIBLE_MASS / 2))
-    else:
-        q = float(scipy.stats.t.ppf(0.5 + _CREDIBLE_MASS / 2, nu))
-    mean = mean.reshape(shape)
-    scale = scale.reshape(shape)
+    q = predictive_quantile(nu, 0.5 + _CREDIBLE_MASS / 2)
+    median, lower, upper = (a.reshape(shape) for a in (median, lower, upper))
     acq = acq.reshape(shape)
 
     meta: dict[str, Any] = {
@@ -458,6 +446,7 @@ def _compute_slice(
         "nu": None if math.isinf(nu) else nu,
         "credible_mass": _CREDIBLE_MASS,
         "quantile": q,
+        "power_transform_lambda": fitted.transform.lam,
         "acquisition": fitter._acquisition,
         "suggestion": None
         if suggestion_params is None
@@ -467,10 +456,10 @@ def _compute_slice(
         meta["prediction_at_suggestion"] = json.loads(target.system_attrs[PREDICTION_KEY])
     return _Slice(
         axes=axes,
-        mean=mean,
-        scale=scale,
-        lower=mean - q * scale,
-        upper=mean + q * scale,
+        median=median,
+        width=upper - lower,
+        lower=lower,
+        upper=upper,
         acquisition=acq,
         acquisition_name=_ACQUISITION_LABELS[fitter._acquisition],
         predictive=fitter._predictive,
@@ -481,7 +470,7 @@ def _compute_slice(
         observed_numbers=[t.number for t in completed],
         suggestion=suggestion,
         suggestion_label=label,
-        suggestion_mean=suggestion_mean,
+        suggestion_median=suggestion_median,
         suggestion_acquisition=suggestion_acq,
         fixed=fixed,
         trial_number=None if target is None else target.number,
@@ -649,17 +638,17 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
         fig.add_trace(
             go.Scatter(
                 x=ax.values,
-                y=_list(s.mean),
+                y=_list(s.median),
                 mode="markers",
                 marker={"size": 12, "symbol": "line-ew-open", "color": "#1f77b4"},
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": _list(s.upper - s.mean),
-                    "arrayminus": _list(s.mean - s.lower),
+                    "array": _list(s.upper - s.median),
+                    "arrayminus": _list(s.median - s.lower),
                 },
-                name=f"mean ± {band}",
-                meta="mean",
+                name=f"median ± {band}",
+                meta="median",
             ),
             row=1,
             col=1,
@@ -713,11 +702,11 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
         fig.add_trace(
             go.Scatter(
                 x=ax.values,
-                y=_list(s.mean),
+                y=_list(s.median),
                 mode="lines",
                 line={"color": "#1f77b4"},
-                name="predicted mean",
-                meta="mean",
+                name="predicted median",
+                meta="median",
             ),
             row=1,
             col=1,
@@ -752,7 +741,7 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
     fig.add_trace(
         go.Scatter(
             x=sx,
-            y=[] if s.suggestion_mean is None else [s.suggestion_mean],
+            y=[] if s.suggestion_median is None else [s.suggestion_median],
             mode="markers",
             marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
             name=s.suggestion_label or "suggestion",
@@ -793,8 +782,8 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
     ax, ay = s.axes
     low, high = _acq_range(s)
     spec = {
-        "mean": ("mean_map", "predicted mean", s.mean, "Viridis", None),
-        "scale": ("scale_map", "predicted scale s", s.scale, "Cividis", None),
+        "median": ("median_map", "predicted median", s.median, "Viridis", None),
+        "width": ("width_map", f"{_CREDIBLE_MASS:.0%} band width", s.width, "Cividis", None),
         "acquisition": (
             "acquisition_map",
             s.acquisition_name,
@@ -904,12 +893,12 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
         lookup = {label: i for i, label in enumerate(ax.values)}
         top.errorbar(
             pos,
-            s.mean,
-            yerr=[s.mean - s.lower, s.upper - s.mean],
+            s.median,
+            yerr=[s.median - s.lower, s.upper - s.median],
             fmt="_",
             markersize=14,
             capsize=6,
-            label=f"mean ± {band}",
+            label=f"median ± {band}",
         )
         obs_x = [lookup[v] for v in s.observations[0]]
         bottom.plot(pos, s.acquisition, "o", color="tab:green")
@@ -917,7 +906,7 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
         sx = None if s.suggestion is None else lookup[s.suggestion[0]]
     else:
         top.fill_between(ax.values, s.lower, s.upper, alpha=0.25, label=band)
-        top.plot(ax.values, s.mean, label="predicted mean")
+        top.plot(ax.values, s.median, label="predicted median")
         obs_x = s.observations[0]
         bottom.plot(ax.values, s.acquisition, color="tab:green")
         sx = None if s.suggestion is None else s.suggestion[0]
@@ -927,7 +916,7 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
     if sx is not None:
         top.scatter(
             [sx],
-            [s.suggestion_mean],
+            [s.suggestion_median],
             marker="*",
             s=220,
             color="red",
@@ -961,8 +950,8 @@ def _matplotlib_2d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
     panels = fig.subplots(1, 3)
     low, high = _acq_range(s)
     maps = (
-        ("predicted mean", s.mean, "viridis", None),
-        ("predicted scale s", s.scale, "cividis", None),
+        ("predicted median", s.median, "viridis", None),
+        (f"{_CREDIBLE_MASS:.0%} band width", s.width, "cividis", None),
         (s.acquisition_name, s.acquisition, "inferno", (low, high)),
     )
 

@@ -71,8 +71,9 @@ def test_user_attrs_hold_the_prediction_made_at_suggestion_time() -> None:
             continue
         assert prediction is not None
         assert trial.user_attrs == {
-            "gammabo_pred_mean": prediction["mean"],
-            "gammabo_pred_scale": prediction["scale"],
+            "gammabo_pred_median": prediction["median"],
+            "gammabo_pred_lower": prediction["lower"],
+            "gammabo_pred_upper": prediction["upper"],
             "gammabo_pred_nu": prediction["nu"],
             "gammabo_acq": prediction["acquisition"],
         }
@@ -90,7 +91,7 @@ def test_figure_and_note_are_saved_for_the_dashboard() -> None:
     figure = graphs[GRAPH_OBJECT_ID]
     assert figure["layout"]["meta"]["n_trials"] == 6
     assert [t["meta"] for t in figure["data"] if t["type"] == "heatmap"] == [
-        "mean_map",
+        "median_map",
         "acquisition_map",
     ]
     assert "## GammaBO sampler" in detail["note"]["body"]
@@ -165,7 +166,7 @@ def test_example_dashboard_demo_runs(tmp_path: Path) -> None:
     storage = f"sqlite:///{tmp_path / 'demo.db'}"
     study = demo["main"](["--storage", storage, "--n-trials", "7", "--every", "3"])
     assert len(study.trials) == 7
-    assert "gammabo_pred_mean" in study.trials[-1].user_attrs
+    assert "gammabo_pred_median" in study.trials[-1].user_attrs
     keys = study._storage.get_study_system_attrs(study._study_id)
     assert any(k.startswith(f"dashboard:plot_data:{GRAPH_OBJECT_ID}:") for k in keys)
 
@@ -202,7 +203,8 @@ def test_dashboard_server_shows_trials_user_attrs_note_and_figure(
     for t in trials[3:]:
         attrs = {a["key"]: float(a["value"]) for a in t["user_attrs"]}
         assert set(attrs) == set(PREDICTION_USER_ATTRS)
-        assert attrs["gammabo_pred_scale"] > 0
+        assert attrs["gammabo_pred_lower"] < attrs["gammabo_pred_median"]
+        assert attrs["gammabo_pred_median"] < attrs["gammabo_pred_upper"]
         assert attrs["gammabo_pred_nu"] == 2 * 2.5 + t["number"]
     assert all(t["user_attrs"] == [] for t in trials[:3])
 

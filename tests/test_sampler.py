@@ -119,10 +119,10 @@ def test_prediction_is_recorded_in_objective_units() -> None:
     study.optimize(blog_1d, n_trials=12)
     last = study.trials[-1]
     prediction = json.loads(last.system_attrs[PREDICTION_KEY])
-    assert set(prediction) == {"mean", "scale", "nu", "acquisition"}
+    assert set(prediction) == {"median", "lower", "upper", "nu", "acquisition"}
     assert prediction["nu"] == 2 * 2.5 + 11
-    assert prediction["scale"] > 0
-    assert abs(prediction["mean"] - last.value) < 1.0  # same units as the objective
+    assert prediction["lower"] < prediction["median"] < prediction["upper"]
+    assert abs(prediction["median"] - last.value) < 1.0  # same units as the objective
 
 
 @pytest.mark.parametrize("value", [math.inf, -math.inf])

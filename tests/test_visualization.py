@@ -65,9 +65,9 @@ def _complete(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
 # -- 1-D ---------------------------------------------------------------------------------------
 
 
-def test_1d_band_contains_mean_and_observations_are_the_trials(study_1d: optuna.Study) -> None:
+def test_1d_band_contains_median_and_observations_are_the_trials(study_1d: optuna.Study) -> None:
     fig = plot_surrogate(study_1d, "x")
-    mean = np.asarray(_trace(fig, "mean").y)
+    mean = np.asarray(_trace(fig, "median").y)
     upper = np.asarray(_trace(fig, "band_upper").y)
     lower = np.asarray(_trace(fig, "band_lower").y)
     assert len(mean) == 200
@@ -81,7 +81,7 @@ def test_1d_band_contains_mean_and_observations_are_the_trials(study_1d: optuna.
     assert list(obs.x) == [t.params["x"] for t in trials]
     assert list(obs.y) == [t.value for t in trials]
 
-    x = np.asarray(_trace(fig, "mean").x)
+    x = np.asarray(_trace(fig, "median").x)
     assert x[0] == pytest.approx(-2.0) and x[-1] == pytest.approx(10.0)
     assert np.all(np.diff(x) > 0)
     assert len(_trace(fig, "acquisition").y) == len(x)
@@ -120,7 +120,7 @@ def test_gaussian_predictive_uses_the_normal_quantile() -> None:
     fig = plot_surrogate(study)
     assert fig.layout.meta["nu"] is None
     assert fig.layout.meta["quantile"] == pytest.approx(scipy.stats.norm.ppf(0.975))
-    mean = np.asarray(_trace(fig, "mean").y)
+    mean = np.asarray(_trace(fig, "median").y)
     upper = np.asarray(_trace(fig, "band_upper").y)
     student = plot_surrogate(study, sampler=GammaBOSampler(seed=0))
     assert student.layout.meta["nu"] == 2 * 2.5 + 5
@@ -132,7 +132,7 @@ def test_gaussian_predictive_uses_the_normal_quantile() -> None:
 def test_log_parameter_is_drawn_on_a_log_axis(study_mixed: optuna.Study) -> None:
     fig = plot_surrogate(study_mixed, "lr")
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis2.type == "log"
-    x = np.asarray(_trace(fig, "mean").x)
+    x = np.asarray(_trace(fig, "median").x)
     assert x[0] == pytest.approx(1e-4) and x[-1] == pytest.approx(1e-1)
     steps = np.diff(np.log(x))
     np.testing.assert_allclose(steps, steps[0], rtol=1e-6)  # evenly spaced in log lr
@@ -141,12 +141,12 @@ def test_log_parameter_is_drawn_on_a_log_axis(study_mixed: optuna.Study) -> None
 
 def test_int_parameter_uses_its_grid(study_mixed: optuna.Study) -> None:
     fig = plot_surrogate(study_mixed, "n")
-    x = list(_trace(fig, "mean").x)
+    x = list(_trace(fig, "median").x)
     assert x == [1, 2, 3, 4, 5, 6]
     assert all(isinstance(v, int) for v in x)
     lower = np.asarray(_trace(fig, "band_lower").y)
     upper = np.asarray(_trace(fig, "band_upper").y)
-    mean = np.asarray(_trace(fig, "mean").y)
+    mean = np.asarray(_trace(fig, "median").y)
     assert np.all((lower <= mean) & (mean <= upper))
 
 
@@ -156,7 +156,7 @@ def test_int_parameter_with_large_range_is_subsampled_on_its_grid() -> None:
 
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=3))
     study.optimize(objective, n_trials=4)
-    x = list(_trace(plot_surrogate(study, n_points=50), "mean").x)
+    x = list(_trace(plot_surrogate(study, n_points=50), "median").x)
     assert 40 <= len(x) <= 50
     assert all(isinstance(v, int) and 1 <= v <= 1000 for v in x)
     assert x == sorted(set(x)) and x[0] == 1 and x[-1] == 1000
@@ -164,7 +164,7 @@ def test_int_parameter_with_large_range_is_subsampled_on_its_grid() -> None:
 
 def test_categorical_parameter_draws_one_error_bar_per_choice(study_mixed: optuna.Study) -> None:
     fig = plot_surrogate(study_mixed, "c")
-    mean = _trace(fig, "mean")
+    mean = _trace(fig, "median")
     assert list(mean.x) == ["relu", "tanh", "gelu"]
     assert np.all(np.asarray(mean.error_y.array) > 0)
     assert np.all(np.asarray(mean.error_y.arrayminus) > 0)
@@ -186,7 +186,7 @@ def test_other_parameters_are_held_at_the_best_trial(study_mixed: optuna.Study) 
     fixed = plot_surrogate(study_mixed, "x", fixed_params={"c": "gelu", "n": 2})
     assert fixed.layout.meta["fixed_params"]["c"] == "gelu"
     assert fixed.layout.meta["fixed_params"]["n"] == 2
-    assert not np.allclose(_trace(fixed, "mean").y, _trace(fig, "mean").y)
+    assert not np.allclose(_trace(fixed, "median").y, _trace(fig, "median").y)
 
 
 # -- 2-D ---------------------------------------------------------------------------------------
@@ -204,13 +204,13 @@ def test_2d_maps_have_the_grid_shape_and_the_observations(
     study_mixed: optuna.Study, params: tuple[str, str], x_type: str, y_type: str
 ) -> None:
     fig = plot_surrogate(study_mixed, params)
-    mean, scale, acq = (_trace(fig, k) for k in ("mean_map", "scale_map", "acquisition_map"))
+    mean, width, acq = (_trace(fig, k) for k in ("median_map", "width_map", "acquisition_map"))
     shape = (len(mean.y), len(mean.x))
-    for heat in (mean, scale, acq):
+    for heat in (mean, width, acq):
         assert heat.type == "heatmap"
         assert np.asarray(heat.z).shape == shape
         assert list(heat.x) == list(mean.x) and list(heat.y) == list(mean.y)
-    assert np.all(np.asarray(scale.z) > 0)
+    assert np.all(np.asarray(width.z) > 0)
     trials = _complete(study_mixed)
     for obs in _traces(fig, "observations"):  # one per map
         assert list(obs.x) == [t.params[params[0]] for t in trials]
@@ -223,14 +223,14 @@ def test_2d_maps_have_the_grid_shape_and_the_observations(
         assert list(mean.x) == ["relu", "tanh", "gelu"]
 
 
-def test_2d_mean_map_agrees_with_the_1d_curve(study_mixed: optuna.Study) -> None:
+def test_2d_median_map_agrees_with_the_1d_curve(study_mixed: optuna.Study) -> None:
     """The 2-D map, cut at the held value of its y parameter, is the 1-D curve of its x."""
     one = plot_surrogate(study_mixed, "n")
     two = plot_surrogate(study_mixed, ("n", "c"))
     held_c = one.layout.meta["fixed_params"]["c"]
-    heat = _trace(two, "mean_map")
+    heat = _trace(two, "median_map")
     row = list(heat.y).index(held_c)
-    np.testing.assert_allclose(np.asarray(heat.z)[row], _trace(one, "mean").y, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(heat.z)[row], _trace(one, "median").y, rtol=1e-6)
 
 
 def test_2d_at_trial_number_marks_that_trial(study_mixed: optuna.Study) -> None:
@@ -246,8 +246,8 @@ def test_2d_at_trial_number_marks_that_trial(study_mixed: optuna.Study) -> None:
 
 
 def test_maps_selects_panels(study_mixed: optuna.Study) -> None:
-    fig = plot_surrogate(study_mixed, ("x", "lr"), maps=("mean", "acquisition"))
-    assert [t.meta for t in fig.data if t.type == "heatmap"] == ["mean_map", "acquisition_map"]
+    fig = plot_surrogate(study_mixed, ("x", "lr"), maps=("median", "acquisition"))
+    assert [t.meta for t in fig.data if t.type == "heatmap"] == ["median_map", "acquisition_map"]
 
 
 # -- from the trials alone ---------------------------------------------------------------------
@@ -268,8 +268,8 @@ def test_same_figure_from_a_reloaded_study_in_any_process(tmp_path) -> None:  # 
         ("x", "lr"),
         sampler=GammaBOSampler(predictive="gaussian", xi=0.1, n_startup_trials=3),
     )
-    np.testing.assert_allclose(_trace(again, "mean_map").z, _trace(live, "mean_map").z)
-    np.testing.assert_allclose(_trace(again, "scale_map").z, _trace(live, "scale_map").z)
+    np.testing.assert_allclose(_trace(again, "median_map").z, _trace(live, "median_map").z)
+    np.testing.assert_allclose(_trace(again, "width_map").z, _trace(live, "width_map").z)
 
     code = (
         "import json, optuna, numpy as np\n"
@@ -278,13 +278,13 @@ def test_same_figure_from_a_reloaded_study_in_any_process(tmp_path) -> None:  # 
         f"study = optuna.load_study(study_name='s', storage={storage!r})\n"
         "fig = plot_surrogate(study, ('x', 'lr'), "
         "sampler=GammaBOSampler(predictive='gaussian', xi=0.1))\n"
-        "z = next(t for t in fig.data if t.meta == 'mean_map').z\n"
+        "z = next(t for t in fig.data if t.meta == 'median_map').z\n"
         "print(json.dumps(np.asarray(z).tolist()))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
-    np.testing.assert_allclose(json.loads(out.stdout), _trace(live, "mean_map").z)
+    np.testing.assert_allclose(json.loads(out.stdout), _trace(live, "median_map").z)
 
 
 def test_settings_come_from_the_study_sampler(study_mixed: optuna.Study) -> None:
@@ -307,7 +307,7 @@ def test_matplotlib_variant(study_mixed: optuna.Study, params) -> None:  # type:
         assert axes[1].get_xscale() == ("log" if params == "lr" else "linear")
     else:
         assert len(axes) == 6  # three maps and their colour bars
-        assert axes[0].get_title() == "predicted mean"
+        assert axes[0].get_title() == "predicted median"
 
 
 def test_animation_has_one_frame_per_trial(study_1d: optuna.Study) -> None:

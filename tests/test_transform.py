@@ -1,0 +1,146 @@
+"""The value transform: standardisation plus a bounded Yeo-Johnson power transform."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+import numpy as np
+import optuna
+import pytest
+import scipy.stats
+
+from optuna_gamma import GammaBOSampler
+from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._transform import LAMBDA_BOUNDS
+from optuna_gamma._transform import ValueTransform
+from optuna_gamma._transform import _yeojohnson_inverse
+
+values_strategy = st.lists(
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=values_strategy, sign=st.sampled_from([1.0, -1.0]), warp=st.booleans())
+def test_inverse_undoes_forward_and_order_is_kept(
+    values: list[float], sign: float, warp: bool
+) -> None:
+    raw = np.array(values)
+    t = ValueTransform.fit(raw, sign, warp=warp)
+    y = t.forward(raw)
+    assert np.all(np.isfinite(y))
+    np.testing.assert_allclose(t.inverse(y), raw, rtol=1e-6, atol=1e-6 * max(1.0, np.ptp(raw)))
+    # Monotone, oriented so that larger y is better: minimising (sign -1) reverses the order.
+    order = np.argsort(raw, kind="stable")
+    assert np.all(np.diff(sign * y[order]) >= -1e-12)
+    if t.lam is not None:
+        assert LAMBDA_BOUNDS[0] <= t.lam <= LAMBDA_BOUNDS[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    w=st.lists(st.floats(-50, 50, allow_nan=False), min_size=1, max_size=20),
+    lam=st.floats(*LAMBDA_BOUNDS),
+)
+def test_yeojohnson_inverse_matches_scipy_forward(w: list[float], lam: float) -> None:
+    w_arr = np.array(w)
+    x = _yeojohnson_inverse(w_arr, lam)
+    finite = np.isfinite(x) & (np.abs(x) < 1e12)
+    np.testing.assert_allclose(
+        scipy.stats.yeojohnson(x[finite], lmbda=lam), w_arr[finite], rtol=1e-8, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("lam", [0.0, 1.0, 2.0])
+def test_yeojohnson_inverse_at_the_special_exponents(lam: float) -> None:
+    x = np.linspace(-5, 5, 21)
+    np.testing.assert_allclose(_yeojohnson_inverse(scipy.stats.yeojohnson(x, lmbda=lam), lam), x)
+
+
+def test_heavy_tail_of_poor_values_is_compressed() -> None:
+    # Rosenbrock-like values to minimise: a few enormous (poor) ones next to small ones.
+    rng = np.random.default_rng(0)
+    raw = np.exp(rng.normal(8.0, 1.0, size=30))
+    t = ValueTransform.fit(raw, sign=-1.0, warp=True)
+    assert t.lam is not None and t.lam > 1.0  # > 1 compresses the lower (poor) tail of y
+    plain = ValueTransform.fit(raw, sign=-1.0, warp=False)
+    assert abs(scipy.stats.skew(t.forward(raw))) < 0.5 * abs(scipy.stats.skew(plain.forward(raw)))
+    # The good values are spread apart instead of being squeezed together near the top.
+    best5 = np.sort(raw)[:5]
+    assert np.ptp(t.forward(best5)) > 2 * np.ptp(plain.forward(best5))
+
+
+def test_normal_values_are_only_standardised() -> None:
+    # The likelihood-ratio test does not reject lambda = 1 for normal data.
+    raw = np.random.default_rng(1).normal(size=200)
+    t = ValueTransform.fit(raw, sign=1.0, warp=True)
+    assert t.lam is None
+    y = t.forward(raw)
+    np.testing.assert_allclose(y, (raw - raw.mean()) / raw.std())
+
+
+def test_a_heavy_tail_of_good_values_is_never_compressed() -> None:
+    # Maximising lognormal values: the long tail is the good one, which lambda in [1, 2] would
+    # only stretch further, so the data never prefer a power transform.
+    raw = np.exp(np.random.default_rng(2).normal(0.0, 1.0, size=30))
+    assert ValueTransform.fit(raw, sign=1.0, warp=True).lam is None
+    # The same values minimised: now the long tail is the poor one and gets compressed.
+    flipped = ValueTransform.fit(raw, sign=-1.0, warp=True)
+    assert flipped.lam is not None and flipped.lam > 1.0
+
+
+@pytest.mark.parametrize("values", [[3.0], [3.0, 3.0, 3.0], [1.0, 2.0], [1.0, 2.0, 2.0, 1.0]])
+def test_too_few_distinct_values_get_no_power_transform(values: list[float]) -> None:
+    raw = np.array(values)
+    t = ValueTransform.fit(raw, sign=1.0, warp=True)
+    assert t.lam is None
+    np.testing.assert_allclose(t.inverse(t.forward(raw)), raw)
+
+
+def _study(power_transform: bool) -> optuna.Study:
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -5, 10)
+        y = trial.suggest_float("y", -5, 10)
+        return 100 * (y - x**2) ** 2 + (1 - x) ** 2  # Rosenbrock: values from ~0 to ~1e6
+
+    sampler = GammaBOSampler(
+        seed=0, n_startup_trials=6, power_transform=power_transform, deterministic_objective=True
+    )
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=10)
+    return study
+
+
+@pytest.mark.parametrize("power_transform", [True, False])
+def test_prediction_interval_is_in_objective_units(power_transform: bool) -> None:
+    study = _study(power_transform)
+    sampler = study.sampler
+    assert isinstance(sampler, GammaBOSampler)
+    trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    space = SearchSpace(trials[0].distributions)
+    fitted = sampler._fit_surrogate(study, space, trials)
+    assert (fitted.transform.lam is not None) == power_transform
+    X = space.encode([t.params for t in trials])
+    median, lower, upper = fitted.predict(X)
+    values = np.array([t.value for t in trials])
+    # At the observed points the noise-free model interpolates the values ...
+    np.testing.assert_allclose(median, values, rtol=0.02, atol=1.0)
+    assert np.all(lower <= median) and np.all(median <= upper)
+    # ... and the interval's ends are the predictive's quantiles mapped through the transform.
+    loc, scale = fitted.model.predict(X)
+    q = scipy.stats.t.ppf(0.975, fitted.model.nu)
+    ends = np.sort(fitted.transform.inverse(np.stack([loc - q * scale, loc + q * scale])), axis=0)
+    np.testing.assert_allclose(np.stack([lower, upper]), ends)
+    if not power_transform:  # plain standardisation: a symmetric interval
+        np.testing.assert_allclose(upper - median, median - lower, rtol=1e-9)
+    last = json.loads(study.trials[-1].system_attrs[PREDICTION_KEY])
+    assert last["lower"] <= last["median"] <= last["upper"]
+
+
+def test_power_transform_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="power_transform"):
+        GammaBOSampler(power_transform="yes")  # type: ignore[arg-type]
