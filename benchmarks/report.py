@@ -25,9 +25,10 @@ Definitions (per problem):
 - sampler seconds: median over all trials of all runs of the wall time spent in the sampler
   (see :mod:`benchmarks.run`).
 
-Samplers named ``<base>-s<k>`` (e.g. ``gamma-t-s3``) are start-up variants of ``<base>``; when any
-are present the mean rank is also given without them, so near-duplicates of one sampler do not
-shift the ranks of the others.
+Samplers named ``<base>-s<k>``, ``<base>-xi<v>`` or ``<base>-nopt`` (e.g. ``gamma-t-s3``) are
+variants of ``<base>`` (start-up trials, ``xi``, no power transform); when any are present the
+mean rank is also given without them, so near-duplicates of one sampler do not shift the ranks of
+the others.
 """
 
 from __future__ import annotations
@@ -433,8 +434,7 @@ def write_markdown(
         h_ranked, h_problems, h_ranks = mean_ranks(rows, budgets, exclude=set(variants))
         parts += [
             "",
-            f"Without the start-up variants ({', '.join(variants)}), over "
-            f"{len(h_problems)} problems:",
+            f"Without the variants ({', '.join(variants)}), over {len(h_problems)} problems:",
             "",
             _table(
                 ["sampler"] + [f"b={b}" for b in budgets],
@@ -483,7 +483,7 @@ def write_markdown(
             "A vs B: number of problems on which A's median simple regret over seeds is lower "
             f"than B's (win), equal within {TIE_RTOL:g} relative (tie) or higher (loss); in "
             "brackets the clear wins–losses, those where the per-seed regrets also differ by a "
-            f"two-sided Mann–Whitney U test at p < {CLEAR_P:g} (with 10 seeds, most median "
+            f"two-sided Mann–Whitney U test at p < {CLEAR_P:g} (with 10–20 seeds, most median "
             "differences are not clear).",
             "",
             _table(["A vs B"] + [f"b={b}" for b in budgets], body),
@@ -662,7 +662,7 @@ def plot(path: Path, runs: list[Run], notes: dict[str, Any]) -> None:
     fig.legend(handles, samplers, loc="lower center", ncol=min(len(samplers), 8), frameon=False)
     fig.suptitle(
         "Median simple regret, IQR band over seeds"
-        + (" (dotted / dashed: start-up variants, no band)" if variants else "")
+        + (" (dotted / dashed: variants, no band)" if variants else "")
     )
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     fig.savefig(path, dpi=110)

@@ -4,9 +4,9 @@
     optuna-dashboard sqlite:///dashboard_demo.db    # then open http://127.0.0.1:8080
 
 The objective is a 2-D toy with a log-scaled learning-rate-like parameter.  The dashboard then
-shows, for study "gammabo-dashboard-demo": the surrogate figure (mean, scale and log EI maps with
-the trials and the next suggestion), a note with the sampler's configuration, and for every
-model-based trial the user attrs gammabo_pred_mean / _scale / _nu and gammabo_acq.
+shows, for study "gammabo-dashboard-demo": the surrogate figure (median and log EI maps with the
+trials and the next suggestion), a note with the sampler's configuration, and for every
+model-based trial the user attrs gammabo_pred_median / _lower / _upper / _nu and gammabo_acq.
 """
 
 from __future__ import annotations

@@ -73,12 +73,17 @@ class GammaBOSampler(BaseSampler):
     model gives a normal predictive with the plug-in scale -- the thesis's Gaussian baseline on
     identical code.
 
+    Objective values are standardised and oriented (larger is better); if they have a heavy tail
+    of poor values, a Yeo-Johnson power transform (``power_transform``) compresses it first, so
+    that one disastrous trial does not make all good ones look alike to the model.
+
     The default acquisition is the logarithm of Expected Improvement under the Student-t
     predictive, ``EI(x) = s h_nu((mu - y_best - xi) / s)`` with
     ``h_nu(z) = z T_nu(z) + (nu + z^2) / (nu - 1) t_nu(z)``, evaluated stably for every ``z``.
     It is maximised by scoring quasi-random (Sobol) candidates, then running L-BFGS-B with
-    analytic gradients from the best few, alternated with exact sweeps over integer, stepped and
-    categorical coordinates, so every suggestion is an admissible value. If the optimum repeats
+    analytic gradients from the best few and from the best trial so far, alternated with exact
+    sweeps over integer, stepped and categorical coordinates, so every suggestion is an
+    admissible value. If the optimum repeats
     the parameters of a completed trial exactly (typically a bound where a smooth trend through
     equally poor values peaks), the sampler takes a pure-exploration step instead: the
     quasi-random candidate with the largest predictive scale.
@@ -122,7 +127,8 @@ class GammaBOSampler(BaseSampler):
         acquisition: ``"ei"`` (log Expected Improvement), ``"pi"`` (log Probability of
             Improvement) or ``"ucb"`` (``mean + ucb_beta * scale``). Defaults to ``"ei"``.
         xi: Improvement offset of EI and PI (thesis eq. 10), in units of the standard deviation
-            of the observed objective values; ``xi >= 0``. Defaults to ``0.0``: in the committed
+            of the modelled values (the standardised, possibly power-transformed objective
+            values); ``xi >= 0``. Defaults to ``0.0``: in the committed
             benchmark (docs/benchmarks.md) the blog's ``0.01`` stalled refinement near the optimum
             on Branin, the blog's 1-D function and the mixed problem, and cost more than it gave.
         ucb_beta: Multiplier of the predictive scale for ``acquisition="ucb"``; ``>= 0``.
@@ -137,6 +143,14 @@ class GammaBOSampler(BaseSampler):
             by ``independent_sampler`` after the start-up trials. Defaults to ``True``.
         n_candidates: Number of quasi-random candidates scored before local optimisation (a
             power of two is best). Defaults to ``1024``.
+        power_transform: If ``True``, the standardised objective values are passed through a
+            Yeo-Johnson power transform before modelling when a likelihood-ratio test (5 %
+            level) finds a heavy tail of poor values -- e.g. a loss that spans orders of
+            magnitude. The exponent is fitted by maximum likelihood in ``[1, 2]``, so only the
+            poor tail is compressed, never the good one; the Gamma prior, the Student-t
+            predictive and EI then apply to the transformed values, and predictions are mapped
+            back exactly (as a median and credible interval). ``False`` models the standardised
+            values themselves. Defaults to ``True`` (chosen by benchmark; docs/benchmarks.md).
 
     Example:
         .. code-block:: python

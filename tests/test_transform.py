@@ -18,6 +18,7 @@ from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._transform import LAMBDA_BOUNDS
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma._transform import _yeojohnson_inverse
+from optuna_gamma._transform import yeojohnson_llf
 
 values_strategy = st.lists(
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=40
@@ -53,6 +54,18 @@ def test_yeojohnson_inverse_matches_scipy_forward(w: list[float], lam: float) ->
     np.testing.assert_allclose(
         scipy.stats.yeojohnson(x[finite], lmbda=lam), w_arr[finite], rtol=1e-8, atol=1e-8
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    z=st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=30),
+    lam=st.floats(*LAMBDA_BOUNDS),
+)
+def test_log_likelihood_equals_scipy(z: list[float], lam: float) -> None:
+    z_arr = np.array(z)
+    expected = scipy.stats.yeojohnson_llf(lam, z_arr)
+    if np.isfinite(expected):
+        assert yeojohnson_llf(lam, z_arr) == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.parametrize("lam", [0.0, 1.0, 2.0])
