@@ -83,10 +83,10 @@ class GammaBOSampler(BaseSampler):
     It is maximised by scoring quasi-random (Sobol) candidates, then running L-BFGS-B with
     analytic gradients from the best few and from the best trial so far, alternated with exact
     sweeps over integer, stepped and categorical coordinates, so every suggestion is an
-    admissible value. If the optimum repeats
-    the parameters of a completed trial exactly (typically a bound where a smooth trend through
-    equally poor values peaks), the sampler takes a pure-exploration step instead: the
-    quasi-random candidate with the largest predictive scale.
+    admissible value. If the optimum repeats the parameters of a completed trial exactly
+    (typically a bound where a smooth trend through equally poor values peaks), the sampler takes
+    a pure-exploration step instead: the quasi-random candidate with the largest predictive
+    scale.
 
     Trials that are RUNNING in other threads or processes are taken into account: the parameters
     each trial was given are kept in its system attrs (``"gammabo:params:<i>"``), and those of
@@ -128,9 +128,9 @@ class GammaBOSampler(BaseSampler):
             Improvement) or ``"ucb"`` (``mean + ucb_beta * scale``). Defaults to ``"ei"``.
         xi: Improvement offset of EI and PI (thesis eq. 10), in units of the standard deviation
             of the modelled values (the standardised, possibly power-transformed objective
-            values); ``xi >= 0``. Defaults to ``0.0``: in the committed
-            benchmark (docs/benchmarks.md) the blog's ``0.01`` stalled refinement near the optimum
-            on Branin, the blog's 1-D function and the mixed problem, and cost more than it gave.
+            values); ``xi >= 0``. Defaults to ``0.0``: in the committed benchmark
+            (docs/benchmarks.md) the blog's ``0.01`` stalled refinement near the optimum and
+            lost to ``0.0`` on most problems.
         ucb_beta: Multiplier of the predictive scale for ``acquisition="ucb"``; ``>= 0``.
             Defaults to ``2.0``.
         prior_concentration: Shape ``a0 > 0`` of the Gamma prior on the precision. Together with
@@ -444,7 +444,7 @@ class FittedSurrogate:
         )
 
     def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
-        """The acquisition (log EI / log PI / UCB on standardised values) at encoded points."""
+        """The acquisition (log EI / log PI / UCB on the model's values) at encoded points."""
         mean, scale = self.model.predict(Z)
         value = _acquisition.acquisition(
             self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
