@@ -42,6 +42,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
+from optuna_gamma._sampler import CREDIBLE_MASS
 from optuna_gamma._sampler import PREDICTION_KEY
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._sampler import intended_params
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_surrogate", "plot_surrogate_animation", "plot_surrogate_matplotlib"]
 
-_CREDIBLE_MASS = 0.95
+_CREDIBLE_MASS = CREDIBLE_MASS
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
 _MIN_COMPLETE_TRIALS = 2

@@ -129,6 +129,34 @@ def test_gaussian_predictive_uses_the_normal_quantile() -> None:
     assert np.all(upper > mean)
 
 
+def test_heavy_tailed_values_get_an_asymmetric_band_in_objective_units() -> None:
+    def rosenbrock(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -5, 10)
+        return 100 * (1.5 - x**2) ** 2 + (1 - x) ** 2  # values from ~0 to ~1e6
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=8))
+    study.optimize(rosenbrock, n_trials=10)
+    fig = plot_surrogate(study, "x")
+    lam = fig.layout.meta["power_transform_lambda"]
+    assert lam is not None and 1.0 < lam <= 2.0
+    median = np.asarray(_trace(fig, "median").y)
+    upper = np.asarray(_trace(fig, "band_upper").y)
+    lower = np.asarray(_trace(fig, "band_lower").y)
+    assert np.all(lower <= median) and np.all(median <= upper)
+    # Minimising, the poor side is up: the transform stretches the band upwards.
+    wide = (upper - lower) > 0.01 * (upper - lower).max()  # values are stored rounded
+    ratio = (upper - median)[wide] / (median - lower)[wide]
+    assert np.all(ratio > 0.999) and ratio.max() > 1.1
+    plain = plot_surrogate(study, "x", sampler=GammaBOSampler(seed=0, power_transform=False))
+    assert plain.layout.meta["power_transform_lambda"] is None
+    p_med = np.asarray(_trace(plain, "median").y)
+    np.testing.assert_allclose(
+        np.asarray(_trace(plain, "band_upper").y) - p_med,
+        p_med - np.asarray(_trace(plain, "band_lower").y),
+        rtol=1e-3,  # the figure stores values rounded to a few significant digits
+    )
+
+
 def test_log_parameter_is_drawn_on_a_log_axis(study_mixed: optuna.Study) -> None:
     fig = plot_surrogate(study_mixed, "lr")
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis2.type == "log"
