@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_surrogate", "plot_surrogate_animation", "plot_surrogate_matplotlib"]
 
-_CREDIBLE_MASS = CREDIBLE_MASS
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
 _MIN_COMPLETE_TRIALS = 2
@@ -410,7 +409,7 @@ def _compute_slice(
 
     with single_blas_thread():
         fitted = fitter._fit_surrogate(study, space, completed)
-        median, lower, upper = fitted.predict(Z, _CREDIBLE_MASS)
+        median, lower, upper = fitted.predict(Z, CREDIBLE_MASS)
         acq = fitted.acquisition_values(Z)
         suggestion_params: dict[str, Any] | None = None
         label = ""
@@ -434,7 +433,7 @@ def _compute_slice(
             suggestion = [_axis_value(ax, suggestion_params[ax.name]) for ax in axes]
 
     nu = float(fitted.model.nu)
-    q = predictive_quantile(nu, 0.5 + _CREDIBLE_MASS / 2)
+    q = predictive_quantile(nu, 0.5 + CREDIBLE_MASS / 2)
     median, lower, upper = (a.reshape(shape) for a in (median, lower, upper))
     acq = acq.reshape(shape)
 
@@ -445,7 +444,7 @@ def _compute_slice(
         "n_trials": len(completed),
         "predictive": fitter._predictive,
         "nu": None if math.isinf(nu) else nu,
-        "credible_mass": _CREDIBLE_MASS,
+        "credible_mass": CREDIBLE_MASS,
         "quantile": q,
         "power_transform_lambda": fitted.transform.lam,
         "acquisition": fitter._acquisition,
@@ -633,7 +632,7 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
         row_heights=[0.7, 0.3],
         vertical_spacing=0.06,
     )
-    band = f"{_CREDIBLE_MASS:.0%} credible band"
+    band = f"{CREDIBLE_MASS:.0%} credible band"
     hover = [f"trial {n}" for n in s.observed_numbers]
     if ax.kind == "category":
         fig.add_trace(
@@ -784,7 +783,7 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
     low, high = _acq_range(s)
     spec = {
         "median": ("median_map", "predicted median", s.median, "Viridis", None),
-        "width": ("width_map", f"{_CREDIBLE_MASS:.0%} band width", s.width, "Cividis", None),
+        "width": ("width_map", f"{CREDIBLE_MASS:.0%} band width", s.width, "Cividis", None),
         "acquisition": (
             "acquisition_map",
             s.acquisition_name,
@@ -888,7 +887,7 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
     ax = s.axes[0]
     fig = Figure(figsize=(8, 6), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[0.7, 0.3])
-    band = f"{_CREDIBLE_MASS:.0%} credible band"
+    band = f"{CREDIBLE_MASS:.0%} credible band"
     if ax.kind == "category":
         pos = np.arange(len(ax.values))
         lookup = {label: i for i, label in enumerate(ax.values)}
@@ -952,7 +951,7 @@ def _matplotlib_2d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
     low, high = _acq_range(s)
     maps = (
         ("predicted median", s.median, "viridis", None),
-        (f"{_CREDIBLE_MASS:.0%} band width", s.width, "cividis", None),
+        (f"{CREDIBLE_MASS:.0%} band width", s.width, "cividis", None),
         (s.acquisition_name, s.acquisition, "inferno", (low, high)),
     )
 
