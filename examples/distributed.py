@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Callable
 import datetime
 import os
 import time
@@ -45,6 +46,8 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
 from optuna_gamma import GammaBOSampler
+
+ObjectiveFunc = Callable[[optuna.Trial], float]
 
 ACTIVATION_PENALTY = {"relu": 0.0, "tanh": 0.3, "gelu": 0.1}
 
@@ -63,7 +66,7 @@ def suggest_params(trial: optuna.Trial) -> dict[str, Any]:
     }
 
 
-def make_objective(sleep: float) -> optuna.study.study.ObjectiveFuncType:
+def make_objective(sleep: float) -> ObjectiveFunc:
     """The toy objective as an Optuna objective that sleeps ``sleep`` seconds per trial."""
 
     def objective(trial: optuna.Trial) -> float:
@@ -112,7 +115,13 @@ def study_done(study: optuna.Study, n_trials: int) -> bool:
     return counts[TrialState.COMPLETE] >= n_trials and counts[TrialState.WAITING] == 0
 
 
-def main(argv: list[str] | None = None) -> optuna.Study:
+def main(
+    argv: list[str] | None = None,
+    *,
+    wrap_objective: Callable[[ObjectiveFunc], ObjectiveFunc] | None = None,
+) -> optuna.Study:
+    """Runs one worker; ``wrap_objective`` (optional) wraps the objective, e.g. to log or to
+    synchronise workers (the tests use it to make workers evaluate at the same time)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--storage", required=True, help="SQLAlchemy URL or journal file path")
     parser.add_argument("--study-name", required=True)
@@ -140,9 +149,12 @@ def main(argv: list[str] | None = None) -> optuna.Study:
         if study_done(study, args.n_trials):
             study.stop()
 
+    objective = make_objective(args.sleep)
+    if wrap_objective is not None:
+        objective = wrap_objective(objective)
     n_before = len(study.trials)
     if not study_done(study, args.n_trials):
-        study.optimize(make_objective(args.sleep), callbacks=[stop_when_done])
+        study.optimize(objective, callbacks=[stop_when_done])
     mine = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))

@@ -2,8 +2,10 @@
 file, a worker killed mid-trial, ``n_jobs`` threads, and the read-compute-write race.
 
 The workers are ``examples/distributed.py`` itself, started with ``sys.executable``, all with the
-same seed. Its objective has 504 distinct points (stepped float, int, categorical) and sleeps,
-so workers overlap and a failure of the running-trial mechanism shows up as duplicates.
+same seed. Its objective has 504 distinct points (stepped float, int, categorical), so a failure
+of the running-trial mechanism shows up as duplicates. That workers evaluate at the same time is
+arranged, not hoped for: they meet at a rendezvous (``tests/rendezvous.py``) after each
+evaluation, so every round of trials overlaps however busy the machine is.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 import datetime
-import importlib.util
 import itertools
+import math
 from pathlib import Path
 import signal
 import subprocess
 import sys
 import threading
 import time
-from types import ModuleType
 from typing import Any
 
 import optuna
@@ -30,6 +31,7 @@ from optuna.storages.journal import JournalStorage
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 import pytest
+import rendezvous
 
 from optuna_gamma import GammaBOSampler
 from optuna_gamma._sampler import PREDICTION_KEY
@@ -37,31 +39,42 @@ from optuna_gamma._sampler import intended_params
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "examples" / "distributed.py"
+SYNCHRONISED_WORKER = Path(rendezvous.__file__)
 SEED = 0
-WORKER_TIMEOUT = 120.0
+WORKER_TIMEOUT = 600.0  # a generous ceiling for a busy machine; a hang still ends the test
 
-
-def _load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("distributed_example", WORKER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-example = _load_example()
+example = rendezvous.load_example()
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def start_worker(
-    storage: str, study_name: str, n_trials: int, *, sleep: float, extra: Sequence[str] = ()
+    storage: str,
+    study_name: str,
+    n_trials: int,
+    *,
+    sleep: float,
+    extra: Sequence[str] = (),
+    meet: tuple[Path, int] | None = None,
 ) -> subprocess.Popen[str]:
-    """Starts ``examples/distributed.py`` in a new process (same seed for every worker)."""
+    """Starts ``examples/distributed.py`` in a new process (same seed for every worker).
+
+    ``meet=(directory, parties)``: the worker meets the other ``parties - 1`` at a rendezvous
+    in ``directory`` after each evaluation (``tests/rendezvous.py``).
+    """
+    script = [str(WORKER)]
+    if meet is not None:
+        script = [
+            str(SYNCHRONISED_WORKER),
+            "--rendezvous",
+            str(meet[0]),
+            "--parties",
+            str(meet[1]),
+        ]
     cmd = [
         sys.executable,
-        str(WORKER),
+        *script,
         "--storage",
         storage,
         "--study-name",
@@ -96,10 +109,17 @@ def wait_ok(workers: Sequence[subprocess.Popen[str]]) -> list[str]:
 
 
 def _evaluation(t: FrozenTrial) -> tuple[datetime.datetime, datetime.datetime]:
-    """From when the trial's parameters were fixed until it finished (or now)."""
+    """From when the trial's parameters were fixed until it finished (or now).
+
+    The objective's own timestamps come first (``params_fixed_at``, ``evaluated_until``): the
+    storage's ``datetime_start`` / ``datetime_complete`` are whole seconds on MySQL/MariaDB.
+    """
     fixed = t.user_attrs.get("params_fixed_at")
+    until = t.user_attrs.get("evaluated_until")
     assert t.datetime_start is not None
     start = datetime.datetime.fromisoformat(fixed) if fixed else t.datetime_start
+    if until:
+        return start, datetime.datetime.fromisoformat(until)
     return start, t.datetime_complete or datetime.datetime.now()
 
 
@@ -132,7 +152,8 @@ def assert_no_concurrent_duplicates(
     sampler of each ``n_jobs`` thread), which coincide by chance with probability ``1 / 504``.
     """
     pairs = overlapping_pairs(trials)
-    assert len(pairs) >= min_pairs, f"only {len(pairs)} overlapping pairs: workers did not overlap"
+    # The rendezvous guarantees ``min_pairs``: fewer means the overlap measure itself is wrong.
+    assert len(pairs) >= min_pairs, f"only {len(pairs)} overlapping pairs, {min_pairs} arranged"
     duplicates = [
         (a.number, b.number, a.params, _evaluation(a), _evaluation(b))
         for a, b in pairs
@@ -204,21 +225,26 @@ def test_four_worker_processes(
     storage = open_storage(url)
     optuna.create_study(study_name="dist", storage=storage, direction="minimize")
 
-    workers = [start_worker(url, "dist", n_trials, sleep=0.4) for _ in range(n_workers)]
+    meet = (tmp_path / "rendezvous", n_workers)
+    meet[0].mkdir()
+    workers = [start_worker(url, "dist", n_trials, sleep=0.1, meet=meet) for _ in range(n_workers)]
     outs = wait_ok(workers)
 
     trials = optuna.load_study(study_name="dist", storage=storage).trials
     assert_persisted(trials, n_trials, n_workers)
     assert len({t.user_attrs["worker_pid"] for t in trials}) >= 2, outs
     assert sum(PREDICTION_KEY in t.system_attrs for t in trials) >= n_trials // 2
-    assert_no_concurrent_duplicates(trials, min_pairs=n_trials // 4)
+    # Lockstep rounds of n_workers trials until n_trials are COMPLETE: every pair in a round
+    # is evaluated concurrently.
+    rounds = n_trials // n_workers
+    assert_no_concurrent_duplicates(trials, min_pairs=rounds * math.comb(n_workers, 2))
     assert_startup_keyed_by_trial_number(trials)
     if isinstance(storage, RDBStorage):
         storage.engine.dispose()
 
 
 @pytest.mark.slow
-def test_killed_worker_trial_is_failed_and_retried(postgresql_url: str) -> None:
+def test_killed_worker_trial_is_failed_and_retried(postgresql_url: str, tmp_path: Path) -> None:
     n_trials = 36
     heartbeat = ["--heartbeat-interval", "1", "--grace-period", "2", "--max-retry", "2"]
     storage = example.make_storage(postgresql_url, 1, 2, 2)
@@ -226,9 +252,11 @@ def test_killed_worker_trial_is_failed_and_retried(postgresql_url: str) -> None:
 
     victim = start_worker(postgresql_url, "fault", n_trials, sleep=600.0, extra=heartbeat)
     killed = _poll(lambda: _running_trial_of(study, victim.pid), what="the victim's trial")
+    meet = (tmp_path / "rendezvous", 3)
+    meet[0].mkdir()
     others = [
-        start_worker(postgresql_url, "fault", n_trials, sleep=0.3, extra=heartbeat)
-        for _ in range(3)
+        start_worker(postgresql_url, "fault", n_trials, sleep=0.1, extra=heartbeat, meet=meet)
+        for _ in range(meet[1])
     ]
     _poll(
         lambda: len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) >= 1,
@@ -249,7 +277,7 @@ def test_killed_worker_trial_is_failed_and_retried(postgresql_url: str) -> None:
     assert retries[0].state == TrialState.COMPLETE
     assert retries[0].params == killed.params
     assert retries[0].user_attrs["worker_pid"] != victim.pid
-    assert_no_concurrent_duplicates(trials, min_pairs=n_trials // 4)
+    assert_no_concurrent_duplicates(trials, min_pairs=(n_trials // 3) * math.comb(3, 2))
     storage.engine.dispose()
 
 
@@ -260,7 +288,7 @@ def _running_trial_of(study: optuna.Study, pid: int) -> FrozenTrial | None:
     return None
 
 
-def _poll(condition: Any, what: str, timeout: float = 60.0) -> Any:
+def _poll(condition: Any, what: str, timeout: float = 300.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():
@@ -274,20 +302,26 @@ def _poll(condition: Any, what: str, timeout: float = 60.0) -> Any:
 
 @pytest.mark.parametrize("backend", ["inmemory", "postgresql"])
 def test_n_jobs_threads(backend: str, request: pytest.FixtureRequest) -> None:
-    n_trials = 24
+    n_trials, n_jobs = 24, 4
     storage: BaseStorage | None = None
     if backend != "inmemory":
         storage = RDBStorage(request.getfixturevalue(f"{backend}_url"))
     study = optuna.create_study(
         storage=storage, sampler=GammaBOSampler(seed=SEED), direction="minimize"
     )
-    study.optimize(example.make_objective(0.2), n_trials=n_trials, n_jobs=4)  # raises if any did
+    # The threads meet at a barrier after each evaluation: rounds of 4 concurrent trials.
+    objective = rendezvous.synchronised(
+        example.make_objective(0.05), rendezvous.thread_barrier(n_jobs)
+    )
+    study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs)  # raises if any trial did
 
     trials = study.trials
     assert_persisted(trials, n_trials, n_workers=1)
     assert sum(PREDICTION_KEY in t.system_attrs for t in trials) >= n_trials // 2
     # Optuna reseeds the sampler in every thread: start-up points are random, not keyed by seed.
-    assert_no_concurrent_duplicates(trials, min_pairs=n_trials // 4, startup_pairs=False)
+    assert_no_concurrent_duplicates(
+        trials, min_pairs=(n_trials // n_jobs) * math.comb(n_jobs, 2), startup_pairs=False
+    )
     if isinstance(storage, RDBStorage):
         storage.engine.dispose()
 
