@@ -41,6 +41,7 @@ PREDICTION_KEY = "gammabo:prediction"
 _SYSTEM_ATTR_MAX_LENGTH = 2045
 _PREDICTIVES = ("student_t", "gaussian")
 _ACQUISITIONS = ("ei", "pi", "ucb")
+_PRUNED_TRIALS = ("worst", "exclude")
 _MAX_CLAIM_ROUNDS = 8
 # A suggestion closer than this to a running trial's parameters in every encoded coordinate
 # (fractions of each parameter's range) counts as the same point.
@@ -97,8 +98,10 @@ class GammaBOSampler(BaseSampler):
     storage at the same moment still end up apart. Everything the sampler needs is read from
     the storage, so many processes can share one RDB or journal storage.
 
-    FAIL and PRUNED trials are not used by the model.  ``NaN`` objective values make a trial FAIL
-    (Optuna's rule); ``±inf`` values are clipped to the finite extremes with a warning.
+    FAIL trials are not used by the model; PRUNED trials count as observed at the worst
+    completed value (``pruned_trials``) and their parameters are never suggested again.
+    ``NaN`` objective values make a trial FAIL (Optuna's rule); ``±inf`` values are clipped to
+    the finite extremes with a warning.
 
     References:
         - Y. H. Kim, "Research on Hyperparameter Optimization for Improving AutoML Performance",
@@ -151,6 +154,12 @@ class GammaBOSampler(BaseSampler):
             predictive and EI then apply to the transformed values, and predictions are mapped
             back exactly (as a median and credible interval). ``False`` models the standardised
             values themselves. Defaults to ``True`` (chosen by benchmark; docs/benchmarks.md).
+        pruned_trials: How PRUNED trials inform the model. ``"worst"``: as observations at the
+            worst value among the completed trials (a pruner stopped them for looking worse
+            than the others at the same step; their last intermediate value is a different
+            quantity from a final value). ``"exclude"``: not modelled. Either way no suggestion
+            comes within 0.1 % (of each range) of a pruned trial's parameters. Defaults to
+            ``"worst"`` (chosen by benchmark; docs/benchmarks.md).
 
     Example:
         .. code-block:: python
@@ -185,11 +194,17 @@ class GammaBOSampler(BaseSampler):
         warn_independent_sampling: bool = True,
         n_candidates: int = 1024,
         power_transform: bool = True,
+        pruned_trials: str = "worst",
     ) -> None:
         if predictive not in _PREDICTIVES:
             raise ValueError(
                 f"predictive={predictive!r} is not supported; valid values are 'student_t' and "
                 "'gaussian'."
+            )
+        if pruned_trials not in _PRUNED_TRIALS:
+            raise ValueError(
+                f"pruned_trials={pruned_trials!r} is not supported; valid values are 'worst' and "
+                "'exclude'."
             )
         if acquisition not in _ACQUISITIONS:
             raise ValueError(
@@ -227,6 +242,7 @@ class GammaBOSampler(BaseSampler):
         if not isinstance(power_transform, (bool, np.bool_)):
             raise TypeError(f"power_transform must be True or False, got {power_transform!r}.")
         self._power_transform = bool(power_transform)
+        self._pruned_trials = pruned_trials
         self._intersection = IntersectionSearchSpace()
         # Warm starts of the kernel fit, keyed by search space. A cache only: a process without
         # it (a new worker) fits from the defaults and reaches the same kind of decision.
@@ -257,7 +273,9 @@ class GammaBOSampler(BaseSampler):
         _check_single_objective(study)
         if not search_space:
             return {}
-        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+        trials = study.get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.PRUNED)
+        )
         completed = [
             t
             for t in trials
@@ -265,13 +283,18 @@ class GammaBOSampler(BaseSampler):
         ]
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
+        pruned = [
+            t
+            for t in trials
+            if t.state == TrialState.PRUNED and search_space.keys() <= t.params.keys()
+        ]
         pending = list(_running_claims(trials, trial, search_space).values())
 
         space = SearchSpace(search_space)
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):
             with single_blas_thread():
-                params, prediction = self._suggest(study, space, completed, pending, rng)
+                params, prediction = self._suggest(study, space, completed, pending, rng, pruned)
             # Claim first, then look: of two workers that computed from the same storage
             # contents, at least one sees the other's claim here and suggests again.
             _write_chunked(study, trial, PARAMS_KEY, json.dumps(params), rewrite=round_ > 0)
@@ -286,7 +309,7 @@ class GammaBOSampler(BaseSampler):
             # fantasises their moves (greedy kriging believer) before choosing its own.
             with single_blas_thread():
                 for _ in range(sum(n > trial.number for n in clashing)):
-                    pending.append(self._suggest(study, space, completed, pending, rng)[0])
+                    pending.append(self._suggest(study, space, completed, pending, rng, pruned)[0])
         study._storage.set_trial_system_attr(
             trial._trial_id, PREDICTION_KEY, json.dumps(prediction)
         )
@@ -333,13 +356,24 @@ class GammaBOSampler(BaseSampler):
         space: SearchSpace,
         completed: list[FrozenTrial],
         pending: list[dict[str, Any]] | None = None,
+        pruned: Sequence[FrozenTrial] = (),
     ) -> FittedSurrogate:
-        """Fits the surrogate to ``completed`` trials (and ``pending`` parameters, if any)."""
+        """Fits the surrogate to ``completed`` trials (and ``pending`` parameters, if any).
+
+        ``pruned`` trials, with ``pruned_trials="worst"``, join the data at the worst completed
+        value; either way their parameters are never suggested again.
+        """
         X = space.encode([t.params for t in completed])  # (n, d)
         sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
         raw = _clip_infinite(np.array([t.value for t in completed], dtype=float))
         transform = ValueTransform.fit(raw, sign, warp=self._power_transform)
         y = transform.forward(raw)  # standardised (and power-transformed), larger is better
+        X_pruned = space.encode([t.params for t in pruned]) if pruned else np.empty((0, space.dim))
+        if len(X_pruned) and self._pruned_trials == "worst":
+            # A pruner stopped these trials because they looked worse than the others at the
+            # same step: they count as observed at the worst completed value.
+            X = np.vstack([X, X_pruned])
+            y = np.concatenate([y, np.full(len(X_pruned), y.min())])
         model = fit_posterior(
             X,
             y,
@@ -352,7 +386,7 @@ class GammaBOSampler(BaseSampler):
             X_pending=space.encode(pending) if pending else None,
         )
         P = space.snap(space.encode(pending)) if pending else np.empty((0, space.dim))
-        y_best = float(y.max())
+        y_best = float(y.max())  # pruned trials, at the minimum, never raise it
         if len(P):
             # Kriging believer: running trials count as observed at their predicted mean, which
             # also raises the incumbent, so EI no longer rewards crowding next to them.
@@ -363,6 +397,7 @@ class GammaBOSampler(BaseSampler):
             X=X,
             y=y,
             pending=P,
+            avoid=np.vstack([P, space.snap(X_pruned)]),
             transform=transform,
             y_best=y_best,
             acquisition=self._acquisition,
@@ -377,8 +412,9 @@ class GammaBOSampler(BaseSampler):
         completed: list[FrozenTrial],
         pending: list[dict[str, Any]],
         rng: np.random.Generator,
+        pruned: Sequence[FrozenTrial] = (),
     ) -> tuple[dict[str, Any], dict[str, float]]:
-        fitted = self._fit_surrogate(study, space, completed, pending)
+        fitted = self._fit_surrogate(study, space, completed, pending, pruned)
         x_best, acq_value = fitted.maximize(rng, self._n_candidates)
         if _matches_any(x_best, space.snap(fitted.X)):
             # EI can settle on parameters already evaluated -- typically a bound where a smooth
@@ -402,7 +438,8 @@ class FittedSurrogate:
     """A fitted surrogate with its data transform, for the sampler and for plots.
 
     ``X`` and ``pending`` are encoded points (see :class:`SearchSpace`); ``y`` are the model's
-    values, larger is better: ``y = transform.forward(value)``.
+    values, larger is better: ``y = transform.forward(value)``. ``avoid`` are the points no
+    suggestion may come near: running trials' and pruned trials' parameters.
     """
 
     space: SearchSpace
@@ -410,6 +447,7 @@ class FittedSurrogate:
     X: np.ndarray
     y: np.ndarray
     pending: np.ndarray
+    avoid: np.ndarray
     transform: ValueTransform
     y_best: float
     acquisition: str
@@ -449,7 +487,7 @@ class FittedSurrogate:
         value = _acquisition.acquisition(
             self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
         )[0]
-        return _exclude(value, Z, self.pending)
+        return _exclude(value, Z, self.avoid)
 
     def most_uncertain(
         self, rng: np.random.Generator, n_candidates: int, default: np.ndarray
@@ -457,7 +495,7 @@ class FittedSurrogate:
         """The quasi-random candidate with the largest predictive scale that repeats no
         completed or running trial's parameters (``default`` if every candidate does)."""
         Z = self.space.sample_sobol(rng, n_candidates)  # (m, d)
-        taken = np.vstack([self.space.snap(self.X), self.pending])
+        taken = np.vstack([self.space.snap(self.X), self.avoid])
         fresh = ~np.array([_matches_any(z, taken) for z in Z], dtype=bool)
         if not fresh.any():
             return default
@@ -470,7 +508,7 @@ class FittedSurrogate:
             self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
         )
         grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
-        return _exclude(value, Z, self.pending), grad
+        return _exclude(value, Z, self.avoid), grad
 
 
 def predictive_quantile(nu: float, p: float) -> float:

@@ -33,6 +33,9 @@ from collections.abc import Callable
 from collections.abc import Sequence
 import functools
 import json
+from pathlib import Path
+import shlex
+import sys
 from typing import Any
 import warnings
 
@@ -49,6 +52,7 @@ __all__ = [
     "GRAPH_OBJECT_ID",
     "PREDICTION_USER_ATTRS",
     "DashboardPublisher",
+    "dashboard_command",
     "record_prediction",
     "sampler_note",
 ]
@@ -81,6 +85,38 @@ def _import_dashboard() -> Any:
     except ImportError as e:
         raise ImportError(_INSTALL_HINT) from e
     return optuna_dashboard
+
+
+def dashboard_command(storage: str) -> str:
+    """The shell command that opens ``storage`` in optuna-dashboard, for this Python.
+
+    The ``optuna-dashboard`` executable installed next to the running interpreter (for example
+    ``.venv/bin/optuna-dashboard`` when the script runs as ``.venv/bin/python``, relative to the
+    working directory when it lies below it), so the printed command works without activating
+    the virtual environment; plain ``optuna-dashboard`` if there is none.
+
+    Args:
+        storage: The storage URL, e.g. ``"sqlite:///runs.db"``.
+
+    Returns:
+        The command, e.g. ``".venv/bin/optuna-dashboard sqlite:///runs.db"``.
+    """
+    scripts = Path(sys.executable).parent
+    executable = next(
+        (
+            scripts / name
+            for name in ("optuna-dashboard", "optuna-dashboard.exe")
+            if (scripts / name).is_file()
+        ),
+        None,
+    )
+    if executable is None:
+        return f"optuna-dashboard {storage}"
+    try:
+        shown = str(executable.relative_to(Path.cwd()))
+    except ValueError:  # not below the working directory
+        shown = str(executable)
+    return f"{shlex.quote(shown)} {shlex.quote(storage)}"
 
 
 def record_prediction(trial: Trial) -> dict[str, float] | None:

@@ -141,6 +141,23 @@ def test_pruner_stops_a_bad_trial(digits: Any) -> None:
     assert "accuracy" in bad.user_attrs
 
 
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_final_epoch_is_never_pruned(digits: Any, epochs: int) -> None:
+    # A pruner that prunes everything: only epochs before the last may be cut.
+    train, val = digits
+    objective = TorchObjective(small_model, train, val, epochs=epochs, seed=0, **FAST)
+    study = make_study(pruner=optuna.pruners.ThresholdPruner(lower=1e9))
+    study.enqueue_trial({"lr": 0.1})
+    study.optimize(objective, n_trials=1)
+    (trial,) = study.trials
+    if epochs == 1:
+        assert trial.state == TrialState.COMPLETE
+        assert trial.value == pytest.approx(trial.user_attrs["kappa"])
+    else:
+        assert trial.state == TrialState.PRUNED
+        assert trial.user_attrs["epochs_run"] == 1
+
+
 def test_huge_learning_rate_diverges_with_finite_kappa(digits: Any) -> None:
     train, val = digits
     objective = TorchObjective(small_model, train, val, epochs=3, lr=(1e-3, 1e20), seed=0, **FAST)

@@ -324,7 +324,8 @@ class TorchObjective:
     builds the model with ``model_fn`` and an optimizer; trains for ``epochs`` epochs on
     ``device``; evaluates on the validation data after every epoch, reports the ``target`` metric
     with ``trial.report(value, epoch)`` (epochs counted from 1) and honours
-    ``trial.should_prune()``. It returns the target metric of the last epoch.
+    ``trial.should_prune()`` after every epoch but the last (a finished run is never pruned:
+    there is no training left to save). It returns the target metric of the last epoch.
 
     Recorded as trial user attrs (shown by optuna-dashboard): ``accuracy``, ``loss``, ``kappa``,
     ``sensitivity``, ``specificity``, ``mcc``, ``confusion_matrix`` (of the last evaluation),
@@ -657,7 +658,9 @@ class TorchObjective:
                         f"{train_loss}); scored with the loss set to inf."
                     )
                     return value
-                if trial.should_prune():
+                # At the final epoch the run is finished: its value is returned, never thrown
+                # away by a pruner (pruning saves training still to come; none is left).
+                if epoch < self.epochs and trial.should_prune():
                     self._record(trial, metrics, train_loss, epoch, seconds, diverged=False)
                     raise optuna.TrialPruned(
                         f"Pruned at epoch {epoch} with {self.target}={value}."
