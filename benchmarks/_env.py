@@ -104,12 +104,32 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def shown_path(path: str | Path) -> str:
+    """``path`` relative to the repository root when it lies inside it (results files must not
+    carry one machine's absolute paths), else as given."""
+    p = Path(path)
+    if not p.is_absolute():
+        return str(path)
+    try:
+        return str(p.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def command_line() -> str:
-    """The command that started this process, as ``python -m benchmarks.<module> ...``."""
+    """The command that started this process, as ``python -m benchmarks.<module> ...``, with
+    paths inside the repository made relative to its root."""
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     head = ["python", "-m", spec.name] if spec is not None else ["python", sys.argv[0]]
-    return shlex.join(head + sys.argv[1:])
+    args = []
+    for arg in sys.argv[1:]:
+        name, eq, value = arg.partition("=")
+        if eq and name.startswith("--"):
+            args.append(f"{name}={shown_path(value)}")
+        else:
+            args.append(shown_path(arg))
+    return shlex.join(head + args)
 
 
 def markdown_header(info: dict[str, Any], extra: dict[str, str] | None = None) -> str:

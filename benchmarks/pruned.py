@@ -27,6 +27,7 @@ import argparse
 from concurrent.futures import ProcessPoolExecutor
 import csv
 import json
+import math
 from pathlib import Path
 import statistics
 from typing import Any
@@ -36,6 +37,7 @@ from benchmarks import _env
 _env.limit_threads(1)
 
 import optuna  # noqa: E402
+import scipy.stats  # noqa: E402
 
 OUT = _env.REPO_ROOT / "benchmarks" / "results" / "pruned"
 SAMPLERS = ("gamma-worst", "gamma-exclude", "tpe", "random")
@@ -175,7 +177,33 @@ def write_report(out: Path, rows: list[dict[str, Any]], args: argparse.Namespace
             f"| {s['min_best']:.3f} | {s['mean_epochs']:.1f} | {s['mean_pruned']:.1f} "
             f"| {s['repeated_points']} |"
         )
+    lines += [
+        "",
+        "Two-sided Mann-Whitney U over seeds of the best κ, first sampler vs second:",
+        "",
+    ]
+    for a, b in (("gamma-worst", "gamma-exclude"), ("gamma-worst", "tpe")):
+        for budget in (b_ for b_ in BUDGETS if b_ <= args.n_trials):
+            xa, xb = _best_values(rows, a, budget), _best_values(rows, b, budget)
+            if xa and xb:
+                p = scipy.stats.mannwhitneyu(xa, xb, alternative="two-sided").pvalue
+                wins = sum(x > y for x, y in zip(xa, xb))
+                ties = sum(x == y for x, y in zip(xa, xb))
+                lines.append(
+                    f"- {a} vs {b}, {budget} trials: p = {p:.3f}; per seed (paired) higher / "
+                    f"equal / lower: {wins} / {ties} / {len(xa) - wins - ties}"
+                )
     (out / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def _best_values(rows: list[dict[str, Any]], sampler: str, budget: int) -> list[float]:
+    """Best COMPLETE value in the first ``budget`` trials of each run of ``sampler``, by seed."""
+    best: dict[int, float] = {}
+    for r in rows:
+        if r["sampler"] == sampler and int(r["trial"]) < budget and r["state"] == "COMPLETE":
+            seed = int(r["seed"])
+            best[seed] = max(best.get(seed, -math.inf), float(r["value"]))
+    return [best[k] for k in sorted(best)]
 
 
 def main(argv: list[str] | None = None) -> None:

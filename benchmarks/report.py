@@ -2,10 +2,12 @@
 
 Usage::
 
-    python -m benchmarks.report --tag quick [--out benchmarks/results]
+    python -m benchmarks.report --tag quick [--out benchmarks/results] [--dest DIR | --publish]
 
 Reads ``<out>/raw/<tag>/*.csv`` (written by :mod:`benchmarks.run`) and writes
-``<out>/<tag>/summary.csv``, ``head_to_head.csv``, ``results.md`` and ``regret.png``.
+``summary.csv``, ``head_to_head.csv``, ``results.md`` and ``regret.png`` into ``--dest``, by
+default ``<out>/raw/<tag>/report`` (untracked, beside the raw runs). ``--publish`` writes into
+``<out>/<tag>`` instead: the committed results, for regenerating them on purpose.
 
 Definitions (per problem):
 
@@ -705,14 +707,21 @@ H2H_FIELDS = (
 )
 
 
-def report(out: Path, tag: str, *, plots: bool = True) -> Path:
-    """Write summary.csv, head_to_head.csv, results.md (and regret.png); return the folder."""
+def default_dest(out: Path, tag: str, publish: bool) -> Path:
+    """Where a report goes: beside the raw runs (untracked), or with ``publish`` into the
+    committed results folder ``<out>/<tag>``."""
+    return out / tag if publish else out / "raw" / tag / "report"
+
+
+def report(out: Path, tag: str, *, plots: bool = True, dest: Path | None = None) -> Path:
+    """Write summary.csv, head_to_head.csv, results.md (and regret.png) into ``dest`` (default
+    ``<out>/raw/<tag>/report``); return the folder."""
     raw_dir = out / "raw" / tag
     runs = load_runs(raw_dir)
     if not runs:
         raise FileNotFoundError(f"--tag: no run CSVs under {raw_dir}")
     rows, budgets, notes = summarise(runs)
-    dest = out / tag
+    dest = dest if dest is not None else default_dest(out, tag, publish=False)
     dest.mkdir(parents=True, exist_ok=True)
     with (dest / "summary.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS)
@@ -745,6 +754,18 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=DEFAULT_OUT, help=f"results root; default {DEFAULT_OUT}"
     )
     parser.add_argument("--no-plot", action="store_true", help="skip regret.png")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--dest",
+        type=Path,
+        default=None,
+        help="folder for the report; default <out>/raw/<tag>/report",
+    )
+    where.add_argument(
+        "--publish",
+        action="store_true",
+        help="write into <out>/<tag>, the committed results (only to regenerate them)",
+    )
     args = parser.parse_args(argv)
     raw_dir = args.out / "raw" / args.tag
     if not raw_dir.is_dir():
@@ -754,7 +775,12 @@ def main(argv: list[str] | None = None) -> int:
             f"available tags: {', '.join(available) or 'none'}"
         )
     try:
-        dest = report(args.out, args.tag, plots=not args.no_plot)
+        dest = report(
+            args.out,
+            args.tag,
+            plots=not args.no_plot,
+            dest=args.dest or default_dest(args.out, args.tag, args.publish),
+        )
     except FileNotFoundError as err:
         parser.error(str(err))
     print(

@@ -352,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{head}: FAILED {res['error']}\n{res['tb']}", file=sys.stderr)
             sys.stdout.flush()
     print(f"finished in {time.perf_counter() - t0:.1f} s, {failures} failed")
-    print(f"next: python -m benchmarks.report --tag {args.tag} --out {args.out}")
+    out = "" if args.out == DEFAULT_OUT else f" --out {_env.shown_path(args.out)}"
+    print(f"next: python -m benchmarks.report --tag {args.tag}{out}")
     return 1 if failures else 0
 
 

@@ -1,7 +1,7 @@
 """Run a GammaBOSampler study that publishes its surrogate to optuna-dashboard.
 
-    python examples/dashboard_demo.py               # writes dashboard_demo.db
-    optuna-dashboard sqlite:///dashboard_demo.db    # then open http://127.0.0.1:8080
+    .venv/bin/python examples/dashboard_demo.py             # writes dashboard_demo.db
+    .venv/bin/optuna-dashboard sqlite:///dashboard_demo.db  # then open http://127.0.0.1:8080
 
 The objective is a 2-D toy with a log-scaled learning-rate-like parameter.  The dashboard then
 shows, for study "gammabo-dashboard-demo": the surrogate figure (median and log EI maps with the
@@ -18,6 +18,7 @@ import optuna
 
 from optuna_gamma import GammaBOSampler
 from optuna_gamma.dashboard import DashboardPublisher
+from optuna_gamma.dashboard import dashboard_command
 
 STUDY_NAME = "gammabo-dashboard-demo"
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> optuna.Study:
     study.optimize(publisher.wrap(objective), n_trials=args.n_trials, callbacks=[publisher])
     publisher.publish(study)  # the final state, whatever n_trials % every is
     print(f"best value {study.best_value:.4g} at {study.best_params}")
-    print(f"now run: optuna-dashboard {args.storage}")
+    print(f"now run: {dashboard_command(args.storage)}")
     return study
 
 

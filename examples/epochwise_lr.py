@@ -18,6 +18,7 @@ import argparse
 import optuna
 import torch
 
+from optuna_gamma.dashboard import dashboard_command
 from optuna_gamma.torch import EpochwiseLRSearch
 from optuna_gamma.torch import MnistMLP
 from optuna_gamma.torch import load_digits
@@ -82,7 +83,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['seconds']:>6.2f}"
         )
     print(f"epochs trained (all candidates): {search.epochs_trained}")
-    print(f"study {study_name!r} in {args.storage}; see it with: optuna-dashboard {args.storage}")
+    print(
+        f"study {study_name!r} in {args.storage}; see it with: {dashboard_command(args.storage)}"
+    )
 
 
 if __name__ == "__main__":

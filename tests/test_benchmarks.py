@@ -285,14 +285,43 @@ def test_quick_end_to_end(tmp_path: Path) -> None:
     assert again.returncode == 0 and "0 runs to do" in again.stdout  # resumable
     rep = _cli("benchmarks.report", "--tag", "quick", "--out", str(tmp_path))
     assert rep.returncode == 0, rep.stdout + rep.stderr
-    dest = tmp_path / "quick"
+    # By default a report goes beside the raw runs, never into the committed results folder.
+    assert not (tmp_path / "quick").exists()
+    dest = raw / "report"
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "head_to_head.csv",
+        "regret.png",
+        "results.md",
+        "summary.csv",
+    ]
+    published = _cli(
+        "benchmarks.report", "--tag", "quick", "--out", str(tmp_path), "--publish", "--no-plot"
+    )
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert (tmp_path / "quick" / "results.md").read_text().count("Mean rank") >= 1
     with (dest / "summary.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["sampler"] for r in rows} == {"gamma-t", "gp", "tpe", "random"}
     assert all(float(r["regret_median"]) >= 0 for r in rows)
     md = (dest / "results.md").read_text()
     assert "Mean rank" in md and "commit" in md and "benchmarks.run --quick" in md
+    assert str(REPO) not in md  # no absolute path of this checkout in a results file
     assert (dest / "regret.png").stat().st_size > 10_000
+
+
+def test_command_line_paths_inside_the_repository_are_relative(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchmarks import _env
+
+    results = REPO / "benchmarks" / "results"
+    monkeypatch.setattr(
+        sys, "argv", ["report.py", "--tag", "quick", "--out", str(results), f"--dest={results}/x"]
+    )
+    line = _env.command_line()
+    assert str(REPO) not in line
+    assert "--out benchmarks/results" in line and "--dest=benchmarks/results/x" in line
+    assert _env.shown_path("/elsewhere/file") == "/elsewhere/file"
 
 
 def test_overhead_quick(tmp_path: Path) -> None:

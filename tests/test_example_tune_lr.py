@@ -57,3 +57,34 @@ def test_example_offline_mnist_gives_clear_error(tmp_path: Path) -> None:
     result = _run(tmp_path, *data_args, "--n-trials", "1", "--offline")
     assert result.returncode == 2
     assert "load_digits" in result.stderr
+
+
+def _parse(*argv: str) -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tune_lr_example", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.parse_args(list(argv))
+
+
+def test_defaults_learn_and_the_thesis_setting_is_one_flag_away() -> None:
+    default = _parse()
+    assert (default.n_images, default.epochs, default.dropout) == (None, 10, 0.2)
+    thesis = _parse("--thesis")
+    assert (thesis.n_images, thesis.epochs, thesis.dropout) == (500, 1, 0.5)
+    assert _parse("--thesis", "--epochs", "50").epochs == 50  # each part still overridable
+
+
+@pytest.mark.slow
+def test_default_settings_reach_an_accuracy_far_above_chance(tmp_path: Path) -> None:
+    # The defaults, with fewer trials: 2 start-up trials and 2 chosen by the model.
+    storage = f"sqlite:///{tmp_path / 'default.db'}"
+    result = _run(tmp_path, "--n-trials", "4", "--storage", storage, "--study-name", "d")
+    assert result.returncode == 0, result.stderr
+    study = optuna.load_study(study_name="d", storage=storage)
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert complete, [t.state for t in study.trials]
+    assert all(t.user_attrs["epochs_run"] == 10 for t in complete)
+    assert max(t.user_attrs["accuracy"] for t in complete) > 0.6  # 10 classes: chance is 0.1

@@ -2,24 +2,58 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import subprocess
 import sys
+from typing import Any
 
 import optuna
 
 from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma.dashboard import GRAPH_OBJECT_ID
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quickstart_stores_a_resumable_study(tmp_path: Path) -> None:
+def test_quickstart_stores_a_resumable_study_with_what_the_dashboard_shows(
+    tmp_path: Path,
+) -> None:
     storage = f"sqlite:///{tmp_path / 'qs.db'}"
     cmd = [sys.executable, str(ROOT / "examples" / "quickstart.py"), "--storage", storage]
     out = subprocess.run(cmd + ["--n-trials", "8"], capture_output=True, text=True, check=True)
-    assert f"optuna-dashboard {storage}" in out.stdout
+    # The printed command is this interpreter's optuna-dashboard: it works without activating.
+    dashboard = Path(sys.executable).parent / "optuna-dashboard"
+    assert dashboard.is_file()
+    command = out.stdout.strip().splitlines()[-1].split()
+    assert Path(command[0]).resolve() == dashboard.resolve()
+    assert command[1] == storage
     subprocess.run(cmd + ["--n-trials", "2"], capture_output=True, text=True, check=True)
     study = optuna.load_study(study_name="svm-breast-cancer", storage=storage)
     assert len(study.trials) == 10
     assert all(0.5 < t.value <= 1.0 for t in study.trials)
-    assert sum(PREDICTION_KEY in t.system_attrs for t in study.trials) == 5  # after 5 start-up
+    modelled = [t for t in study.trials if PREDICTION_KEY in t.system_attrs]
+    assert len(modelled) == 5  # after 5 start-up trials
+
+    # What optuna-dashboard serves for the study: note, surrogate figure, per-trial predictions.
+    import optuna_dashboard
+
+    detail = _wsgi_get(optuna_dashboard.wsgi(study._storage), f"/api/studies/{study._study_id}")
+    assert "## GammaBO sampler" in detail["note"]["body"]
+    assert [g["id"] for g in detail["plotly_graph_objects"]] == [GRAPH_OBJECT_ID]
+    for t in modelled:
+        attrs = t.user_attrs
+        assert attrs["gammabo_pred_lower"] <= attrs["gammabo_pred_median"]
+        assert attrs["gammabo_pred_median"] <= attrs["gammabo_pred_upper"]
+        assert attrs["gammabo_pred_nu"] > 0
+
+
+def _wsgi_get(app: Any, path: str) -> Any:
+    from wsgiref.util import setup_testing_defaults
+
+    environ: dict[str, Any] = {"PATH_INFO": path, "REQUEST_METHOD": "GET"}
+    setup_testing_defaults(environ)
+    status: list[str] = []
+    body = b"".join(app(environ, lambda s, h, *a: status.append(s)))
+    assert status[0].startswith("200"), status
+    return json.loads(body)
