@@ -137,7 +137,59 @@ def test_infinite_values_are_clipped_with_a_warning(value: float) -> None:
     assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 10
 
 
-def test_nan_failed_and_pruned_trials_are_ignored() -> None:
+@pytest.mark.parametrize("pruned_trials", ["worst", "exclude"])
+def test_a_pruned_point_is_never_suggested_again(pruned_trials: str) -> None:
+    # A pruner that stops every trial near the optimum at x = 0.3 (each trial's report there is
+    # poor): with PRUNED trials dropped from the model, EI kept proposing the same point.
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -1, 1)
+        if abs(x - 0.3) < 0.2 and trial.number >= 5:
+            raise optuna.TrialPruned()
+        return (x - 0.3) ** 2
+
+    sampler = GammaBOSampler(seed=0, pruned_trials=pruned_trials)
+    study = optuna.create_study(sampler=sampler)
+    study.enqueue_trial({"x": 0.3})  # the optimum itself, completed
+    study.optimize(objective, n_trials=25)
+    assert sum(t.state == TrialState.PRUNED for t in study.trials) >= 2
+    # What must hold: no model-based suggestion within 0.1 % of the range (2e-3 here) of an
+    # earlier pruned trial's point.
+    for t in study.trials:
+        if PREDICTION_KEY not in t.system_attrs:
+            continue
+        earlier = [u.params["x"] for u in study.trials[: t.number] if u.state == TrialState.PRUNED]
+        assert all(abs(t.params["x"] - p) >= 2e-3 for p in earlier), (t.number, earlier)
+
+
+def test_pruned_trials_inform_the_model_at_the_worst_completed_value() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    for x in (-0.9, -0.5, 0.0, 0.5, 0.9):
+        study.enqueue_trial({"x": x})
+    study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.2) ** 2, n_trials=5)
+    trial = study.ask({"x": FloatDistribution(-1, 1)})
+    trial.report(0.0, 0)  # looked fine at step 0, yet was pruned
+    study.tell(trial, state=TrialState.PRUNED)
+    space = {"x": FloatDistribution(-1, 1)}
+    frozen = study.trials
+    completed = [t for t in frozen if t.state == TrialState.COMPLETE]
+    pruned = [t for t in frozen if t.state == TrialState.PRUNED]
+    worst = GammaBOSampler(seed=0, pruned_trials="worst")
+    exclude = GammaBOSampler(seed=0, pruned_trials="exclude")
+    from optuna_gamma._search_space import SearchSpace
+
+    encoded = SearchSpace(space)
+    with_pruned = worst._fit_surrogate(study, encoded, completed, None, pruned)
+    without = exclude._fit_surrogate(study, encoded, completed, None, pruned)
+    assert len(with_pruned.X) == 6 and len(without.X) == 5
+    assert with_pruned.y[-1] == pytest.approx(without.y.min())  # the worst completed value
+    assert with_pruned.y_best == pytest.approx(without.y_best)  # never raises the incumbent
+    # Both keep the pruned point out of reach of the acquisition.
+    x_pruned = encoded.encode([pruned[0].params])
+    for fitted in (with_pruned, without):
+        assert fitted.acquisition_values(x_pruned)[0] == -1e300
+
+
+def test_nan_failed_and_pruned_trials_are_handled() -> None:
     def objective(trial: optuna.Trial) -> float:
         x = trial.suggest_float("x", -1, 1)
         if trial.number % 3 == 0:
@@ -291,6 +343,7 @@ def test_other_acquisitions_optimise(acquisition: str) -> None:
         ({"n_candidates": 0}, ValueError, "n_candidates must be >= 1, got 0"),
         ({"seed": 1.5}, TypeError, "seed must be an int or None"),
         ({"independent_sampler": "random"}, TypeError, "independent_sampler must be"),
+        ({"pruned_trials": "last"}, ValueError, "pruned_trials='last'.*'worst' and 'exclude'"),
     ],
 )
 def test_invalid_arguments(kwargs: dict[str, Any], error: type, match: str) -> None:
