@@ -30,11 +30,13 @@ _NEIGHBOURS = 8  # grid values tried on each side of the current one for large g
 
 def _sweep_values(space: SearchSpace, j: int, current: float) -> np.ndarray:
     grid = space.grid_x[j]
-    assert grid is not None
-    if space.is_categorical[j] or len(grid) <= _MAX_EXHAUSTIVE_GRID:
+    if space.is_categorical[j] or space.n_grid[j] <= _MAX_EXHAUSTIVE_GRID:
+        assert grid is not None
         return grid
-    i = int(np.argmin(np.abs(grid - current)))
-    return grid[max(i - _NEIGHBOURS, 0) : i + _NEIGHBOURS + 1]
+    # A large grid (possibly implicit): the grid values around the current one.
+    i = int(space.grid_index(j, np.array(current)))
+    index = np.arange(max(i - _NEIGHBOURS, 0), min(i + _NEIGHBOURS + 1, int(space.n_grid[j])))
+    return space.grid_values(j, index)
 
 
 def _discrete_sweep(

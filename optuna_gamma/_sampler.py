@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-import json
 import math
 from typing import Any
 import warnings
@@ -17,6 +16,7 @@ import zlib
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
+from optuna.distributions import CategoricalDistribution
 from optuna.samplers import BaseSampler
 from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study
@@ -29,19 +29,22 @@ from optuna_gamma import _acquisition
 from optuna_gamma import _gp
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import read_latest_hyperparams
+from optuna_gamma._storage import running_claims
+from optuna_gamma._storage import write_claim
+from optuna_gamma._storage import write_hyperparams
+from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma._transform import ValueTransform
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
-# Keys of trial system attrs (namespaced; values chunked for RDB storages, which store at most
-# 2045 characters per value).
-PARAMS_KEY = "gammabo:params"
-PREDICTION_KEY = "gammabo:prediction"
-_SYSTEM_ATTR_MAX_LENGTH = 2045
 _PREDICTIVES = ("student_t", "gaussian")
 _ACQUISITIONS = ("ei", "pi", "ucb")
 _PRUNED_TRIALS = ("worst", "exclude")
+_MAX_SEED = 2**32 - 1  # Optuna's samplers accept seeds in [0, 2**32 - 1]
+# More candidates than this cost memory without helping the acquisition optimiser.
+_MAX_CANDIDATES = 2**18
 _MAX_CLAIM_ROUNDS = 8
 # A suggestion closer than this to a running trial's parameters in every encoded coordinate
 # (fractions of each parameter's range) counts as the same point.
@@ -212,15 +215,19 @@ class GammaBOSampler(BaseSampler):
                 "'ucb'."
             )
         _check_int("n_startup_trials", n_startup_trials, minimum=0)
-        _check_int("n_candidates", n_candidates, minimum=1)
+        _check_int("n_candidates", n_candidates, minimum=1, maximum=_MAX_CANDIDATES)
+        _check_bool("deterministic_objective", deterministic_objective)
+        _check_bool("warn_independent_sampling", warn_independent_sampling)
+        _check_bool("power_transform", power_transform)
         _check_real("xi", xi, minimum=0.0, inclusive=True)
         _check_real("ucb_beta", ucb_beta, minimum=0.0, inclusive=True)
         _check_real("prior_concentration", prior_concentration, minimum=0.0, inclusive=False)
         _check_real("prior_rate", prior_rate, minimum=0.0, inclusive=False)
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-        ):
-            raise TypeError(f"seed must be an int or None, got {seed!r}.")
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+                raise TypeError(f"seed must be an int in [0, 2**32 - 1] or None, got {seed!r}.")
+            if not 0 <= seed <= _MAX_SEED:
+                raise ValueError(f"seed must be in [0, 2**32 - 1] (as Optuna's), got {seed}.")
         if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
             raise TypeError(
                 "independent_sampler must be an optuna.samplers.BaseSampler or None, got "
@@ -230,32 +237,24 @@ class GammaBOSampler(BaseSampler):
         self._seed = int(seed) if seed is not None else _random_seed()
         self._independent_sampler = independent_sampler or _TrialKeyedRandomSampler(self._seed)
         self._n_startup_trials = n_startup_trials
-        self._deterministic = deterministic_objective
+        self._deterministic = bool(deterministic_objective)
         self._predictive = predictive
         self._acquisition = acquisition
         self._xi = float(xi)
         self._ucb_beta = float(ucb_beta)
         self._a0 = float(prior_concentration)
         self._b0 = float(prior_rate)
-        self._warn_independent_sampling = warn_independent_sampling
+        self._warn_independent_sampling = bool(warn_independent_sampling)
         self._n_candidates = n_candidates
-        if not isinstance(power_transform, (bool, np.bool_)):
-            raise TypeError(f"power_transform must be True or False, got {power_transform!r}.")
         self._power_transform = bool(power_transform)
         self._pruned_trials = pruned_trials
         self._intersection = IntersectionSearchSpace()
-        # Warm starts of the kernel fit, keyed by search space. A cache only: a process without
-        # it (a new worker) fits from the defaults and reaches the same kind of decision.
-        self._hp_cache: dict[str, _gp.Hyperparams] = {}
 
     # -- protocol ------------------------------------------------------------------------------
 
     def reseed_rng(self) -> None:
         self._seed = _random_seed()
-        if isinstance(self._independent_sampler, _TrialKeyedRandomSampler):
-            self._independent_sampler._seed = self._seed
-        else:
-            self._independent_sampler.reseed_rng()
+        self._independent_sampler.reseed_rng()
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -273,33 +272,38 @@ class GammaBOSampler(BaseSampler):
         _check_single_objective(study)
         if not search_space:
             return {}
-        trials = study.get_trials(
-            deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.PRUNED)
-        )
+        trials = study.get_trials(deepcopy=False)
+        space = SearchSpace(search_space)
         completed = [
             t
             for t in trials
-            if t.state == TrialState.COMPLETE and search_space.keys() <= t.params.keys()
+            if t.state == TrialState.COMPLETE and _encodable(space, t, search_space)
         ]
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
         pruned = [
             t
             for t in trials
-            if t.state == TrialState.PRUNED and search_space.keys() <= t.params.keys()
+            if t.state == TrialState.PRUNED and _encodable(space, t, search_space)
         ]
-        pending = list(_running_claims(trials, trial, search_space).values())
+        pending = list(running_claims(trials, trial, search_space).values())
+        # The kernel fit starts from the hyperparameters the latest earlier trial stored, so the
+        # decision depends only on the storage's content, not on this process's history.
+        key = _space_key(space, self._deterministic)
+        stored = read_latest_hyperparams(trials, trial.number, key, space.dim)
+        initial = _gp.Hyperparams(lam=stored[0], g=stored[1]) if stored is not None else None
 
-        space = SearchSpace(search_space)
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):
             with single_blas_thread():
-                params, prediction = self._suggest(study, space, completed, pending, rng, pruned)
+                params, prediction, hp = self._suggest(
+                    study, space, completed, pending, rng, pruned, initial
+                )
             # Claim first, then look: of two workers that computed from the same storage
             # contents, at least one sees the other's claim here and suggests again.
-            _write_chunked(study, trial, PARAMS_KEY, json.dumps(params), rewrite=round_ > 0)
+            write_claim(study, trial, params, round_)
             running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            claims = _running_claims(running, trial, search_space)
+            claims = running_claims(running, trial, search_space)
             pending = list(claims.values())
             clashing = [n for n, p in claims.items() if _clashes(space, params, [p])]
             if not clashing:
@@ -309,10 +313,11 @@ class GammaBOSampler(BaseSampler):
             # fantasises their moves (greedy kriging believer) before choosing its own.
             with single_blas_thread():
                 for _ in range(sum(n > trial.number for n in clashing)):
-                    pending.append(self._suggest(study, space, completed, pending, rng, pruned)[0])
-        study._storage.set_trial_system_attr(
-            trial._trial_id, PREDICTION_KEY, json.dumps(prediction)
-        )
+                    pending.append(
+                        self._suggest(study, space, completed, pending, rng, pruned, initial)[0]
+                    )
+        write_prediction(study, trial, prediction)
+        write_hyperparams(study, trial, key, hp.lam, hp.g)
         return params
 
     def sample_independent(
@@ -357,6 +362,7 @@ class GammaBOSampler(BaseSampler):
         completed: list[FrozenTrial],
         pending: list[dict[str, Any]] | None = None,
         pruned: Sequence[FrozenTrial] = (),
+        initial: _gp.Hyperparams | None = None,
     ) -> FittedSurrogate:
         """Fits the surrogate to ``completed`` trials (and ``pending`` parameters, if any).
 
@@ -382,7 +388,7 @@ class GammaBOSampler(BaseSampler):
             b0=self._b0,
             predictive=self._predictive,
             deterministic=self._deterministic,
-            hp_cache=self._hp_cache,
+            initial=initial,
             X_pending=space.encode(pending) if pending else None,
         )
         P = space.snap(space.encode(pending)) if pending else np.empty((0, space.dim))
@@ -413,8 +419,9 @@ class GammaBOSampler(BaseSampler):
         pending: list[dict[str, Any]],
         rng: np.random.Generator,
         pruned: Sequence[FrozenTrial] = (),
-    ) -> tuple[dict[str, Any], dict[str, float]]:
-        fitted = self._fit_surrogate(study, space, completed, pending, pruned)
+        initial: _gp.Hyperparams | None = None,
+    ) -> tuple[dict[str, Any], dict[str, float], _gp.Hyperparams]:
+        fitted = self._fit_surrogate(study, space, completed, pending, pruned, initial)
         x_best, acq_value = fitted.maximize(rng, self._n_candidates)
         if _matches_any(x_best, space.snap(fitted.X)):
             # EI can settle on parameters already evaluated -- typically a bound where a smooth
@@ -430,7 +437,7 @@ class GammaBOSampler(BaseSampler):
             "nu": fitted.model.nu,
             "acquisition": float(acq_value),
         }
-        return space.decode(x_best), prediction
+        return space.decode(x_best), prediction, fitted.model.hp
 
 
 @dataclass
@@ -526,46 +533,42 @@ def fit_posterior(
     b0: float,
     predictive: str,
     deterministic: bool,
-    hp_cache: dict[str, _gp.Hyperparams] | None = None,
+    initial: _gp.Hyperparams | None = None,
     X_pending: np.ndarray | None = None,
 ) -> _gp.Posterior:
-    """Fits the kernel hyperparameters (warm-started from ``hp_cache``); returns the posterior."""
-    key = repr([(n, repr(d)) for n, d in zip(space.names, space.distributions)]) + str(
-        deterministic
-    )
-    initial = hp_cache.get(key) if hp_cache is not None else None
+    """Fits the kernel hyperparameters (starting from ``initial``, else the defaults); returns
+    the posterior."""
     hp = _gp.fit_hyperparams(X, y, space.is_categorical, a0, b0, deterministic, initial=initial)
-    if hp_cache is not None:
-        hp_cache[key] = hp
     return _gp.Posterior(X, y, space.is_categorical, hp, a0, b0, predictive, X_pending=X_pending)
 
 
-def intended_params(trial: FrozenTrial) -> dict[str, Any]:
-    """The parameters a (possibly running) trial was given, read from its system attrs."""
-    if trial.state.is_finished():
-        return trial.params
-    chunks = []
-    i = 0
-    while chunk := trial.system_attrs.get(f"{PARAMS_KEY}:{i}"):
-        chunks.append(chunk)
-        i += 1
-    if not chunks:
-        return trial.params
-    params = json.loads("".join(chunks))
-    params.update(trial.params)
-    return params
+def _space_key(space: SearchSpace, deterministic: bool) -> str:
+    """Identifies the search space (and noise setting) that kernel hyperparameters belong to."""
+    return repr([(n, repr(d)) for n, d in zip(space.names, space.distributions)]) + str(
+        deterministic
+    )
 
 
-def _running_claims(
-    trials: list[FrozenTrial], trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-) -> dict[int, dict[str, Any]]:
-    """Intended parameters of the RUNNING trials other than ``trial``, by trial number."""
-    claims = {
-        t.number: intended_params(t)
-        for t in trials
-        if t.state == TrialState.RUNNING and t.number != trial.number
-    }
-    return {n: p for n, p in claims.items() if search_space.keys() <= p.keys()}
+def _encodable(
+    space: SearchSpace, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+) -> bool:
+    """Whether the trial holds every parameter of the space with a value the model can use: a
+    finite number (clipped into the range if outside it, as an enqueued trial may be), or one of
+    a categorical's choices."""
+    if not search_space.keys() <= trial.params.keys():
+        return False
+    for name, dist in search_space.items():
+        value = trial.params[name]
+        if isinstance(dist, CategoricalDistribution):
+            if not any(type(value) is type(c) and value == c for c in dist.choices):
+                return False
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.integer, np.floating))
+            or not math.isfinite(value)
+        ):
+            return False
+    return True
 
 
 def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, Any]]) -> bool:
@@ -574,21 +577,6 @@ def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, 
         return False
     x = space.snap(space.encode([params]))[0]
     return _matches_any(x, space.snap(space.encode(others)), _RUNNING_RADIUS)
-
-
-def _write_chunked(
-    study: Study, trial: FrozenTrial, key: str, text: str, rewrite: bool = False
-) -> None:
-    for i in range(0, max(len(text), 1), _SYSTEM_ATTR_MAX_LENGTH):
-        study._storage.set_trial_system_attr(
-            trial._trial_id,
-            f"{key}:{i // _SYSTEM_ATTR_MAX_LENGTH}",
-            text[i : i + _SYSTEM_ATTR_MAX_LENGTH],
-        )
-    if rewrite:
-        # An empty chunk ends the value, so a shorter rewrite never reads an older value's tail.
-        n_chunks = -(-max(len(text), 1) // _SYSTEM_ATTR_MAX_LENGTH)
-        study._storage.set_trial_system_attr(trial._trial_id, f"{key}:{n_chunks}", "")
 
 
 def _matches_any(x: np.ndarray, P: np.ndarray, tol: float = 1e-12) -> bool:
@@ -634,6 +622,9 @@ class _TrialKeyedRandomSampler(BaseSampler):
     def __init__(self, seed: int) -> None:
         self._seed = seed
 
+    def reseed_rng(self) -> None:
+        self._seed = _random_seed()
+
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
@@ -669,11 +660,17 @@ def _check_single_objective(study: Study) -> None:
         )
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
+def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
+    valid = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+        raise TypeError(f"{name} must be an int {valid}, got {value!r}.")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {valid}, got {value}.")
+
+
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
 
 
 def _check_real(name: str, value: object, minimum: float, inclusive: bool) -> None:

@@ -30,6 +30,10 @@ from optuna.distributions import IntDistribution
 # A grid with more points than this is searched by continuous relaxation plus neighbour search
 # instead of exhaustively.
 _MAX_EXHAUSTIVE_GRID = 32
+# Grids up to this size are also kept as arrays (``grid_x``); larger ones -- an int parameter
+# over ``0 .. 2**31 - 1`` has two billion values -- exist only implicitly (index <-> value
+# arithmetic), so no operation costs memory or time in proportion to a grid's size.
+_MAX_EXPLICIT_GRID = 4096
 
 
 class SearchSpace:
@@ -40,8 +44,11 @@ class SearchSpace:
         dim: Number of columns.
         is_categorical: Boolean mask of categorical columns, shape ``(dim,)``.
         n_choices: Number of choices of each categorical column (0 elsewhere), shape ``(dim,)``.
-        grid_x: For each discrete column (int, stepped float, categorical), the encoded values of
-            all its admissible points; ``None`` for continuous columns.
+        grid_x: For each discrete column (int, stepped float, categorical) with at most
+            ``_MAX_EXPLICIT_GRID`` admissible points, their encoded values; ``None`` for
+            continuous columns and larger grids.
+        n_grid: Number of admissible points of each numeric discrete column (0 for continuous
+            and categorical columns), shape ``(dim,)``.
     """
 
     def __init__(self, distributions: Mapping[str, BaseDistribution]) -> None:
@@ -53,6 +60,9 @@ class SearchSpace:
         self._is_log = np.zeros(self.dim, dtype=bool)
         self._lo = np.zeros(self.dim)  # bounds of the (log-)transformed, widened range
         self._hi = np.ones(self.dim)
+        self._low = np.zeros(self.dim)  # the distribution's own low and step (grids only)
+        self._step = np.zeros(self.dim)
+        self.n_grid = np.zeros(self.dim, dtype=np.int64)
         self.grid_x: list[np.ndarray | None] = []
         for j, dist in enumerate(self.distributions):
             if isinstance(dist, CategoricalDistribution):
@@ -77,19 +87,18 @@ class SearchSpace:
                 self.grid_x.append(None)
             else:
                 n_points = int(round((high - low) / step)) + 1
-                values = low + step * np.arange(n_points, dtype=float)
-                self.grid_x.append(self._to_unit(j, values))
-        self.is_discrete = np.array([g is not None for g in self.grid_x], dtype=bool)
+                self._low[j], self._step[j], self.n_grid[j] = low, step, n_points
+                if n_points <= _MAX_EXPLICIT_GRID:
+                    self.grid_x.append(self.grid_values(j, np.arange(n_points)))
+                else:
+                    self.grid_x.append(None)
+        self.is_discrete = self.is_categorical | (self.n_grid > 0)
         self.continuous_indices = np.flatnonzero(~self.is_discrete)
         self.discrete_indices = np.flatnonzero(self.is_discrete & ~self.is_categorical)
         self.categorical_indices = np.flatnonzero(self.is_categorical)
         # Columns optimised by continuous relaxation: continuous ones and large numeric grids.
-        self.is_relaxed = np.array(
-            [
-                not self.is_categorical[j] and (g is None or len(g) > _MAX_EXHAUSTIVE_GRID)
-                for j, g in enumerate(self.grid_x)
-            ],
-            dtype=bool,
+        self.is_relaxed = ~self.is_categorical & (
+            (self.n_grid == 0) | (self.n_grid > _MAX_EXHAUSTIVE_GRID)
         )
 
     # -- one column ----------------------------------------------------------------------------
@@ -105,6 +114,28 @@ class SearchSpace:
         t = self._lo[j] + np.clip(x, 0.0, 1.0) * (self._hi[j] - self._lo[j])
         return np.exp(t) if self._is_log[j] else t
 
+    def grid_values(self, j: int, index: np.ndarray) -> np.ndarray:
+        """Encoded values of the grid points ``index`` (integers ``0 .. n_grid[j] - 1``) of the
+        numeric discrete column ``j``."""
+        values = self._low[j] + self._step[j] * np.asarray(index, dtype=float)
+        return self._to_unit(j, values)
+
+    def grid_index(self, j: int, x: np.ndarray) -> np.ndarray:
+        """Index of the grid point of column ``j`` nearest (in the encoding) to each ``x``.
+
+        The encoding is monotone, so the nearest point is one of the two grid values around
+        ``x``'s decoded value: constant time, whatever the grid's size.
+        """
+        x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
+        last = self.n_grid[j] - 1
+        position = (self._from_unit(j, x) - self._low[j]) / self._step[j]
+        left = np.clip(np.floor(position), 0, last)
+        right = np.clip(left + 1, 0, last)
+        closer_left = np.abs(x - self.grid_values(j, left)) <= np.abs(
+            self.grid_values(j, right) - x
+        )
+        return np.where(closer_left, left, right).astype(np.int64)
+
     # -- public --------------------------------------------------------------------------------
 
     def encode(self, params_list: Sequence[Mapping[str, Any]]) -> np.ndarray:
@@ -116,7 +147,8 @@ class SearchSpace:
                 assert isinstance(dist, CategoricalDistribution)
                 X[:, j] = [dist.to_internal_repr(v) for v in column]
             else:
-                X[:, j] = self._to_unit(j, np.asarray(column, dtype=float))
+                # Values outside the range (an enqueued trial may hold one) are clipped into it.
+                X[:, j] = np.clip(self._to_unit(j, np.asarray(column, dtype=float)), 0.0, 1.0)
         return X
 
     def snap(self, X: np.ndarray) -> np.ndarray:
@@ -130,14 +162,7 @@ class SearchSpace:
             if self.is_categorical[j]:
                 out[..., j] = np.clip(np.rint(X[..., j]), 0, self.n_choices[j] - 1)
                 continue
-            grid = self.grid_x[j]
-            assert grid is not None
-            # Nearest grid value: the grid is sorted, so compare the two neighbours.
-            right = np.clip(np.searchsorted(grid, out[..., j]), 0, len(grid) - 1)
-            left = np.maximum(right - 1, 0)
-            closer_left = np.abs(out[..., j] - grid[left]) <= np.abs(grid[right] - out[..., j])
-            idx = np.where(closer_left, left, right)
-            out[..., j] = grid[idx]
+            out[..., j] = self.grid_values(int(j), self.grid_index(int(j), out[..., j]))
         return out
 
     def decode(self, x: np.ndarray) -> dict[str, Any]:

@@ -32,6 +32,7 @@ import scipy.stats
 LAMBDA_BOUNDS = (1.0, 2.0)
 LR_THRESHOLD = float(scipy.stats.chi2.ppf(0.95, 1))  # 3.84
 _STD_EPS = 1e-10
+_FLOAT_MAX = float(np.finfo(float).max)
 _MIN_POINTS = 3  # fewer distinct values cannot inform an exponent
 
 
@@ -46,6 +47,9 @@ class ValueTransform:
     mean: float
     std: float
     lam: float | None = None
+    # Values are divided by ``scale`` (their largest magnitude) before ``mean`` and ``std`` are
+    # taken, so that values near the float maximum (1e308) do not overflow to inf.
+    scale: float = 1.0
     w_mean: float = 0.0
     w_std: float = 1.0
 
@@ -53,8 +57,12 @@ class ValueTransform:
     def fit(cls, values: np.ndarray, sign: float, warp: bool) -> ValueTransform:
         """Fits the map to finite ``values`` ``(n,)``; ``sign`` is +1 to maximise, -1 to
         minimise."""
-        mean, std = float(values.mean()), max(float(values.std()), _STD_EPS)
-        plain = cls(sign=sign, mean=mean, std=std)
+        values = np.asarray(values, dtype=float)
+        peak = float(np.max(np.abs(values))) if len(values) else 0.0
+        scale = peak if 0.0 < peak < np.inf else 1.0
+        scaled = values / scale  # in [-1, 1]
+        mean, std = float(scaled.mean()), max(float(scaled.std()), _STD_EPS)
+        plain = cls(sign=sign, mean=mean, std=std, scale=scale)
         z = plain._standardise(values)
         if not warp or len(np.unique(z)) < _MIN_POINTS:
             return plain
@@ -69,10 +77,10 @@ class ValueTransform:
             return plain
         w = scipy.stats.yeojohnson(z, lmbda=lam)
         w_mean, w_std = float(w.mean()), max(float(w.std()), _STD_EPS)
-        return cls(sign=sign, mean=mean, std=std, lam=lam, w_mean=w_mean, w_std=w_std)
+        return cls(sign=sign, mean=mean, std=std, lam=lam, w_mean=w_mean, w_std=w_std, scale=scale)
 
     def _standardise(self, values: np.ndarray) -> np.ndarray:
-        return self.sign * (np.asarray(values, dtype=float) - self.mean) / self.std
+        return self.sign * (np.asarray(values, dtype=float) / self.scale - self.mean) / self.std
 
     def forward(self, values: np.ndarray) -> np.ndarray:
         """Objective values -> model values."""
@@ -86,7 +94,11 @@ class ValueTransform:
         z = np.asarray(y, dtype=float)
         if self.lam is not None:
             z = _yeojohnson_inverse(z * self.w_std + self.w_mean, self.lam)
-        return self.mean + self.sign * self.std * z
+        scaled = self.mean + self.sign * self.std * z
+        # Quantiles far outside the data may exceed the float range: clip, never return inf.
+        with np.errstate(over="ignore"):
+            out = scaled * self.scale
+        return np.clip(out, -_FLOAT_MAX, _FLOAT_MAX)
 
 
 def yeojohnson_llf(lam: float, z: np.ndarray) -> float:

@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Sequence
 import functools
-import json
 from pathlib import Path
 import shlex
 import sys
@@ -45,8 +44,9 @@ from optuna.trial import FrozenTrial
 from optuna.trial import Trial
 from optuna.trial import TrialState
 
-from optuna_gamma._sampler import PREDICTION_KEY
 from optuna_gamma._sampler import GammaBOSampler
+from optuna_gamma._storage import PREDICTION_KEY
+from optuna_gamma._storage import read_prediction
 
 __all__ = [
     "GRAPH_OBJECT_ID",
@@ -136,10 +136,9 @@ def record_prediction(trial: Trial) -> dict[str, float] | None:
         made no prediction for this trial.
     """
     system_attrs = trial.study._storage.get_trial_system_attrs(trial._trial_id)
-    raw = system_attrs.get(PREDICTION_KEY)
-    if raw is None:
+    prediction = read_prediction(system_attrs)  # None if absent or malformed: data, not trusted
+    if prediction is None:
         return None
-    prediction = json.loads(raw)
     attrs = {
         user_key: float(prediction[key])
         for user_key, key in PREDICTION_USER_ATTRS.items()

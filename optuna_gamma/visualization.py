@@ -27,7 +27,6 @@ from collections.abc import Sequence
 import copy
 from dataclasses import dataclass
 from dataclasses import field
-import json
 import math
 from typing import TYPE_CHECKING
 from typing import Any
@@ -42,12 +41,15 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
+from optuna_gamma import _gp
 from optuna_gamma._sampler import CREDIBLE_MASS
-from optuna_gamma._sampler import PREDICTION_KEY
 from optuna_gamma._sampler import GammaBOSampler
-from optuna_gamma._sampler import intended_params
+from optuna_gamma._sampler import _space_key
 from optuna_gamma._sampler import predictive_quantile
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import intended_params
+from optuna_gamma._storage import read_latest_hyperparams
+from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 
 if TYPE_CHECKING:
@@ -370,9 +372,15 @@ def _compute_slice(
     space = SearchSpace(distributions)
 
     fitter = copy.copy(_resolve_sampler(study, sampler))
-    # A fresh hyperparameter cache: the fit depends on the trials only (the same in any process)
-    # and plotting never changes the warm starts of the sampler that is running the study.
-    fitter._hp_cache = {}
+    # The kernel fit starts where the sampler's did: from the hyperparameters the latest trial
+    # before the plotted moment stored (the storage alone decides, as for the sampler).
+    stored = read_latest_hyperparams(
+        trials,
+        target.number if target is not None else math.inf,
+        _space_key(space, fitter._deterministic),
+        space.dim,
+    )
+    initial = None if stored is None else _gp.Hyperparams(lam=stored[0], g=stored[1])
 
     best = _best_trial(completed, study.direction)
     fixed = {name: best.params[name] for name in space.names}
@@ -408,7 +416,7 @@ def _compute_slice(
         shape = gx.shape
 
     with single_blas_thread():
-        fitted = fitter._fit_surrogate(study, space, completed)
+        fitted = fitter._fit_surrogate(study, space, completed, initial=initial)
         median, lower, upper = fitted.predict(Z, CREDIBLE_MASS)
         acq = fitted.acquisition_values(Z)
         suggestion_params: dict[str, Any] | None = None
@@ -452,8 +460,9 @@ def _compute_slice(
         if suggestion_params is None
         else {name: suggestion_params[name] for name in names},
     }
-    if target is not None and PREDICTION_KEY in target.system_attrs:
-        meta["prediction_at_suggestion"] = json.loads(target.system_attrs[PREDICTION_KEY])
+    prediction = None if target is None else read_prediction(target.system_attrs)
+    if prediction is not None:
+        meta["prediction_at_suggestion"] = prediction
     return _Slice(
         axes=axes,
         median=median,

@@ -34,8 +34,8 @@ import pytest
 import rendezvous
 
 from optuna_gamma import GammaBOSampler
-from optuna_gamma._sampler import PREDICTION_KEY
-from optuna_gamma._sampler import intended_params
+from optuna_gamma._storage import PREDICTION_KEY
+from optuna_gamma._storage import intended_params
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "examples" / "distributed.py"

@@ -10,7 +10,7 @@ from typing import Any
 
 import optuna
 
-from optuna_gamma._sampler import PREDICTION_KEY
+from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma.dashboard import GRAPH_OBJECT_ID
 
 ROOT = Path(__file__).resolve().parents[1]

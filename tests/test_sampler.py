@@ -17,9 +17,9 @@ from optuna.trial import TrialState
 import pytest
 
 from optuna_gamma import GammaBOSampler
-from optuna_gamma._sampler import PARAMS_KEY
-from optuna_gamma._sampler import PREDICTION_KEY
-from optuna_gamma._sampler import intended_params
+from optuna_gamma._storage import PARAMS_KEY
+from optuna_gamma._storage import PREDICTION_KEY
+from optuna_gamma._storage import intended_params
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -276,7 +276,7 @@ def test_running_trials_get_distinct_parameters() -> None:
     frozen = {t.number: t for t in study.get_trials(states=(TrialState.RUNNING,))}
     for t in running:
         assert intended_params(frozen[t.number]) == t.params
-        assert f"{PARAMS_KEY}:0" in frozen[t.number].system_attrs
+        assert PARAMS_KEY in frozen[t.number].system_attrs
 
 
 def test_running_trials_push_continuous_suggestions_apart() -> None:
@@ -340,8 +340,14 @@ def test_other_acquisitions_optimise(acquisition: str) -> None:
         ({"ucb_beta": "2"}, TypeError, "ucb_beta must be a finite number"),
         ({"prior_concentration": 0}, ValueError, "prior_concentration must be .*> 0.0, got 0"),
         ({"prior_rate": -1.0}, ValueError, "prior_rate must be .*> 0.0, got -1.0"),
-        ({"n_candidates": 0}, ValueError, "n_candidates must be >= 1, got 0"),
-        ({"seed": 1.5}, TypeError, "seed must be an int or None"),
+        ({"n_candidates": 0}, ValueError, r"n_candidates must be in \[1, 262144\], got 0"),
+        ({"n_candidates": 10**8}, ValueError, r"n_candidates must be in \[1, 262144\]"),
+        ({"seed": 1.5}, TypeError, r"seed must be an int in \[0, 2\*\*32 - 1\] or None"),
+        ({"seed": -1}, ValueError, r"seed must be in \[0, 2\*\*32 - 1\].*got -1"),
+        ({"seed": 2**32}, ValueError, r"seed must be in \[0, 2\*\*32 - 1\]"),
+        ({"deterministic_objective": "no"}, TypeError, "deterministic_objective must be True or"),
+        ({"warn_independent_sampling": None}, TypeError, "warn_independent_sampling must be"),
+        ({"power_transform": 1}, TypeError, "power_transform must be True or False"),
         ({"independent_sampler": "random"}, TypeError, "independent_sampler must be"),
         ({"pruned_trials": "last"}, ValueError, "pruned_trials='last'.*'worst' and 'exclude'"),
     ],

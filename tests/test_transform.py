@@ -13,8 +13,8 @@ import pytest
 import scipy.stats
 
 from optuna_gamma import GammaBOSampler
-from optuna_gamma._sampler import PREDICTION_KEY
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma._transform import LAMBDA_BOUNDS
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma._transform import _yeojohnson_inverse

@@ -1,0 +1,267 @@
+"""What GammaBOSampler keeps in trials' system attrs, written and read back as untrusted data.
+
+Keys, all namespaced ``gammabo:``:
+
+- ``gammabo:params`` -- the *claim*: the parameters the sampler gave a trial, so that other
+  workers take a running trial into account before it has asked for all of them. A claim that
+  fits in one value (2045 characters, the limit of Optuna's RDB storages) is written as
+  ``{"params": {...}}`` in one write. A longer one is written as chunks
+  ``gammabo:params:<r>:<i>`` first and then the header ``{"round": r, "chunks": k, "crc32": c}``
+  under ``gammabo:params``: a reader that finds the header finds every chunk it names (each
+  write of a claim uses fresh chunk keys, ``r`` counting the rewrites), and the checksum catches
+  anything else. A worker killed between two writes leaves no header, so no claim.
+- ``gammabo:prediction`` -- what the model predicted for the trial when it was suggested
+  (median, 95 % interval, degrees of freedom, acquisition value), for plots and the dashboard.
+- ``gammabo:hyperparams`` -- the kernel hyperparameters fitted for the suggestion, with a
+  checksum of the search space they belong to: the next suggestion's fit starts from them, so
+  the sampler's decisions depend only on what the storage holds (a new process, or a restarted
+  worker, decides exactly as the old one would have).
+
+Everything read back is checked as data: only JSON is decoded (no ``NaN``/``Infinity``
+constants, bounded length, nesting errors caught), shapes and types are verified, and parameter
+values must be admissible for the current search space. Whatever fails a check -- written by
+another program, by an older version, half-written, or tampered with -- is ignored with a debug
+log; it never fails a trial.
+
+This is the only module that touches ``study._storage``: Optuna has no public API through which
+a sampler writes a running trial's system attrs (its own samplers use the storage this way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+import json
+import math
+from typing import Any
+import zlib
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution
+from optuna.distributions import CategoricalDistribution
+from optuna.distributions import FloatDistribution
+from optuna.distributions import IntDistribution
+from optuna.study import Study
+from optuna.trial import FrozenTrial
+
+_logger = optuna.logging.get_logger(f"optuna.{__name__}")
+
+PARAMS_KEY = "gammabo:params"
+PREDICTION_KEY = "gammabo:prediction"
+HYPERPARAMS_KEY = "gammabo:hyperparams"
+MAX_VALUE_LENGTH = 2045  # characters per system attr value in Optuna's RDB storages
+_MAX_CHUNKS = 256  # a claim of up to ~0.5 MB; anything longer is not one of ours
+PREDICTION_FIELDS = ("median", "lower", "upper", "nu", "acquisition")
+_FLOAT_MAX = float(np.finfo(float).max)
+
+
+# -- decoding untrusted text -------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-JSON constant {name}")
+
+
+def loads(text: object, max_length: int = MAX_VALUE_LENGTH) -> Any:
+    """Decodes ``text`` as strict JSON; ``None`` for anything else (wrong type, too long, not
+    JSON, ``NaN``/``Infinity``, nested too deeply)."""
+    if not isinstance(text, str) or len(text) > max_length:
+        return None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _finite_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):  # JSON ints are unbounded; math.isfinite(10**400) would raise
+        return abs(value) <= _FLOAT_MAX
+    return math.isfinite(value)
+
+
+def admissible(dist: BaseDistribution, value: object) -> bool:
+    """Whether ``value`` (as decoded from JSON) is a value the distribution can take."""
+    if isinstance(dist, CategoricalDistribution):
+        # Strict types: JSON keeps 1, 1.0, true and "1" apart, and so must the comparison.
+        return any(type(value) is type(c) and value == c for c in dist.choices)
+    if isinstance(dist, IntDistribution):
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and dist.low <= value <= dist.high
+        )
+    if isinstance(dist, FloatDistribution):
+        return _finite_number(value) and dist.low <= float(value) <= dist.high  # type: ignore[arg-type]
+    return False
+
+
+def _debug(trial: FrozenTrial, key: str, why: str) -> None:
+    _logger.debug(f"Ignoring system attr {key!r} of trial {trial.number}: {why}.")
+
+
+# -- claims -------------------------------------------------------------------------------------
+
+
+def write_claim(study: Study, trial: FrozenTrial, params: Mapping[str, Any], round_: int) -> None:
+    """Stores the parameters given to ``trial`` (``round_``: how often this trial rewrote its
+    claim, so that each rewrite uses fresh chunk keys)."""
+    inline = json.dumps({"params": dict(params)}, allow_nan=False)
+    storage = study._storage
+    if len(inline) <= MAX_VALUE_LENGTH:
+        storage.set_trial_system_attr(trial._trial_id, PARAMS_KEY, inline)
+        return
+    text = json.dumps(dict(params), allow_nan=False)
+    chunks = [text[i : i + MAX_VALUE_LENGTH] for i in range(0, len(text), MAX_VALUE_LENGTH)]
+    for i, chunk in enumerate(chunks):
+        storage.set_trial_system_attr(trial._trial_id, f"{PARAMS_KEY}:{round_}:{i}", chunk)
+    header = {"round": round_, "chunks": len(chunks), "crc32": zlib.crc32(text.encode())}
+    storage.set_trial_system_attr(trial._trial_id, PARAMS_KEY, json.dumps(header))
+
+
+def read_claim(trial: FrozenTrial) -> dict[str, Any] | None:
+    """The parameters claimed for ``trial``, or ``None`` if there is no valid claim."""
+    attrs = trial.system_attrs
+    if PARAMS_KEY not in attrs:
+        return None
+    header = loads(attrs[PARAMS_KEY])
+    if not isinstance(header, dict):
+        _debug(trial, PARAMS_KEY, "not a JSON object")
+        return None
+    if "params" in header:
+        params = header["params"]
+    else:
+        round_, n_chunks, crc = header.get("round"), header.get("chunks"), header.get("crc32")
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in (round_, n_chunks, crc)
+        ):
+            _debug(trial, PARAMS_KEY, "malformed header")
+            return None
+        assert isinstance(n_chunks, int)
+        if not 1 <= n_chunks <= _MAX_CHUNKS:
+            _debug(trial, PARAMS_KEY, f"{n_chunks} chunks")
+            return None
+        parts = [attrs.get(f"{PARAMS_KEY}:{round_}:{i}") for i in range(n_chunks)]
+        if not all(isinstance(p, str) for p in parts):
+            _debug(trial, PARAMS_KEY, "missing chunks")
+            return None
+        text = "".join(parts)  # type: ignore[arg-type]
+        if zlib.crc32(text.encode()) != crc:
+            _debug(trial, PARAMS_KEY, "checksum mismatch")
+            return None
+        params = loads(text, max_length=_MAX_CHUNKS * MAX_VALUE_LENGTH)
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        _debug(trial, PARAMS_KEY, "parameters are not a JSON object")
+        return None
+    return params
+
+
+def intended_params(trial: FrozenTrial) -> dict[str, Any]:
+    """The parameters a (possibly running) trial was given: its claim, completed by the
+    parameters it has already asked for (those are Optuna's record and take precedence)."""
+    if trial.state.is_finished():
+        return dict(trial.params)
+    params = read_claim(trial) or {}
+    params.update(trial.params)
+    return params
+
+
+def running_claims(
+    trials: Sequence[FrozenTrial],
+    trial: FrozenTrial,
+    search_space: Mapping[str, BaseDistribution],
+) -> dict[int, dict[str, Any]]:
+    """Valid intended parameters of the RUNNING trials other than ``trial``, by trial number:
+    only those that hold an admissible value for every parameter of ``search_space``."""
+    out = {}
+    for t in trials:
+        if t.state != optuna.trial.TrialState.RUNNING or t.number == trial.number:
+            continue
+        params = intended_params(t)
+        if not search_space.keys() <= params.keys():
+            continue
+        # Values Optuna recorded for the trial may lie outside the range (an enqueued trial);
+        # they are clipped when encoded. Claimed values must be admissible.
+        claimed = {k for k in search_space if k not in t.params}
+        if all(admissible(search_space[k], params[k]) for k in claimed):
+            out[t.number] = {k: params[k] for k in search_space}
+        else:
+            _debug(t, PARAMS_KEY, "a claimed value is not admissible for the search space")
+    return out
+
+
+# -- predictions --------------------------------------------------------------------------------
+
+
+def write_prediction(study: Study, trial: FrozenTrial, prediction: Mapping[str, float]) -> None:
+    study._storage.set_trial_system_attr(
+        trial._trial_id, PREDICTION_KEY, json.dumps(dict(prediction))
+    )
+
+
+def read_prediction(system_attrs: Mapping[str, Any]) -> dict[str, float] | None:
+    """The sampler's prediction for a trial (the fields of :data:`PREDICTION_FIELDS` that hold
+    numbers; ``nu`` may be ``inf``), or ``None`` if there is none or it is malformed."""
+    raw = system_attrs.get(PREDICTION_KEY)
+    if not isinstance(raw, str) or len(raw) > MAX_VALUE_LENGTH:
+        return None
+    try:  # Python's json writes an infinite nu as Infinity; accept exactly that constant
+        decoded = json.loads(
+            raw, parse_constant=lambda c: math.inf if c == "Infinity" else _reject_constant(c)
+        )
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(decoded, dict):
+        return None
+    out = {}
+    for key in PREDICTION_FIELDS:
+        value = decoded.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if math.isfinite(value) or (key == "nu" and value == math.inf):
+                out[key] = float(value)
+    return out or None
+
+
+# -- kernel hyperparameters ---------------------------------------------------------------------
+
+
+def write_hyperparams(
+    study: Study, trial: FrozenTrial, space_key: str, lam: np.ndarray, g: float
+) -> None:
+    text = json.dumps(
+        {"space": space_crc(space_key), "lam": [float(v) for v in lam], "g": float(g)},
+        allow_nan=False,
+    )
+    if len(text) <= MAX_VALUE_LENGTH:  # else: not stored; the next fit starts from defaults
+        study._storage.set_trial_system_attr(trial._trial_id, HYPERPARAMS_KEY, text)
+
+
+def read_latest_hyperparams(
+    trials: Sequence[FrozenTrial], before: float, space_key: str, dim: int
+) -> tuple[np.ndarray, float] | None:
+    """``(lam, g)`` stored by the trial with the largest number below ``before`` that holds
+    valid hyperparameters for this search space; ``None`` if no trial does."""
+    crc = space_crc(space_key)
+    for t in sorted(trials, key=lambda t: -t.number):
+        if t.number >= before or HYPERPARAMS_KEY not in t.system_attrs:
+            continue
+        data = loads(t.system_attrs[HYPERPARAMS_KEY])
+        if not isinstance(data, dict) or data.get("space") != crc:
+            continue
+        lam, g = data.get("lam"), data.get("g")
+        if (
+            isinstance(lam, list)
+            and len(lam) == dim
+            and all(_finite_number(v) and v > 0 for v in lam)
+            and _finite_number(g)
+            and g > 0  # type: ignore[operator]
+        ):
+            return np.array(lam, dtype=float), float(g)  # type: ignore[arg-type]
+        _debug(t, HYPERPARAMS_KEY, "malformed hyperparameters")
+    return None
+
+
+def space_crc(space_key: str) -> int:
+    return zlib.crc32(space_key.encode())
