@@ -93,7 +93,7 @@ class GammaBOSampler(BaseSampler):
     scale.
 
     Trials that are RUNNING in other threads or processes are taken into account: the parameters
-    each trial was given are kept in its system attrs (``"gammabo:params:<i>"``), and those of
+    each trial was given are kept in its system attrs (``"gammabo:params"``), and those of
     running trials join the model as a kriging believer (observed at their predicted mean), which
     shrinks the predictive scale around them so that concurrent workers do not pile onto one
     point; a suggestion never comes within 0.1 % (of each range) of a running trial, and a worker
