@@ -47,7 +47,8 @@ def limit_threads(n: int = 1) -> None:
 
 
 def git_commit() -> str:
-    """Short commit hash of the repository, ``+dirty`` if the tree has changes."""
+    """Short commit hash of the repository, ``+dirty`` if tracked files other than the
+    committed results have changes."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -58,8 +59,17 @@ def git_commit() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (no commit)"
+    # Changes to committed results (which a benchmark itself may be rewriting) do not count.
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":!benchmarks/results",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
