@@ -16,7 +16,6 @@ import zlib
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
-from optuna.distributions import CategoricalDistribution
 from optuna.samplers import BaseSampler
 from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study
@@ -31,6 +30,7 @@ from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import running_claims
+from optuna_gamma._storage import usable
 from optuna_gamma._storage import write_claim
 from optuna_gamma._storage import write_hyperparams
 from optuna_gamma._storage import write_prediction
@@ -555,20 +555,9 @@ def _encodable(
     """Whether the trial holds every parameter of the space with a value the model can use: a
     finite number (clipped into the range if outside it, as an enqueued trial may be), or one of
     a categorical's choices."""
-    if not search_space.keys() <= trial.params.keys():
-        return False
-    for name, dist in search_space.items():
-        value = trial.params[name]
-        if isinstance(dist, CategoricalDistribution):
-            if not any(type(value) is type(c) and value == c for c in dist.choices):
-                return False
-        elif (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float, np.integer, np.floating))
-            or not math.isfinite(value)
-        ):
-            return False
-    return True
+    return search_space.keys() <= trial.params.keys() and all(
+        usable(dist, trial.params[name]) for name, dist in search_space.items()
+    )
 
 
 def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, Any]]) -> bool:

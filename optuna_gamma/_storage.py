@@ -98,6 +98,17 @@ def admissible(dist: BaseDistribution, value: object) -> bool:
     return False
 
 
+def usable(dist: BaseDistribution, value: object) -> bool:
+    """Whether a value Optuna recorded for a trial can enter the model: one of a categorical's
+    choices (with its type), or a finite number -- possibly outside the range, as an enqueued
+    value may be; it is clipped into the range when encoded."""
+    if isinstance(dist, CategoricalDistribution):
+        return admissible(dist, value)
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    return _finite_number(value)
+
+
 def _debug(trial: FrozenTrial, key: str, why: str) -> None:
     _logger.debug(f"Ignoring system attr {key!r} of trial {trial.number}: {why}.")
 
@@ -184,8 +195,11 @@ def running_claims(
             continue
         # Values Optuna recorded for the trial may lie outside the range (an enqueued trial);
         # they are clipped when encoded. Claimed values must be admissible.
-        claimed = {k for k in search_space if k not in t.params}
-        if all(admissible(search_space[k], params[k]) for k in claimed):
+        ok = all(
+            usable(d, params[k]) if k in t.params else admissible(d, params[k])
+            for k, d in search_space.items()
+        )
+        if ok:
             out[t.number] = {k: params[k] for k in search_space}
         else:
             _debug(t, PARAMS_KEY, "a claimed value is not admissible for the search space")

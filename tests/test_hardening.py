@@ -404,3 +404,14 @@ def test_categorical_choices_of_mixed_types_and_none() -> None:
         assert any(type(t.params["c"]) is type(c) and t.params["c"] == c for c in choices)
     assert study.best_params["c"] == "1"
     assert CategoricalDistribution(choices)  # the distribution itself is Optuna's
+
+
+def test_a_running_trial_with_a_non_finite_recorded_value_is_left_out() -> None:
+    # Optuna's API refuses NaN, but a storage written by another program may hold one.
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=5)
+    running = study.ask()
+    study._storage.set_trial_param(running._trial_id, "x", float("nan"), FloatDistribution(-1, 1))
+    study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
+    assert states(study)[-3:] == [TrialState.COMPLETE] * 3
+    assert all(np.isfinite(t.params["x"]) for t in study.trials[-3:])
