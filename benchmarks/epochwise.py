@@ -99,7 +99,7 @@ def train_run(
             if not math.isfinite(train_loss):
                 break
     metrics = _metrics(model, val)
-    if not math.isfinite(train_loss):  # a diverged run (MATH.md §1): κ of an infinite loss
+    if not math.isfinite(train_loss):  # a diverged run (docs/math.md §1): κ of an infinite loss
         metrics = {**metrics, "loss": math.inf, "kappa": metrics["accuracy"] ** 2}
     return model, metrics
 

@@ -69,7 +69,8 @@ FIELDS = (
     "first_ratio_to_gp",
 )
 LARGE_N = 1000  # sizes from here on use --repeats-large timed repeats
-# The issue's targets for GammaBOSampler: (n, max ratio to GPSampler) and (n, max seconds).
+# The project's overhead targets for GammaBOSampler (docs/benchmarks.md): (n, max ratio to
+# GPSampler) and (n, max seconds).
 RATIO_TARGETS = ((100, 0.5), (300, 0.5))
 SECONDS_TARGETS = ((1000, 2.0),)
 
@@ -186,7 +187,7 @@ def _g(x: float) -> str:
 
 
 def target_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """The issue's overhead targets for every gamma-* sampler, one line each, with PASS/FAIL."""
+    """The overhead targets for every gamma-* sampler, one line each, with PASS/FAIL."""
     by = {(r["sampler"], r["n_trials"]): r for r in rows}
     lines = []
     for s in dict.fromkeys(r["sampler"] for r in rows):
@@ -253,7 +254,7 @@ def write_markdown(
     if targets:
         lines += [
             "",
-            "Issue targets (GammaBOSampler ≤ ×0.5 of GPSampler at 100 and 300 trials, < 2 s at "
+            "Targets (GammaBOSampler ≤ ×0.5 of GPSampler at 100 and 300 trials, < 2 s at "
             "1000), on the timed median:",
             "",
             *targets,

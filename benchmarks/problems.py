@@ -8,14 +8,14 @@ objective (``evaluate``).
 
 Kinds:
 
-- ``"synthetic"`` -- closed-form functions of MATH.md §5, vectorised NumPy, exact optima.
+- ``"synthetic"`` -- closed-form functions of docs/math.md §6, vectorised NumPy, exact optima.
 - ``"sklearn"`` -- cross-validated scores on data bundled with scikit-learn (no download), fixed
   CV splits. Their true optimum is unknown: ``optimum is None`` and the report uses the best value
   seen across all runs of the same tag instead.
 - ``"torch"`` -- reserved for the thesis's learning-rate task (``optuna_gamma.torch``); see
   :func:`_torch_problems`.
 
-The "issue 2 core set" (``problem.core``): Branin, Hartmann6, Ackley-5, Rosenbrock-4,
+The core set (``problem.core``): Branin, Hartmann6, Ackley-5, Rosenbrock-4,
 Styblinski-Tang-4, blog-1d and mixed.
 """
 
@@ -57,7 +57,7 @@ class Problem:
         distributions: The static search space, or ``None`` for conditional spaces. Used by the
             grid and bayes_opt samplers.
         argopts: Known optimisers (params dicts) for the unit tests.
-        core: Member of the issue 2 core set.
+        core: Member of the core set.
         description: One line for reports.
     """
 
@@ -113,7 +113,7 @@ def suggest_from(trial: optuna.Trial, distributions: Mapping[str, BaseDistributi
 
 
 # --------------------------------------------------------------------------------------------
-# Synthetic functions (MATH.md §5). Each takes x of shape (..., d) and returns shape (...).
+# Synthetic functions (docs/math.md §6). Each takes x of shape (..., d) and returns shape (...).
 # --------------------------------------------------------------------------------------------
 
 
@@ -492,7 +492,7 @@ def _sklearn_problems() -> list[Problem]:
 # PyTorch: the thesis's learning-rate task on offline digits (optuna_gamma.torch).
 # --------------------------------------------------------------------------------------------
 
-DIGITS_IMAGES = 500  # the thesis trains on 500 images (MATH.md §4)
+DIGITS_IMAGES = 500  # the thesis trains on 500 images (docs/math.md §4)
 DIGITS_VAL_FRACTION = 0.2  # ... of which 20% are the validation set
 DIGITS_BATCH = 50
 DIGITS_WEIGHT_DECAY = 1e-3
@@ -679,7 +679,7 @@ def get_problem(name: str) -> Problem:
 def resolve_problems(spec: str) -> list[str]:
     """Expand a comma list of problem names and groups.
 
-    Groups: ``core`` (issue 2 core set), ``synthetic``, ``sklearn``, ``torch``, ``all``.
+    Groups: ``core`` (the core set), ``synthetic``, ``sklearn``, ``torch``, ``all``.
     """
     groups: dict[str, list[str]] = {
         "core": list(CORE_SET),

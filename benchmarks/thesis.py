@@ -1,4 +1,4 @@
-"""The thesis's learning-rate experiment (MATH.md §4, Tables 8-10), repeated over seeds.
+"""The thesis's learning-rate experiment (docs/math.md §4, Tables 8-10), repeated over seeds.
 
 Usage (from the repository root)::
 
@@ -641,7 +641,7 @@ def write_markdown(
         "",
         paired_table(per_seed),
         "",
-        "## Next to the thesis (MATH.md §4)",
+        "## Next to the thesis (docs/math.md §4)",
         "",
         "The thesis's grid value is its 100-learning-rate row (our grid also has "
         f"{cfg0.grid_size}); its BO values are mean ± sd over the five rows of each table "

@@ -3,7 +3,8 @@
 With ``z = (mean - y_best - xi) / s``:
 
 - Expected Improvement ``EI = s * h(z)``, ``h(z) = E[max(z - Z, 0)]`` for ``Z ~ t_nu`` or
-  ``Z ~ N(0, 1)``; computed as ``log EI = log s + log h(z)`` stably for every ``z`` (MATH.md §3).
+  ``Z ~ N(0, 1)``; computed as ``log EI = log s + log h(z)`` stably for every ``z``
+  (docs/math.md eqs. 10-15).
 - Probability of Improvement ``log PI = log T_nu(z)``.
 - Upper confidence bound ``mean + beta * s``.
 
@@ -30,7 +31,8 @@ from scipy.special import hyp2f1
 from scipy.special import log_ndtr
 from scipy.special import stdtr
 
-# Above this many degrees of freedom the Student-t is replaced by its Gaussian limit (MATH.md §3).
+# Above this many degrees of freedom the Student-t is replaced by its Gaussian limit
+# (docs/math.md §3).
 NU_GAUSSIAN_LIMIT = 1e5
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_SQRT_PI_OVER_2 = 0.5 * math.log(math.pi / 2.0)
@@ -74,7 +76,8 @@ def log_h_normal(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _log_t_pdf(z: np.ndarray, nu: float) -> np.ndarray:
-    # MATH.md §3: lt(z) = lgamma((nu+1)/2) - lgamma(nu/2) - log(nu pi)/2 - (nu+1)/2 log1p(z^2/nu)
+    # docs/math.md eq. 12:
+    # lt(z) = lgamma((nu+1)/2) - lgamma(nu/2) - log(nu pi)/2 - (nu+1)/2 log1p(z^2/nu)
     c = gammaln(0.5 * (nu + 1.0)) - gammaln(0.5 * nu) - 0.5 * math.log(nu * math.pi)
     return c - 0.5 * (nu + 1.0) * np.log1p(z * z / nu)
 
@@ -82,7 +85,7 @@ def _log_t_pdf(z: np.ndarray, nu: float) -> np.ndarray:
 def log_h_student_t(z: np.ndarray, nu: float) -> tuple[np.ndarray, np.ndarray]:
     """``log h_nu(z)`` for ``h_nu(z) = E[max(z - Z, 0)]``, ``Z ~ t_nu``, and ``d log h/dz``.
 
-    ``h_nu(z) = z T_nu(z) + (nu + z^2)/(nu - 1) t_nu(z)`` (MATH.md §3, requires ``nu > 1``) and
+    ``h_nu(z) = z T_nu(z) + (nu + z^2)/(nu - 1) t_nu(z)`` (docs/math.md eq. 10, ``nu > 1``) and
     ``d h/dz = T_nu(z)``.  Branch 1 evaluates the sum directly (``z > -1`` or ``log t > -600``);
     branch 2, the deep left tail, writes ``T/t = |z|/nu * 2F1((nu+1)/2, 1; nu/2+1; nu/(nu+z^2))``
     and takes ``log1p`` of the cancelling difference.  Beyond ``nu = 1e5`` the Gaussian limit is

@@ -1,6 +1,6 @@
 """Gaussian process with a Gamma prior on its precision: the Student-t process surrogate.
 
-Model (MATH.md §2, variant A: known zero mean on standardised values)::
+Model (docs/math.md §2, eqs. 4-7: known zero mean on standardised values)::
 
     y | tau ~ N(0, tau^-1 C),   C = K + g I,   tau ~ Gamma(a0, b0)   (shape, rate)
 
@@ -26,9 +26,9 @@ Notation used throughout (shapes as trailing comments in the code):
 =========  ====================================================================
 
 Hyperparameters ``theta = (log lam, log(g - G_MIN))`` maximise the log marginal likelihood plus the
-priors of MATH.md §2 (the same family as Optuna's GPSampler): ``-(0.1 / lam + 0.1 lam)`` per
-dimension and ``Gamma(1.1, rate 30)`` on ``g``.  The amplitude is not a free parameter: the Gamma
-prior carries it.
+priors of docs/math.md §2 (after eq. 9; the same family as Optuna's GPSampler):
+``-(0.1 / lam + 0.1 lam)`` per dimension and ``Gamma(1.1, rate 30)`` on ``g``.  The amplitude is
+not a free parameter: the Gamma prior carries it.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def log_marginal_likelihood(
     X: np.ndarray, y: np.ndarray, is_cat: np.ndarray, hp: Hyperparams, a0: float, b0: float
 ) -> float:
     """``log p(y | theta)`` of the multivariate-t marginal ``MVT_{2 a0}(0, (b0/a0) C)`` with every
-    constant (MATH.md §2 (A)); equals ``scipy.stats.multivariate_t.logpdf``."""
+    constant (docs/math.md eq. 8); equals ``scipy.stats.multivariate_t.logpdf``."""
     n = len(y)
     C = matern52(sq_dist(X, X, hp.lam, is_cat)) + hp.g * np.eye(n)
     L = scipy.linalg.cholesky(C, lower=True)
@@ -165,7 +165,7 @@ def _neg_log_posterior(
     alpha = lapack.dpotrs(L, y, lower=1)[0]  # (n,)  C^-1 y
     Q = float(y @ alpha)
     a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
-    # MATH.md §2 (A): log p = const - 1/2 log|C| - (a0 + n/2) log(b0 + Q/2)
+    # docs/math.md eq. 8: log p = const - 1/2 log|C| - (a0 + n/2) log(b0 + Q/2)
     log_lik = -np.sum(np.log(np.diag(L))) - a_n * math.log(b_n)
     # Priors on lam (per dimension) and on g ~ Gamma(1.1, rate 30).
     log_prior = float(np.sum(-0.1 / hp.lam - 0.1 * hp.lam))
@@ -230,13 +230,14 @@ def fit_hyperparams(
 class Posterior:
     """Predictive distribution of the latent objective given the data.
 
-    ``predictive="student_t"``: ``f(x) ~ t_nu(mean, s^2)`` (MATH.md §2 (A)).
+    ``predictive="student_t"``: ``f(x) ~ t_nu(mean, s^2)`` (docs/math.md eq. 7).
     ``predictive="gaussian"``: ``f(x) ~ N(mean, s^2)`` with the same plug-in ``s^2`` -- the
     thesis's Gaussian baseline on identical code (``nu`` is then ``inf``).
 
     Pending points (``X_pending``, running trials of parallel workers) are added as a kriging
     believer: they enter ``C`` with their posterior mean as value, which leaves the mean and ``Q``
-    unchanged and shrinks the scale around them; ``nu`` counts real observations only (MATH.md §3).
+    unchanged and shrinks the scale around them; ``nu`` counts real observations only
+    (docs/math.md §2, "Running trials").
     """
 
     def __init__(
@@ -259,7 +260,7 @@ class Posterior:
         alpha = scipy.linalg.cho_solve((L, True), y)
         self.Q = float(y @ alpha)
         self.nu = 2.0 * a0 + n if predictive == "student_t" else math.inf
-        self.scale2 = (2.0 * b0 + self.Q) / (2.0 * a0 + n)  # MATH.md §2: (2 b0 + Q) / nu
+        self.scale2 = (2.0 * b0 + self.Q) / (2.0 * a0 + n)  # docs/math.md eq. 7: (2 b0 + Q) / nu
         if X_pending is not None and len(X_pending):
             y_pending = matern52(sq_dist(X_pending, X, hp.lam, is_cat)) @ alpha
             X = np.vstack([X, X_pending])

@@ -1,7 +1,7 @@
 """The thesis's κ objective: validation accuracy and validation loss joined into one score.
 
 Pure Python (``math`` only); importing this module never imports torch. The formulas, what is
-certain and what is reconstructed are recorded in MATH.md §1 (thesis §3.2, eqs. 11–12).
+certain and what is reconstructed are recorded in docs/math.md §1 (thesis §3.2, eqs. 11–12).
 """
 
 from __future__ import annotations
@@ -61,14 +61,14 @@ def kappa_score(
     :math:`M_a^2 - \ln(\mathrm{clip}(M_l, m, 1/m))/\lambda` with :math:`m` = ``min_loss``. The
     thesis's variants jump at :math:`M_a = M_l`; this one is continuous in both arguments.
 
-    What is certain and what is reconstructed (MATH.md §1): the symbols, that λ is a tuning value
-    between 0 and 1, that the log of the loss is used "to increase discrimination near 0", that
-    eq. 11 has two cases chosen by whether the loss exceeds the accuracy, and that eq. 12 "squares
-    :math:`M_a` and divides :math:`M_l` by λ" are stated in the thesis. The else-branches, the
-    natural log, and λ acting as a weight outside the log (rather than :math:`\ln(M_l/\lambda)`,
+    What is certain and what is reconstructed (docs/math.md §1): the symbols, that λ is a tuning
+    value between 0 and 1, that the log of the loss is used "to increase discrimination near 0",
+    that eq. 11 has two cases chosen by whether the loss exceeds the accuracy, and that eq. 12
+    "squares :math:`M_a` and divides :math:`M_l` by λ" are stated in the thesis. The
+    else-branches, the natural log, and λ acting as a weight outside the log (rather than :math:`\ln(M_l/\lambda)`,
     which would only add a constant) are reconstructions from garbled text.
 
-    Edge cases (choices of this library, MATH.md §1):
+    Edge cases (choices of this library, docs/math.md §1):
 
     - NaN accuracy or loss returns NaN (Optuna then marks the trial FAIL), never a silent
       else-branch.
@@ -132,7 +132,7 @@ def kappa_score(
 
     log_loss = math.log(max(ml, floor))  # clamp: loss 0 -> large but finite κ
     if variant == "improved":
-        # thesis eq. 12 (MATH.md §1, else-branch reconstructed)
+        # thesis eq. 12 = docs/math.md eq. 2 (else-branch reconstructed)
         return acc * acc - log_loss / lam_f if acc > ml else acc * acc
-    # thesis eq. 11 (MATH.md §1, else-branch reconstructed)
+    # thesis eq. 11 = docs/math.md eq. 1 (else-branch reconstructed)
     return acc - lam_f * log_loss if acc > ml else acc

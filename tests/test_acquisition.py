@@ -20,7 +20,7 @@ def _log_h(z: np.ndarray, nu: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _log_h_exact(z: float, nu: float) -> float:
-    """log(z T(z) + (nu + z^2)/(nu - 1) t(z)) in 300-digit arithmetic (MATH.md §3)."""
+    """log(z T(z) + (nu + z^2)/(nu - 1) t(z)) in 300-digit arithmetic (docs/math.md §3)."""
     with mpmath.workdps(300):
         z_, nu_ = mpmath.mpf(z), mpmath.mpf(nu)
         log_t = (

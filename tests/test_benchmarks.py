@@ -32,7 +32,7 @@ from benchmarks.samplers import resolve_samplers
 
 REPO = Path(__file__).resolve().parent.parent
 
-# MATH.md §5, as printed there (6 significant digits or more).
+# docs/math.md §6, as printed there (6 significant digits or more).
 MATH_TABLE = {
     "branin": 0.397887,
     "hartmann3": -3.86278,

@@ -1,4 +1,4 @@
-"""Tests of kappa_score against MATH.md §1: the worked values, every edge case, monotonicity."""
+"""kappa_score against docs/math.md §1: the worked values, every edge case, monotonicity."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import optuna_gamma._kappa as kappa_module
 from optuna_gamma._kappa import kappa_score
 
 
-# MATH.md §1, λ = 0.5: (Ma, Ml) -> (κ eq. 11, κ eq. 12)
+# docs/math.md §1, λ = 0.5: (Ma, Ml) -> (κ eq. 11, κ eq. 12)
 @pytest.mark.parametrize(
     ("accuracy", "loss", "original", "improved"),
     [

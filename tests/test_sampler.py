@@ -25,7 +25,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def blog_1d(trial: optuna.Trial) -> float:
-    """The blog's test function (MATH.md §5), maximum 1.7074958733 at x = 0.6313742."""
+    """The blog's test function (docs/math.md §6), maximum 1.7074958733 at x = 0.6313742."""
     x = trial.suggest_float("x", -2, 6)
     return math.exp(-((x - 3) ** 2)) + math.exp(-((3 * x - 2) ** 2)) + 1 / (x**2 + 1)
 
@@ -47,7 +47,7 @@ def mixed(trial: optuna.Trial) -> float:
 
 @pytest.mark.parametrize("predictive", ["student_t", "gaussian"])
 def test_blog_function_within_20_trials(predictive: str) -> None:
-    """Issue 2: best value >= 1.70 within 20 trials in at least 9 of 10 seeds."""
+    """The blog's 1-D check: best value >= 1.70 within 20 trials in at least 9 of 10 seeds."""
     hits = 0
     for seed in range(10):
         study = optuna.create_study(

@@ -73,7 +73,7 @@ def test_1d_band_contains_median_and_observations_are_the_trials(study_1d: optun
     assert len(mean) == 200
     assert np.all(lower < mean) and np.all(mean < upper)
     nu = fig.layout.meta["nu"]
-    assert nu == 2 * 2.5 + len(study_1d.trials)  # nu = 2 a0 + n (MATH.md §2)
+    assert nu == 2 * 2.5 + len(study_1d.trials)  # nu = 2 a0 + n (docs/math.md §2)
     assert fig.layout.meta["quantile"] == pytest.approx(scipy.stats.t.ppf(0.975, nu))
 
     obs = _trace(fig, "observations")

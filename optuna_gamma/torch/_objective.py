@@ -644,7 +644,7 @@ class TorchObjective:
                 seconds.append(time.perf_counter() - start)
                 diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
                 if diverged:
-                    # Scored as a diverged run: κ of an infinite loss (MATH.md §1).
+                    # Scored as a diverged run: κ of an infinite loss (docs/math.md §1).
                     metrics["loss"] = math.inf
                     metrics["kappa"] = kappa_score(
                         metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant

@@ -638,7 +638,7 @@ class EpochwiseLRSearch:
                 "failed": True,
             }, {}
         diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
-        if diverged:  # scored as a diverged run: κ of an infinite loss (MATH.md §1)
+        if diverged:  # scored as a diverged run: κ of an infinite loss (docs/math.md §1)
             metrics["loss"] = math.inf
             metrics["kappa"] = kappa_score(
                 metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant
