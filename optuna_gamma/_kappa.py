@@ -61,12 +61,13 @@ def kappa_score(
     :math:`M_a^2 - \ln(\mathrm{clip}(M_l, m, 1/m))/\lambda` with :math:`m` = ``min_loss``. The
     thesis's variants jump at :math:`M_a = M_l`; this one is continuous in both arguments.
 
-    What is certain and what is reconstructed (docs/math.md §1): the symbols, that λ is a tuning
-    value between 0 and 1, that the log of the loss is used "to increase discrimination near 0",
-    that eq. 11 has two cases chosen by whether the loss exceeds the accuracy, and that eq. 12
-    "squares :math:`M_a` and divides :math:`M_l` by λ" are stated in the thesis. The
-    else-branches, the natural log, and λ acting as a weight outside the log (rather than :math:`\ln(M_l/\lambda)`,
-    which would only add a constant) are reconstructions from garbled text.
+    What is certain and what is reconstructed (docs/math.md §1): the symbols, that λ is a
+    tuning value between 0 and 1, that the log of the loss is used "to increase discrimination
+    near 0", that eq. 11 has two cases chosen by whether the loss exceeds the accuracy, and that
+    eq. 12 "squares :math:`M_a` and divides :math:`M_l` by λ" are stated in the thesis. The
+    else-branches, the natural log, and λ acting as a weight outside the log (rather than
+    :math:`\ln(M_l/\lambda)`, which would only add a constant) are reconstructions from garbled
+    text.
 
     Edge cases (choices of this library, docs/math.md §1):
 
