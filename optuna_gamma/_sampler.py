@@ -42,7 +42,6 @@ _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 _PREDICTIVES = ("student_t", "gaussian")
 _ACQUISITIONS = ("ei", "pi", "ucb")
 _PRUNED_TRIALS = ("worst", "exclude")
-_MAX_SEED = 2**32 - 1  # Optuna's samplers accept seeds in [0, 2**32 - 1]
 # More candidates than this cost memory without helping the acquisition optimiser.
 _MAX_CANDIDATES = 2**18
 _MAX_CLAIM_ROUNDS = 8
@@ -225,9 +224,10 @@ class GammaBOSampler(BaseSampler):
         _check_real("prior_rate", prior_rate, minimum=0.0, inclusive=False)
         if seed is not None:
             if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-                raise TypeError(f"seed must be an int in [0, 2**32 - 1] or None, got {seed!r}.")
-            if not 0 <= seed <= _MAX_SEED:
-                raise ValueError(f"seed must be in [0, 2**32 - 1] (as Optuna's), got {seed}.")
+                raise TypeError(f"seed must be a non-negative int or None, got {seed!r}.")
+            if seed < 0:
+                # Optuna's samplers reject it too (numpy's generators take no negative seed).
+                raise ValueError(f"seed must be a non-negative int, got {seed}.")
         if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
             raise TypeError(
                 "independent_sampler must be an optuna.samplers.BaseSampler or None, got "

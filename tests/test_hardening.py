@@ -415,3 +415,13 @@ def test_a_running_trial_with_a_non_finite_recorded_value_is_left_out() -> None:
     study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
     assert states(study)[-3:] == [TrialState.COMPLETE] * 3
     assert all(np.isfinite(t.params["x"]) for t in study.trials[-3:])
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1, 2**32, 2**63 + 5])
+def test_any_non_negative_seed_is_accepted_and_reproducible(seed: int) -> None:
+    def run() -> list[float]:
+        study = optuna.create_study(sampler=GammaBOSampler(seed=seed))
+        study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=7)
+        return [t.params["x"] for t in study.trials]
+
+    assert run() == run()
