@@ -7,10 +7,7 @@ This is the only module that knows Optuna's sampler protocol; the mathematics li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-import math
 from typing import Any
-import warnings
 import zlib
 
 import numpy as np
@@ -19,14 +16,10 @@ from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
 from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study
-from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
-import scipy.stats
 
-from optuna_gamma import _acquisition
 from optuna_gamma import _gp
-from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import running_claims
@@ -35,23 +28,15 @@ from optuna_gamma._storage import write_claim
 from optuna_gamma._storage import write_hyperparams
 from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
-from optuna_gamma._transform import ValueTransform
+from optuna_gamma.surrogate import RUNNING_RADIUS
+from optuna_gamma.surrogate import SurrogateSettings
+from optuna_gamma.surrogate import fit_surrogate
+from optuna_gamma.surrogate import matches_any
+from optuna_gamma.surrogate import space_key
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
-_PREDICTIVES = ("student_t", "gaussian")
-_ACQUISITIONS = ("ei", "pi", "ucb")
-_PRUNED_TRIALS = ("worst", "exclude")
-# More candidates than this cost memory without helping the acquisition optimiser.
-_MAX_CANDIDATES = 2**18
 _MAX_CLAIM_ROUNDS = 8
-# A suggestion closer than this to a running trial's parameters in every encoded coordinate
-# (fractions of each parameter's range) counts as the same point.
-_RUNNING_RADIUS = 1e-3
-CREDIBLE_MASS = 0.95  # of the credible intervals in predictions and plots
-# L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
-# so the sampler can refine around the incumbent even when no candidate lands near it.
-_N_INCUMBENT_STARTS = 1
 
 
 class GammaBOSampler(BaseSampler):
@@ -198,30 +183,20 @@ class GammaBOSampler(BaseSampler):
         power_transform: bool = True,
         pruned_trials: str = "worst",
     ) -> None:
-        if predictive not in _PREDICTIVES:
-            raise ValueError(
-                f"predictive={predictive!r} is not supported; valid values are 'student_t' and "
-                "'gaussian'."
-            )
-        if pruned_trials not in _PRUNED_TRIALS:
-            raise ValueError(
-                f"pruned_trials={pruned_trials!r} is not supported; valid values are 'worst' and "
-                "'exclude'."
-            )
-        if acquisition not in _ACQUISITIONS:
-            raise ValueError(
-                f"acquisition={acquisition!r} is not supported; valid values are 'ei', 'pi' and "
-                "'ucb'."
-            )
+        self._settings = SurrogateSettings(
+            predictive=predictive,
+            prior_concentration=prior_concentration,
+            prior_rate=prior_rate,
+            deterministic_objective=deterministic_objective,
+            power_transform=power_transform,
+            pruned_trials=pruned_trials,
+            acquisition=acquisition,
+            xi=xi,
+            ucb_beta=ucb_beta,
+            n_candidates=n_candidates,
+        )  # validates its fields
         _check_int("n_startup_trials", n_startup_trials, minimum=0)
-        _check_int("n_candidates", n_candidates, minimum=1, maximum=_MAX_CANDIDATES)
-        _check_bool("deterministic_objective", deterministic_objective)
         _check_bool("warn_independent_sampling", warn_independent_sampling)
-        _check_bool("power_transform", power_transform)
-        _check_real("xi", xi, minimum=0.0, inclusive=True)
-        _check_real("ucb_beta", ucb_beta, minimum=0.0, inclusive=True)
-        _check_real("prior_concentration", prior_concentration, minimum=0.0, inclusive=False)
-        _check_real("prior_rate", prior_rate, minimum=0.0, inclusive=False)
         if seed is not None:
             if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
                 raise TypeError(f"seed must be a non-negative int or None, got {seed!r}.")
@@ -236,19 +211,24 @@ class GammaBOSampler(BaseSampler):
 
         self._seed = int(seed) if seed is not None else _random_seed()
         self._independent_sampler = independent_sampler or _TrialKeyedRandomSampler(self._seed)
-        self._n_startup_trials = n_startup_trials
-        self._deterministic = bool(deterministic_objective)
-        self._predictive = predictive
-        self._acquisition = acquisition
-        self._xi = float(xi)
-        self._ucb_beta = float(ucb_beta)
-        self._a0 = float(prior_concentration)
-        self._b0 = float(prior_rate)
+        self._n_startup_trials = int(n_startup_trials)
         self._warn_independent_sampling = bool(warn_independent_sampling)
-        self._n_candidates = n_candidates
-        self._power_transform = bool(power_transform)
-        self._pruned_trials = pruned_trials
         self._intersection = IntersectionSearchSpace()
+
+    @property
+    def surrogate_settings(self) -> SurrogateSettings:
+        """The settings of the surrogate and its acquisition (read-only)."""
+        return self._settings
+
+    @property
+    def seed(self) -> int:
+        """The seed in use (a random one if none was given, or after :meth:`reseed_rng`)."""
+        return self._seed
+
+    @property
+    def n_startup_trials(self) -> int:
+        """COMPLETE trials sampled by the independent sampler before the model is used."""
+        return self._n_startup_trials
 
     # -- protocol ------------------------------------------------------------------------------
 
@@ -289,7 +269,7 @@ class GammaBOSampler(BaseSampler):
         pending = list(running_claims(trials, trial, search_space).values())
         # The kernel fit starts from the hyperparameters the latest earlier trial stored, so the
         # decision depends only on the storage's content, not on this process's history.
-        key = _space_key(space, self._deterministic)
+        key = space_key(space, self._settings.deterministic_objective)
         stored = read_latest_hyperparams(trials, trial.number, key, space.dim)
         initial = _gp.Hyperparams(lam=stored[0], g=stored[1]) if stored is not None else None
 
@@ -355,62 +335,6 @@ class GammaBOSampler(BaseSampler):
 
     # -- model ---------------------------------------------------------------------------------
 
-    def _fit_surrogate(
-        self,
-        study: Study,
-        space: SearchSpace,
-        completed: list[FrozenTrial],
-        pending: list[dict[str, Any]] | None = None,
-        pruned: Sequence[FrozenTrial] = (),
-        initial: _gp.Hyperparams | None = None,
-    ) -> FittedSurrogate:
-        """Fits the surrogate to ``completed`` trials (and ``pending`` parameters, if any).
-
-        ``pruned`` trials, with ``pruned_trials="worst"``, join the data at the worst completed
-        value; either way their parameters are never suggested again.
-        """
-        X = space.encode([t.params for t in completed])  # (n, d)
-        sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
-        raw = _clip_infinite(np.array([t.value for t in completed], dtype=float))
-        transform = ValueTransform.fit(raw, sign, warp=self._power_transform)
-        y = transform.forward(raw)  # standardised (and power-transformed), larger is better
-        X_pruned = space.encode([t.params for t in pruned]) if pruned else np.empty((0, space.dim))
-        if len(X_pruned) and self._pruned_trials == "worst":
-            # A pruner stopped these trials because they looked worse than the others at the
-            # same step: they count as observed at the worst completed value.
-            X = np.vstack([X, X_pruned])
-            y = np.concatenate([y, np.full(len(X_pruned), y.min())])
-        model = fit_posterior(
-            X,
-            y,
-            space,
-            a0=self._a0,
-            b0=self._b0,
-            predictive=self._predictive,
-            deterministic=self._deterministic,
-            initial=initial,
-            X_pending=space.encode(pending) if pending else None,
-        )
-        P = space.snap(space.encode(pending)) if pending else np.empty((0, space.dim))
-        y_best = float(y.max())  # pruned trials, at the minimum, never raise it
-        if len(P):
-            # Kriging believer: running trials count as observed at their predicted mean, which
-            # also raises the incumbent, so EI no longer rewards crowding next to them.
-            y_best = max(y_best, float(model.predict(P)[0].max()))
-        return FittedSurrogate(
-            space=space,
-            model=model,
-            X=X,
-            y=y,
-            pending=P,
-            avoid=np.vstack([P, space.snap(X_pruned)]),
-            transform=transform,
-            y_best=y_best,
-            acquisition=self._acquisition,
-            xi=self._xi,
-            ucb_beta=self._ucb_beta,
-        )
-
     def _suggest(
         self,
         study: Study,
@@ -421,13 +345,21 @@ class GammaBOSampler(BaseSampler):
         pruned: Sequence[FrozenTrial] = (),
         initial: _gp.Hyperparams | None = None,
     ) -> tuple[dict[str, Any], dict[str, float], _gp.Hyperparams]:
-        fitted = self._fit_surrogate(study, space, completed, pending, pruned, initial)
-        x_best, acq_value = fitted.maximize(rng, self._n_candidates)
-        if _matches_any(x_best, space.snap(fitted.X)):
+        fitted = fit_surrogate(
+            completed,
+            space,
+            study.direction,
+            self._settings,
+            pending=pending,
+            pruned=pruned,
+            initial=initial,
+        )
+        x_best, acq_value = fitted.maximize(rng)
+        if matches_any(x_best, space.snap(fitted.X)):
             # EI can settle on parameters already evaluated -- typically a bound where a smooth
             # trend through equally poor values peaks -- and would repeat them forever. A repeat
             # teaches the model little, so take a pure-exploration step instead.
-            x_best = fitted.most_uncertain(rng, self._n_candidates, default=x_best)
+            x_best = fitted.most_uncertain(rng, default=x_best)
             acq_value = float(fitted.acquisition_values(x_best[None])[0])
         median, lower, upper = fitted.predict(x_best[None])
         prediction = {
@@ -438,115 +370,6 @@ class GammaBOSampler(BaseSampler):
             "acquisition": float(acq_value),
         }
         return space.decode(x_best), prediction, fitted.model.hp
-
-
-@dataclass
-class FittedSurrogate:
-    """A fitted surrogate with its data transform, for the sampler and for plots.
-
-    ``X`` and ``pending`` are encoded points (see :class:`SearchSpace`); ``y`` are the model's
-    values, larger is better: ``y = transform.forward(value)``. ``avoid`` are the points no
-    suggestion may come near: running trials' and pruned trials' parameters.
-    """
-
-    space: SearchSpace
-    model: _gp.Posterior
-    X: np.ndarray
-    y: np.ndarray
-    pending: np.ndarray
-    avoid: np.ndarray
-    transform: ValueTransform
-    y_best: float
-    acquisition: str
-    xi: float
-    ucb_beta: float
-
-    def predict(
-        self, Z: np.ndarray, mass: float = CREDIBLE_MASS
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Predictive median and central ``mass`` credible interval ``(lower, upper)`` at encoded
-        points ``Z`` ``(s, d)``, in the objective's own units.
-
-        The predictive is a Student-t (or normal) on the model's scale; the value transform is
-        monotone, so its quantiles map exactly to quantiles of the objective.
-        """
-        loc, scale = self.model.predict(Z)
-        q = predictive_quantile(self.model.nu, 0.5 + mass / 2)
-        ends = self.transform.inverse(np.stack([loc - q * scale, loc + q * scale]))  # (2, s)
-        return self.transform.inverse(loc), ends.min(axis=0), ends.max(axis=0)
-
-    def maximize(self, rng: np.random.Generator, n_candidates: int) -> tuple[np.ndarray, float]:
-        """The encoded point that maximises the acquisition, and its value."""
-        ranked = self.X[np.argsort(-self.y, kind="stable")]
-        return maximize_acquisition(
-            self.space,
-            self.acquisition_values,
-            self.acquisition_values_and_grad,
-            rng,
-            X_seed=ranked[:3],
-            X_start=ranked[:_N_INCUMBENT_STARTS],
-            n_candidates=n_candidates,
-        )
-
-    def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
-        """The acquisition (log EI / log PI / UCB on the model's values) at encoded points."""
-        mean, scale = self.model.predict(Z)
-        value = _acquisition.acquisition(
-            self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
-        )[0]
-        return _exclude(value, Z, self.avoid)
-
-    def most_uncertain(
-        self, rng: np.random.Generator, n_candidates: int, default: np.ndarray
-    ) -> np.ndarray:
-        """The quasi-random candidate with the largest predictive scale that repeats no
-        completed or running trial's parameters (``default`` if every candidate does)."""
-        Z = self.space.sample_sobol(rng, n_candidates)  # (m, d)
-        taken = np.vstack([self.space.snap(self.X), self.avoid])
-        fresh = ~np.array([_matches_any(z, taken) for z in Z], dtype=bool)
-        if not fresh.any():
-            return default
-        scale = self.model.predict(Z[fresh])[1]
-        return Z[fresh][int(np.argmax(scale))]
-
-    def acquisition_values_and_grad(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mean, scale, d_mean, d_scale = self.model.predict_with_grad(Z)
-        value, dv_dm, dv_ds = _acquisition.acquisition(
-            self.acquisition, mean, scale, self.model.nu, self.y_best, self.xi, self.ucb_beta
-        )
-        grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
-        return _exclude(value, Z, self.avoid), grad
-
-
-def predictive_quantile(nu: float, p: float) -> float:
-    """The ``p`` quantile of the standard Student-t with ``nu`` degrees of freedom (normal if
-    ``nu`` is infinite)."""
-    return float(scipy.stats.norm.ppf(p) if math.isinf(nu) else scipy.stats.t.ppf(p, nu))
-
-
-def fit_posterior(
-    X: np.ndarray,
-    y: np.ndarray,
-    space: SearchSpace,
-    *,
-    a0: float,
-    b0: float,
-    predictive: str,
-    deterministic: bool,
-    initial: _gp.Hyperparams | None = None,
-    X_pending: np.ndarray | None = None,
-) -> _gp.Posterior:
-    """Fits the kernel hyperparameters (starting from ``initial``, else the defaults); returns
-    the posterior."""
-    hp = _gp.fit_hyperparams(X, y, space.is_categorical, a0, b0, deterministic, initial=initial)
-    return _gp.Posterior(X, y, space.is_categorical, hp, a0, b0, predictive, X_pending=X_pending)
-
-
-def _space_key(space: SearchSpace, deterministic: bool) -> str:
-    """Identifies the search space (and noise setting) that kernel hyperparameters belong to."""
-    return repr([(n, repr(d)) for n, d in zip(space.names, space.distributions)]) + str(
-        deterministic
-    )
 
 
 def _encodable(
@@ -561,44 +384,11 @@ def _encodable(
 
 
 def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, Any]]) -> bool:
-    """Whether ``params`` is within ``_RUNNING_RADIUS`` of any of ``others``."""
+    """Whether ``params`` is within ``RUNNING_RADIUS`` of any of ``others``."""
     if not others:
         return False
     x = space.snap(space.encode([params]))[0]
-    return _matches_any(x, space.snap(space.encode(others)), _RUNNING_RADIUS)
-
-
-def _matches_any(x: np.ndarray, P: np.ndarray, tol: float = 1e-12) -> bool:
-    """Whether the encoded point ``x`` is within ``tol`` of a row of ``P`` (``(k, d)``) in every
-    coordinate."""
-    return bool(len(P)) and bool(np.all(np.abs(P - x) < tol, axis=1).any())
-
-
-def _exclude(value: np.ndarray, Z: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """Rules out points within ``_RUNNING_RADIUS`` of a running trial's parameters."""
-    if len(P) == 0:
-        return value
-    same = np.all(np.abs(Z[:, None, :] - P[None, :, :]) < _RUNNING_RADIUS, axis=-1).any(axis=1)
-    return np.where(same, -1e300, value)
-
-
-def _clip_infinite(values: np.ndarray) -> np.ndarray:
-    """Replaces ``±inf`` by the largest / smallest finite value (Optuna's GPSampler rule)."""
-    inf = np.isinf(values)
-    if not inf.any():
-        return values
-    warnings.warn(
-        "Objective values include ±inf; they are clipped to the most extreme finite values "
-        "for the surrogate model.",
-        RuntimeWarning,
-        stacklevel=3,
-    )
-    finite = values[~inf]
-    hi = finite.max() if len(finite) else 0.0
-    lo = finite.min() if len(finite) else 0.0
-    return np.clip(
-        np.where(np.isposinf(values), hi, np.where(np.isneginf(values), lo, values)), lo, hi
-    )
+    return matches_any(x, space.snap(space.encode(others)), RUNNING_RADIUS)
 
 
 class _TrialKeyedRandomSampler(BaseSampler):
@@ -660,12 +450,3 @@ def _check_int(name: str, value: object, minimum: int, maximum: int | None = Non
 def _check_bool(name: str, value: object) -> None:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}.")
-
-
-def _check_real(name: str, value: object, minimum: float, inclusive: bool) -> None:
-    relation = ">=" if inclusive else ">"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a finite number {relation} {minimum}, got {value!r}.")
-    ok = value >= minimum if inclusive else value > minimum
-    if not math.isfinite(float(value)) or not ok:
-        raise ValueError(f"{name} must be a finite number {relation} {minimum}, got {value}.")

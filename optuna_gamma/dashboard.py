@@ -162,27 +162,28 @@ def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
     """
     lines = ["## GammaBO sampler", ""]
     if isinstance(sampler, GammaBOSampler):
-        nu0 = 2.0 * sampler._a0
+        cfg = sampler.surrogate_settings
         settings = [
-            ("predictive", f"`{sampler._predictive}`"),
-            ("prior_concentration (a0)", f"{sampler._a0:g}"),
-            ("prior_rate (b0)", f"{sampler._b0:g}"),
-            ("prior degrees of freedom 2 a0", f"{nu0:g}"),
-            ("acquisition", f"`{sampler._acquisition}`"),
-            ("xi", f"{sampler._xi:g}"),
-            ("ucb_beta", f"{sampler._ucb_beta:g}"),
-            ("n_startup_trials", str(sampler._n_startup_trials)),
-            ("deterministic_objective", str(sampler._deterministic)),
-            ("n_candidates", str(sampler._n_candidates)),
-            ("power_transform", str(sampler._power_transform)),
-            ("seed", str(sampler._seed)),
+            ("predictive", f"`{cfg.predictive}`"),
+            ("prior_concentration (a0)", f"{cfg.prior_concentration:g}"),
+            ("prior_rate (b0)", f"{cfg.prior_rate:g}"),
+            ("prior degrees of freedom 2 a0", f"{2.0 * cfg.prior_concentration:g}"),
+            ("acquisition", f"`{cfg.acquisition}`"),
+            ("xi", f"{cfg.xi:g}"),
+            ("ucb_beta", f"{cfg.ucb_beta:g}"),
+            ("n_startup_trials", str(sampler.n_startup_trials)),
+            ("deterministic_objective", str(cfg.deterministic_objective)),
+            ("n_candidates", str(cfg.n_candidates)),
+            ("power_transform", str(cfg.power_transform)),
+            ("pruned_trials", f"`{cfg.pruned_trials}`"),
+            ("seed", str(sampler.seed)),
         ]
         lines += ["| setting | value |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in settings]
         predictive = (
             "Student-t with `nu = 2 a0 + n` degrees of freedom (the Gamma prior on the GP's "
             "precision integrated out)"
-            if sampler._predictive == "student_t"
+            if cfg.predictive == "student_t"
             else "Gaussian with the plug-in scale"
         )
         lines += ["", f"Predictive: {predictive}."]

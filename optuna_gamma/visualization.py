@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
-import copy
 from dataclasses import dataclass
 from dataclasses import field
 import math
@@ -42,15 +41,16 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
 from optuna_gamma import _gp
-from optuna_gamma._sampler import CREDIBLE_MASS
 from optuna_gamma._sampler import GammaBOSampler
-from optuna_gamma._sampler import _space_key
-from optuna_gamma._sampler import predictive_quantile
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import intended_params
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
+from optuna_gamma.surrogate import CREDIBLE_MASS
+from optuna_gamma.surrogate import fit_surrogate
+from optuna_gamma.surrogate import predictive_quantile
+from optuna_gamma.surrogate import space_key
 
 if TYPE_CHECKING:
     import matplotlib.figure
@@ -371,13 +371,13 @@ def _compute_slice(
     names = _check_params(params, distributions)
     space = SearchSpace(distributions)
 
-    fitter = copy.copy(_resolve_sampler(study, sampler))
+    settings = _resolve_sampler(study, sampler).surrogate_settings
     # The kernel fit starts where the sampler's did: from the hyperparameters the latest trial
     # before the plotted moment stored (the storage alone decides, as for the sampler).
     stored = read_latest_hyperparams(
         trials,
         target.number if target is not None else math.inf,
-        _space_key(space, fitter._deterministic),
+        space_key(space, settings.deterministic_objective),
         space.dim,
     )
     initial = None if stored is None else _gp.Hyperparams(lam=stored[0], g=stored[1])
@@ -416,7 +416,7 @@ def _compute_slice(
         shape = gx.shape
 
     with single_blas_thread():
-        fitted = fitter._fit_surrogate(study, space, completed, initial=initial)
+        fitted = fit_surrogate(completed, space, study.direction, settings, initial=initial)
         median, lower, upper = fitted.predict(Z, CREDIBLE_MASS)
         acq = fitted.acquisition_values(Z)
         suggestion_params: dict[str, Any] | None = None
@@ -427,7 +427,7 @@ def _compute_slice(
                 suggestion_params = intended
                 label = f"suggestion (trial {target.number})"
         else:
-            x_next, _ = fitted.maximize(np.random.default_rng(0), fitter._n_candidates)
+            x_next, _ = fitted.maximize(np.random.default_rng(0))
             suggestion_params = space.decode(x_next)
             label = "next suggestion"
         suggestion: list[Any] | None = None
@@ -450,12 +450,12 @@ def _compute_slice(
         "fixed_params": {k: v for k, v in fixed.items() if k not in names},
         "trial_number": None if target is None else target.number,
         "n_trials": len(completed),
-        "predictive": fitter._predictive,
+        "predictive": settings.predictive,
         "nu": None if math.isinf(nu) else nu,
         "credible_mass": CREDIBLE_MASS,
         "quantile": q,
         "power_transform_lambda": fitted.transform.lam,
-        "acquisition": fitter._acquisition,
+        "acquisition": settings.acquisition,
         "suggestion": None
         if suggestion_params is None
         else {name: suggestion_params[name] for name in names},
@@ -470,8 +470,8 @@ def _compute_slice(
         lower=lower,
         upper=upper,
         acquisition=acq,
-        acquisition_name=_ACQUISITION_LABELS[fitter._acquisition],
-        predictive=fitter._predictive,
+        acquisition_name=_ACQUISITION_LABELS[settings.acquisition],
+        predictive=settings.predictive,
         nu=nu,
         quantile=q,
         observations=[[_axis_value(ax, t.params[ax.name]) for t in completed] for ax in axes],

@@ -173,13 +173,15 @@ def test_pruned_trials_inform_the_model_at_the_worst_completed_value() -> None:
     frozen = study.trials
     completed = [t for t in frozen if t.state == TrialState.COMPLETE]
     pruned = [t for t in frozen if t.state == TrialState.PRUNED]
-    worst = GammaBOSampler(seed=0, pruned_trials="worst")
-    exclude = GammaBOSampler(seed=0, pruned_trials="exclude")
     from optuna_gamma._search_space import SearchSpace
+    from optuna_gamma.surrogate import SurrogateSettings
+    from optuna_gamma.surrogate import fit_surrogate
 
     encoded = SearchSpace(space)
-    with_pruned = worst._fit_surrogate(study, encoded, completed, None, pruned)
-    without = exclude._fit_surrogate(study, encoded, completed, None, pruned)
+    worst = SurrogateSettings(pruned_trials="worst")
+    exclude = SurrogateSettings(pruned_trials="exclude")
+    with_pruned = fit_surrogate(completed, encoded, study.direction, worst, pruned=pruned)
+    without = fit_surrogate(completed, encoded, study.direction, exclude, pruned=pruned)
     assert len(with_pruned.X) == 6 and len(without.X) == 5
     assert with_pruned.y[-1] == pytest.approx(without.y.min())  # the worst completed value
     assert with_pruned.y_best == pytest.approx(without.y_best)  # never raises the incumbent

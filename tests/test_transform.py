@@ -19,6 +19,7 @@ from optuna_gamma._transform import LAMBDA_BOUNDS
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma._transform import _yeojohnson_inverse
 from optuna_gamma._transform import yeojohnson_llf
+from optuna_gamma.surrogate import fit_surrogate
 
 values_strategy = st.lists(
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=40
@@ -135,7 +136,7 @@ def test_prediction_interval_is_in_objective_units(power_transform: bool) -> Non
     assert isinstance(sampler, GammaBOSampler)
     trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     space = SearchSpace(trials[0].distributions)
-    fitted = sampler._fit_surrogate(study, space, trials)
+    fitted = fit_surrogate(trials, space, study.direction, sampler.surrogate_settings)
     assert (fitted.transform.lam is not None) == power_transform
     X = space.encode([t.params for t in trials])
     median, lower, upper = fitted.predict(X)
