@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> optuna.Study:
         load_if_exists=True,
     )
     publisher = DashboardPublisher(every=args.every, params=("x", "lr"))
-    study.optimize(publisher.wrap(objective), n_trials=args.n_trials, callbacks=[publisher])
+    study.optimize(objective, n_trials=args.n_trials, callbacks=[publisher])
     publisher.publish(study)  # the final state, whatever n_trials % every is
     print(f"best value {study.best_value:.4g} at {study.best_params}")
     print(f"now run: {dashboard_command(args.storage)}")

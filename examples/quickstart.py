@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> optuna.Study:
         load_if_exists=True,
     )
     publisher = DashboardPublisher(every=5, params=("C", "gamma"))
-    study.optimize(publisher.wrap(make_objective()), n_trials=args.n_trials, callbacks=[publisher])
+    study.optimize(make_objective(), n_trials=args.n_trials, callbacks=[publisher])
     publisher.publish(study)  # the final model, whatever n_trials % 5 is
     best = study.best_trial
     print(f"best cross-validated accuracy {best.value:.4f} with {best.params}")

@@ -147,6 +147,13 @@ class GammaBOSampler(BaseSampler):
             quantity from a final value). ``"exclude"``: not modelled. Either way no suggestion
             comes within 0.1 % (of each range) of a pruned trial's parameters. Defaults to
             ``"worst"`` (chosen by benchmark; docs/benchmarks.md).
+        record_predictions: If ``True``, what the model predicted for each model-based trial is
+            also written to the trial's user attrs, which optuna-dashboard shows:
+            ``gammabo_pred_median``, ``gammabo_pred_lower``, ``gammabo_pred_upper`` (median and
+            95 % credible interval in the objective's units), ``gammabo_pred_nu`` (degrees of
+            freedom) and ``gammabo_acq`` (the acquisition value). ``False`` leaves the user
+            attrs to the user (the prediction stays in the system attrs, for
+            :func:`optuna_gamma.visualization.plot_surrogate`). Defaults to ``True``.
 
     Example:
         .. code-block:: python
@@ -182,6 +189,7 @@ class GammaBOSampler(BaseSampler):
         n_candidates: int = 1024,
         power_transform: bool = True,
         pruned_trials: str = "worst",
+        record_predictions: bool = True,
     ) -> None:
         self._settings = SurrogateSettings(
             predictive=predictive,
@@ -197,6 +205,7 @@ class GammaBOSampler(BaseSampler):
         )  # validates its fields
         _check_int("n_startup_trials", n_startup_trials, minimum=0)
         _check_bool("warn_independent_sampling", warn_independent_sampling)
+        _check_bool("record_predictions", record_predictions)
         if seed is not None:
             if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
                 raise TypeError(f"seed must be a non-negative int or None, got {seed!r}.")
@@ -213,6 +222,7 @@ class GammaBOSampler(BaseSampler):
         self._independent_sampler = independent_sampler or _TrialKeyedRandomSampler(self._seed)
         self._n_startup_trials = int(n_startup_trials)
         self._warn_independent_sampling = bool(warn_independent_sampling)
+        self._record_predictions = bool(record_predictions)
         self._intersection = IntersectionSearchSpace()
 
     @property
@@ -296,7 +306,7 @@ class GammaBOSampler(BaseSampler):
                     pending.append(
                         self._suggest(study, space, completed, pending, rng, pruned, initial)[0]
                     )
-        write_prediction(study, trial, prediction)
+        write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
         write_hyperparams(study, trial, key, hp.lam, hp.g)
         return params
 

@@ -11,7 +11,9 @@ Keys, all namespaced ``gammabo:``:
   write of a claim uses fresh chunk keys, ``r`` counting the rewrites), and the checksum catches
   anything else. A worker killed between two writes leaves no header, so no claim.
 - ``gammabo:prediction`` -- what the model predicted for the trial when it was suggested
-  (median, 95 % interval, degrees of freedom, acquisition value), for plots and the dashboard.
+  (median, 95 % interval, degrees of freedom, acquisition value), for plots and the dashboard;
+  by default also as the trial's user attrs ``gammabo_pred_*`` / ``gammabo_acq``, which
+  optuna-dashboard shows.
 - ``gammabo:hyperparams`` -- the kernel hyperparameters fitted for the suggestion, with a
   checksum of the search space they belong to: the next suggestion's fit starts from them, so
   the sampler's decisions depend only on what the storage holds (a new process, or a restarted
@@ -53,6 +55,14 @@ HYPERPARAMS_KEY = "gammabo:hyperparams"
 MAX_VALUE_LENGTH = 2045  # characters per system attr value in Optuna's RDB storages
 _MAX_CHUNKS = 256  # a claim of up to ~0.5 MB; anything longer is not one of ours
 PREDICTION_FIELDS = ("median", "lower", "upper", "nu", "acquisition")
+#: Trial user attr -> field of the prediction (what optuna-dashboard shows for a trial).
+PREDICTION_USER_ATTRS = {
+    "gammabo_pred_median": "median",
+    "gammabo_pred_lower": "lower",
+    "gammabo_pred_upper": "upper",
+    "gammabo_pred_nu": "nu",
+    "gammabo_acq": "acquisition",
+}
 _FLOAT_MAX = float(np.finfo(float).max)
 
 
@@ -209,10 +219,18 @@ def running_claims(
 # -- predictions --------------------------------------------------------------------------------
 
 
-def write_prediction(study: Study, trial: FrozenTrial, prediction: Mapping[str, float]) -> None:
-    study._storage.set_trial_system_attr(
-        trial._trial_id, PREDICTION_KEY, json.dumps(dict(prediction))
-    )
+def write_prediction(
+    study: Study, trial: FrozenTrial, prediction: Mapping[str, float], *, user_attrs: bool
+) -> None:
+    """Stores the prediction in the trial's system attrs and, with ``user_attrs``, as the user
+    attrs of :data:`PREDICTION_USER_ATTRS`, which optuna-dashboard shows (it never shows system
+    attrs). The trial is running, so Optuna still accepts both."""
+    storage = study._storage
+    storage.set_trial_system_attr(trial._trial_id, PREDICTION_KEY, json.dumps(dict(prediction)))
+    if user_attrs:
+        for user_key, key in PREDICTION_USER_ATTRS.items():
+            if key in prediction:
+                storage.set_trial_user_attr(trial._trial_id, user_key, float(prediction[key]))
 
 
 def read_prediction(system_attrs: Mapping[str, Any]) -> dict[str, float] | None:

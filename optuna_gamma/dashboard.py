@@ -1,7 +1,6 @@
 """Publishing what :class:`~optuna_gamma.GammaBOSampler` thinks to optuna-dashboard, as it runs.
 
-optuna-dashboard shows user attrs, notes and saved plotly figures, never system attrs (where the
-sampler keeps its prediction for each trial).  :class:`DashboardPublisher` copies them over:
+optuna-dashboard shows user attrs, notes and saved plotly figures, never system attrs:
 
 .. code-block:: python
 
@@ -9,18 +8,17 @@ sampler keeps its prediction for each trial).  :class:`DashboardPublisher` copie
     from optuna_gamma import GammaBOSampler
     from optuna_gamma.dashboard import DashboardPublisher
 
-    publisher = DashboardPublisher(every=5)
     study = optuna.create_study(sampler=GammaBOSampler(seed=0), storage="sqlite:///runs.db")
-    study.optimize(publisher.wrap(objective), n_trials=50, callbacks=[publisher])
+    study.optimize(objective, n_trials=50, callbacks=[DashboardPublisher(every=5)])
     # then: optuna-dashboard sqlite:///runs.db
 
-- ``publisher.wrap(objective)`` copies the model's prediction for each trial, made when the trial
-  was suggested, into the trial's user attrs (:data:`PREDICTION_USER_ATTRS`).  This has to happen
-  while the trial runs: Optuna refuses to change a finished trial, so a callback cannot do it.
-  With ``study.ask()`` / ``study.tell()``, call :func:`record_prediction` before ``tell``.
-- ``callbacks=[publisher]`` saves the surrogate figure (:func:`~optuna_gamma.visualization.
-  plot_surrogate`) with ``optuna_dashboard.save_plotly_graph_object`` every ``every`` finished
-  trials, and a study note with the sampler's configuration.
+- The sampler itself writes, for every model-based trial, what its model predicted when the
+  trial was suggested into the trial's user attrs (:data:`PREDICTION_USER_ATTRS`;
+  ``GammaBOSampler(record_predictions=True)``, the default).
+- ``callbacks=[DashboardPublisher(...)]`` saves the surrogate figure
+  (:func:`~optuna_gamma.visualization.plot_surrogate`) with
+  ``optuna_dashboard.save_plotly_graph_object`` every ``every`` finished trials, and a study note
+  with the sampler's configuration.
 
 Publishing never costs the study a trial: errors while plotting or saving become warnings.
 optuna-dashboard and plotly are imported only when a publisher is made;
@@ -46,6 +44,7 @@ from optuna.trial import TrialState
 
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._storage import PREDICTION_KEY
+from optuna_gamma._storage import PREDICTION_USER_ATTRS
 from optuna_gamma._storage import read_prediction
 
 __all__ = [
@@ -61,15 +60,6 @@ _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
 #: Id under which the surrogate figure is saved (one figure per study, overwritten).
 GRAPH_OBJECT_ID = "gammabo-surrogate"
-
-#: Trial user attr -> key of the sampler's prediction (``"gammabo:prediction"`` system attr).
-PREDICTION_USER_ATTRS = {
-    "gammabo_pred_median": "median",
-    "gammabo_pred_lower": "lower",
-    "gammabo_pred_upper": "upper",
-    "gammabo_pred_nu": "nu",
-    "gammabo_acq": "acquisition",
-}
 
 _MIN_COMPLETE_TRIALS = 2
 _INSTALL_HINT = (
@@ -212,11 +202,10 @@ def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
 class DashboardPublisher:
     """Publishes the surrogate model to optuna-dashboard while a study runs.
 
-    Use it both as an objective wrapper and as a callback:
-    ``study.optimize(publisher.wrap(objective), n_trials=..., callbacks=[publisher])``.
+    Use it as a callback: ``study.optimize(objective, n_trials=..., callbacks=[publisher])``.
 
-    - :meth:`wrap` records, in each trial's user attrs, what the model predicted for that trial
-      when it was suggested (:func:`record_prediction`).
+    - The per-trial predictions need nothing from the publisher: the sampler writes them
+      (``record_predictions=True``, the default).
     - As a callback, every ``every`` finished trials (of this process) it saves the figure of
       :func:`~optuna_gamma.visualization.plot_surrogate` under the id :data:`GRAPH_OBJECT_ID`
       (overwriting the previous one) and a study note with the sampler's configuration
@@ -272,6 +261,10 @@ class DashboardPublisher:
     def wrap(self, objective: Callable[[Trial], Any]) -> Callable[[Trial], Any]:
         """Returns ``objective`` that also records the sampler's prediction in user attrs.
 
+        Deprecated: ``GammaBOSampler`` writes these user attrs itself (``record_predictions``,
+        on by default), so the objective needs no wrapper. Kept for code written against
+        earlier versions; it warns once (``FutureWarning``) and still works.
+
         Args:
             objective: The objective function (``trial -> value``).
 
@@ -279,6 +272,14 @@ class DashboardPublisher:
             A function with the same behaviour and return value (exceptions, including
             :class:`optuna.TrialPruned`, pass through unchanged).
         """
+
+        warnings.warn(
+            "DashboardPublisher.wrap is no longer needed: GammaBOSampler writes the prediction "
+            "user attrs itself (record_predictions=True, the default). Pass the objective "
+            "unwrapped.",
+            FutureWarning,
+            stacklevel=2,
+        )
 
         @functools.wraps(objective)
         def wrapped(trial: Trial) -> Any:
@@ -300,8 +301,8 @@ class DashboardPublisher:
             self._warned_unwrapped = True
             warnings.warn(
                 f"Trial {trial.number} has a prediction from GammaBOSampler but no "
-                "'gammabo_pred_*' user attrs; wrap the objective with publisher.wrap(objective) "
-                "to record them (a callback cannot change a finished trial).",
+                "'gammabo_pred_*' user attrs, so optuna-dashboard cannot show it: create the "
+                "sampler with record_predictions=True (the default).",
                 UserWarning,
                 stacklevel=2,
             )

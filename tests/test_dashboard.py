@@ -57,7 +57,7 @@ def _run(storage: str | None = None, n_trials: int = 6, **publisher_kwargs) -> o
         sampler=GammaBOSampler(seed=0, n_startup_trials=3),
     )
     publisher = DashboardPublisher(**publisher_kwargs)
-    study.optimize(publisher.wrap(objective), n_trials=n_trials, callbacks=[publisher])
+    study.optimize(objective, n_trials=n_trials, callbacks=[publisher])
     return study
 
 
@@ -131,14 +131,28 @@ def test_a_failing_plot_never_costs_a_trial(monkeypatch: pytest.MonkeyPatch) -> 
     assert states == {optuna.trial.TrialState.COMPLETE}
 
 
-def test_an_unwrapped_objective_warns_once() -> None:
-    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
+def test_predictions_not_recorded_by_the_sampler_warn_once() -> None:
+    sampler = GammaBOSampler(seed=0, n_startup_trials=2, record_predictions=False)
+    study = optuna.create_study(sampler=sampler)
     publisher = DashboardPublisher(every=100)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         study.optimize(objective, n_trials=5, callbacks=[publisher])
-    messages = [str(w.message) for w in caught if "publisher.wrap" in str(w.message)]
+    messages = [str(w.message) for w in caught if "record_predictions=True" in str(w.message)]
     assert len(messages) == 1
+    assert not any(set(PREDICTION_USER_ATTRS) & set(t.user_attrs) for t in study.trials)
+    assert sum(_prediction(t) is not None for t in study.trials) == 3  # still in system attrs
+
+
+def test_the_deprecated_wrapper_still_records_and_warns() -> None:
+    sampler = GammaBOSampler(seed=0, n_startup_trials=2, record_predictions=False)
+    study = optuna.create_study(sampler=sampler)
+    publisher = DashboardPublisher(every=100)
+    with pytest.warns(FutureWarning, match="no longer needed"):
+        wrapped = publisher.wrap(objective)
+    study.optimize(wrapped, n_trials=4, callbacks=[publisher])
+    last = study.trials[-1]
+    assert last.user_attrs["gammabo_pred_median"] == _prediction(last)["median"]  # type: ignore[index]
 
 
 def test_invalid_arguments() -> None:
