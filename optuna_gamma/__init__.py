@@ -4,6 +4,7 @@ Public names:
 
 - :class:`GammaBOSampler` -- the sampler.
 - :func:`kappa_score` -- the thesis's kappa objective joining validation accuracy and loss.
+- :mod:`optuna_gamma.surrogate` -- the surrogate model on its own (settings, fit, predictions).
 
 The PyTorch helpers live in :mod:`optuna_gamma.torch` and are imported only when asked for, so that
 importing :mod:`optuna_gamma` never imports torch.
@@ -11,6 +12,6 @@ importing :mod:`optuna_gamma` never imports torch.
 
 from optuna_gamma._kappa import kappa_score
 from optuna_gamma._sampler import GammaBOSampler
+from optuna_gamma._version import __version__
 
-__all__ = ["GammaBOSampler", "kappa_score"]
-__version__ = "0.1.0"
+__all__ = ["GammaBOSampler", "__version__", "kappa_score"]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a virtual environment and runs every check: lint, format, types and the test suite.
+# Sets up a virtual environment and runs every check: lint, format, types, packaging and docs,
+# and the test suite.
 # This is the README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +10,5 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+bash scripts/check_package.sh   # sdist + wheel, twine check, clean-venv install, API reference
 .venv/bin/python -m pytest -q "$@"
