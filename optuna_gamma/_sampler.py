@@ -20,6 +20,8 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
 from optuna_gamma import _gp
+from optuna_gamma._checks import check_bool as _check_bool
+from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import running_claims
@@ -447,16 +449,3 @@ def _check_single_objective(study: Study) -> None:
             "GammaBOSampler supports single-objective studies only; this study has "
             f"{len(study.directions)} objectives."
         )
-
-
-def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
-    valid = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int {valid}, got {value!r}.")
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be {valid}, got {value}.")
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")

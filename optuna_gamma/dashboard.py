@@ -342,24 +342,22 @@ class DashboardPublisher:
             )
             return True
         except Exception as e:  # publishing must never stop the study
-            warnings.warn(
-                f"DashboardPublisher could not publish the surrogate of study "
-                f"{study.study_name!r}: {type(e).__name__}: {e}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+            _warn_failure(f"publish the surrogate of study {study.study_name!r}", e)
             return False
 
     def _record(self, trial: Trial) -> None:
         try:
             record_prediction(trial)
         except Exception as e:  # recording must never fail the trial
-            warnings.warn(
-                f"DashboardPublisher could not record the prediction of trial {trial.number}: "
-                f"{type(e).__name__}: {e}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+            _warn_failure(f"record the prediction of trial {trial.number}", e)
+
+
+def _warn_failure(what: str, error: Exception) -> None:
+    warnings.warn(
+        f"DashboardPublisher could not {what}: {type(error).__name__}: {error}",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _fit_dashboard_cell(figure: Any) -> None:

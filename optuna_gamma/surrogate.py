@@ -29,6 +29,10 @@ import scipy.stats
 
 from optuna_gamma import _acquisition
 from optuna_gamma import _gp
+from optuna_gamma._checks import check_bool as _check_bool
+from optuna_gamma._checks import check_choice as _check_choice
+from optuna_gamma._checks import check_int as _check_int
+from optuna_gamma._checks import check_real as _check_real
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._transform import ValueTransform
@@ -288,31 +292,3 @@ def _clip_infinite(values: np.ndarray) -> np.ndarray:
     return np.clip(
         np.where(np.isposinf(values), hi, np.where(np.isneginf(values), lo, values)), lo, hi
     )
-
-
-def _check_choice(name: str, value: object, valid: Sequence[str]) -> None:
-    if value not in valid:
-        listed = ", ".join(repr(v) for v in valid[:-1]) + f" and {valid[-1]!r}"
-        raise ValueError(f"{name}={value!r} is not supported; valid values are {listed}.")
-
-
-def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
-    valid = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int {valid}, got {value!r}.")
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be {valid}, got {value}.")
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")
-
-
-def _check_real(name: str, value: object, minimum: float, inclusive: bool) -> None:
-    relation = ">=" if inclusive else ">"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a finite number {relation} {minimum}, got {value!r}.")
-    ok = value >= minimum if inclusive else value > minimum
-    if not math.isfinite(float(value)) or not ok:
-        raise ValueError(f"{name} must be a finite number {relation} {minimum}, got {value}.")

@@ -642,135 +642,112 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
         vertical_spacing=0.06,
     )
     band = f"{CREDIBLE_MASS:.0%} credible band"
+
+    def scatter(row: int, **trace: Any) -> None:  # one trace in the curve (1) or acquisition (2)
+        fig.add_trace(go.Scatter(**trace), row=row, col=1)
+
     hover = [f"trial {n}" for n in s.observed_numbers]
     if ax.kind == "category":
-        fig.add_trace(
-            go.Scatter(
-                x=ax.values,
-                y=_list(s.median),
-                mode="markers",
-                marker={"size": 12, "symbol": "line-ew-open", "color": "#1f77b4"},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": _list(s.upper - s.median),
-                    "arrayminus": _list(s.median - s.lower),
-                },
-                name=f"median ± {band}",
-                meta="median",
-            ),
-            row=1,
-            col=1,
+        scatter(
+            1,
+            x=ax.values,
+            y=_list(s.median),
+            mode="markers",
+            marker={"size": 12, "symbol": "line-ew-open", "color": "#1f77b4"},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": _list(s.upper - s.median),
+                "arrayminus": _list(s.median - s.lower),
+            },
+            name=f"median ± {band}",
+            meta="median",
         )
         # Band ends as invisible traces, so the data carry them the same way as for numbers.
         for key, values in (("band_upper", s.upper), ("band_lower", s.lower)):
-            fig.add_trace(
-                go.Scatter(
-                    x=ax.values,
-                    y=_list(values),
-                    mode="markers",
-                    marker={"size": 1, "opacity": 0},
-                    showlegend=False,
-                    hoverinfo="skip",
-                    name=key,
-                    meta=key,
-                ),
-                row=1,
-                col=1,
-            )
-    else:
-        fig.add_trace(
-            go.Scatter(
+            scatter(
+                1,
                 x=ax.values,
-                y=_list(s.upper),
-                mode="lines",
-                line={"width": 0},
+                y=_list(values),
+                mode="markers",
+                marker={"size": 1, "opacity": 0},
                 showlegend=False,
                 hoverinfo="skip",
-                name="band upper",
-                meta="band_upper",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=ax.values,
-                y=_list(s.lower),
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor="rgba(31, 119, 180, 0.2)",
-                name=band,
-                hoverinfo="skip",
-                meta="band_lower",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=ax.values,
-                y=_list(s.median),
-                mode="lines",
-                line={"color": "#1f77b4"},
-                name="predicted median",
-                meta="median",
-            ),
-            row=1,
-            col=1,
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=s.observations[0],
-            y=s.observed_values,
-            mode="markers",
-            marker={"color": "black", "size": 7},
-            text=hover,
-            name="observations",
-            meta="observations",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
+                name=key,
+                meta=key,
+            )
+    else:
+        scatter(
+            1,
             x=ax.values,
-            y=_list(s.acquisition),
-            mode="markers" if ax.kind == "category" else "lines",
-            marker={"size": 10},
-            line={"color": "#2ca02c"},
-            name=s.acquisition_name,
-            meta="acquisition",
-        ),
-        row=2,
-        col=1,
+            y=_list(s.upper),
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+            name="band upper",
+            meta="band_upper",
+        )
+        scatter(
+            1,
+            x=ax.values,
+            y=_list(s.lower),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(31, 119, 180, 0.2)",
+            name=band,
+            hoverinfo="skip",
+            meta="band_lower",
+        )
+        scatter(
+            1,
+            x=ax.values,
+            y=_list(s.median),
+            mode="lines",
+            line={"color": "#1f77b4"},
+            name="predicted median",
+            meta="median",
+        )
+    scatter(
+        1,
+        x=s.observations[0],
+        y=s.observed_values,
+        mode="markers",
+        marker={"color": "black", "size": 7},
+        text=hover,
+        name="observations",
+        meta="observations",
+    )
+    scatter(
+        2,
+        x=ax.values,
+        y=_list(s.acquisition),
+        mode="markers" if ax.kind == "category" else "lines",
+        marker={"size": 10},
+        line={"color": "#2ca02c"},
+        name=s.acquisition_name,
+        meta="acquisition",
     )
     sx = [] if s.suggestion is None else [s.suggestion[0]]
-    fig.add_trace(
-        go.Scatter(
-            x=sx,
-            y=[] if s.suggestion_median is None else [s.suggestion_median],
-            mode="markers",
-            marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
-            name=s.suggestion_label or "suggestion",
-            meta="suggestion",
-        ),
-        row=1,
-        col=1,
+    scatter(
+        1,
+        x=sx,
+        y=[] if s.suggestion_median is None else [s.suggestion_median],
+        mode="markers",
+        marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
+        name=s.suggestion_label or "suggestion",
+        meta="suggestion",
     )
-    fig.add_trace(
-        go.Scatter(
-            x=sx,
-            y=[] if s.suggestion_acquisition is None else [s.suggestion_acquisition],
-            mode="markers",
-            marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
-            showlegend=False,
-            name=s.suggestion_label or "suggestion",
-            meta="suggestion_acquisition",
-        ),
-        row=2,
-        col=1,
+    scatter(
+        2,
+        x=sx,
+        y=[] if s.suggestion_acquisition is None else [s.suggestion_acquisition],
+        mode="markers",
+        marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
+        showlegend=False,
+        name=s.suggestion_label or "suggestion",
+        meta="suggestion_acquisition",
     )
     low, high = _acq_range(s)
     pad = 0.05 * max(high - low, 1e-12)

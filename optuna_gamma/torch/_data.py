@@ -202,6 +202,14 @@ def _offline_error(name: str, root: Path, exc: BaseException) -> RuntimeError:
     )
 
 
+def _torchvision_dataset(cls: Any, name: str, root: Path, train: bool, download: bool) -> Any:
+    """``cls(root, train=..., download=...)``, with a clear error when the files are absent."""
+    try:
+        return cls(str(root), train=train, download=download)
+    except (RuntimeError, OSError) as exc:  # "Dataset not found", URLError, socket errors
+        raise _offline_error(name, root, exc) from exc
+
+
 def _subset(
     X: torch.Tensor, y: torch.Tensor, subset: int | None
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -242,11 +250,7 @@ def load_mnist(
     _check_subset(subset)
     from torchvision.datasets import MNIST
 
-    root = Path(root)
-    try:
-        dataset = MNIST(str(root), train=train, download=download)
-    except (RuntimeError, OSError) as exc:  # "Dataset not found", URLError, socket errors
-        raise _offline_error("MNIST", root, exc) from exc
+    dataset = _torchvision_dataset(MNIST, "MNIST", Path(root), train, download)
     X = dataset.data.to(torch.float32).div_(255.0).unsqueeze(1)
     y = torch.as_tensor(dataset.targets, dtype=torch.int64)
     X, y = _subset(X, y, subset)
@@ -279,11 +283,7 @@ def load_cifar10(
     _check_subset(subset)
     from torchvision.datasets import CIFAR10
 
-    root = Path(root)
-    try:
-        dataset = CIFAR10(str(root), train=train, download=download)
-    except (RuntimeError, OSError) as exc:
-        raise _offline_error("CIFAR-10", root, exc) from exc
+    dataset = _torchvision_dataset(CIFAR10, "CIFAR-10", Path(root), train, download)
     data = np.asarray(dataset.data)  # (n, 32, 32, 3) uint8
     X = torch.from_numpy(data).permute(0, 3, 1, 2).to(torch.float32).div_(255.0)
     y = torch.as_tensor(np.asarray(dataset.targets), dtype=torch.int64)
