@@ -15,20 +15,22 @@ on the data through ``Q``: surprising observations widen the predictive.
 
 Notation used throughout (shapes as trailing comments in the code):
 
-=========  ====================================================================
-``X``      encoded training inputs, ``(n, d)``; categorical columns hold indices
-``y``      standardised objective values, larger is better, ``(n,)``
-``lam``    inverse squared lengthscales ``1 / l_d^2``, ``(d,)``
-``g``      noise ratio (noise variance / signal variance)
-``L``      lower Cholesky factor of ``C``
-``alpha``  ``C^-1 y``
-``a0, b0`` shape and rate of the Gamma prior on the precision
-=========  ====================================================================
+===========  ==================================================================
+``X``        encoded training inputs, ``(n, d)``; categorical columns hold indices
+``y``        standardised objective values, larger is better, ``(n,)``
+``inv_ls2``  inverse squared lengthscales ``1 / l_d^2``, ``(d,)``
+``g``        noise ratio (noise variance / signal variance)
+``C``        ``K + g I`` (docs/math.md eq. 4), built by :func:`correlation`
+``L``        lower Cholesky factor of ``C`` (:func:`cholesky`)
+``alpha``    ``C^-1 y``
+``a0, b0``   shape and rate of the Gamma prior on the precision
+===========  ==================================================================
 
-Hyperparameters ``theta = (log lam, log(g - G_MIN))`` maximise the log marginal likelihood plus the
-priors of docs/math.md §2 (after eq. 9; the same family as Optuna's GPSampler):
-``-(0.1 / lam + 0.1 lam)`` per dimension and ``Gamma(1.1, rate 30)`` on ``g``.  The amplitude is
-not a free parameter: the Gamma prior carries it.
+Hyperparameters ``theta = (log inv_ls2, log(g - G_MIN))`` maximise the log marginal likelihood
+plus the priors of docs/math.md §2 (after eq. 9; the same family as Optuna's GPSampler), named
+once below: ``-(INV_LS2_PRIOR * (1 / inv_ls2 + inv_ls2))`` per dimension and
+``Gamma(NOISE_PRIOR_SHAPE, rate NOISE_PRIOR_RATE)`` on ``g``.  The amplitude is not a free
+parameter: the Gamma prior on the precision carries it.
 """
 
 from __future__ import annotations
@@ -46,23 +48,68 @@ from scipy.special import gammaln
 
 G_MIN = 1e-6  # smallest noise ratio; also the fixed value for deterministic objectives
 _SQRT5 = math.sqrt(5.0)
-_LOG_LAM_BOUNDS = (math.log(1e-3), math.log(1e4))
+_LOG_INV_LS2_BOUNDS = (math.log(1e-3), math.log(1e4))
 _LOG_G_BOUNDS = (math.log(1e-9), math.log(10.0))
-DEFAULT_LOG_LAM = 0.0  # l = 1 on the unit cube
+DEFAULT_LOG_INV_LS2 = 0.0  # l = 1 on the unit cube
 DEFAULT_G = 1e-2
+INV_LS2_PRIOR = 0.1  # log prior -INV_LS2_PRIOR * (1 / inv_ls2 + inv_ls2) per dimension
+NOISE_PRIOR_SHAPE = 1.1  # g ~ Gamma(shape, rate)
+NOISE_PRIOR_RATE = 30.0
+_NOISE_LOG_WEIGHT = 0.1  # NOISE_PRIOR_SHAPE - 1, written exactly (1.1 - 1.0 is not 0.1 in floats)
 
 
-def sq_dist(X1: np.ndarray, X2: np.ndarray, lam: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
-    """Weighted squared distance ``sum_d lam_d delta_d^2``; ``delta_d`` is ``[x != x']`` on
+def correlation(
+    X: np.ndarray, hp: Hyperparams, is_cat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(r2, C)``: the weighted squared distances ``(n, n)`` and ``C = K + g I`` (docs/math.md
+    eq. 4) -- the one place ``C`` is built."""
+    r2 = sq_dist(X, X, hp.inv_ls2, is_cat)  # (n, n)
+    C = matern52(r2)
+    C[np.diag_indices(len(X))] += hp.g
+    return r2, C
+
+
+def cholesky(C: np.ndarray) -> np.ndarray | None:
+    """The lower Cholesky factor of ``C``, or ``None`` if ``C`` is not positive definite."""
+    L, info = lapack.dpotrf(C, lower=1)
+    return L if info == 0 else None
+
+
+def solve(L: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``C^-1 y`` from the factor ``L`` of ``C``."""
+    return lapack.dpotrs(L, y, lower=1)[0]  # type: ignore[no-any-return]
+
+
+def inverse(L: np.ndarray) -> np.ndarray:
+    """``C^-1`` (symmetric) from the factor ``L`` of ``C``."""
+    C_inv = lapack.dpotri(L, lower=1)[0]
+    return np.tril(C_inv) + np.tril(C_inv, -1).T  # type: ignore[no-any-return]  # one triangle
+
+
+def log_prior(hp: Hyperparams, fit_noise: bool) -> tuple[float, np.ndarray]:
+    """Log prior of the hyperparameters and its gradient with respect to ``theta``."""
+    v, c = hp.inv_ls2, INV_LS2_PRIOR
+    value = float(np.sum(-c / v - c * v))
+    grad = c / v - c * v  # d/d log inv_ls2
+    if fit_noise:
+        w, rate = _NOISE_LOG_WEIGHT, NOISE_PRIOR_RATE
+        value += w * math.log(hp.g) - rate * hp.g
+        e = hp.g - G_MIN  # d g / d log(g - G_MIN)
+        grad = np.append(grad, e * (w / hp.g - rate))
+    return value, grad
+
+
+def sq_dist(X1: np.ndarray, X2: np.ndarray, inv_ls2: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
+    """Weighted squared distance ``sum_d inv_ls2_d delta_d^2``; ``delta_d`` is ``[x != x']`` on
     categorical columns (Hamming) and ``x - x'`` elsewhere.  Shape ``(n1, n2)``."""
     cont = ~is_cat
     if cont.any():
-        w = np.sqrt(lam[cont])
+        w = np.sqrt(inv_ls2[cont])
         r2 = cdist(X1[:, cont] * w, X2[:, cont] * w, "sqeuclidean")
     else:
         r2 = np.zeros((X1.shape[0], X2.shape[0]))
     for j in np.flatnonzero(is_cat):
-        r2 += lam[j] * (X1[:, j, None] != X2[None, :, j])
+        r2 += inv_ls2[j] * (X1[:, j, None] != X2[None, :, j])
     return r2
 
 
@@ -99,27 +146,27 @@ def _weighted_sq_diff_sums(M: np.ndarray, X: np.ndarray, is_cat: np.ndarray) -> 
 
 @dataclass
 class Hyperparams:
-    """Kernel hyperparameters: inverse squared lengthscales ``lam`` (d,) and noise ratio ``g``."""
+    """Kernel hyperparameters: inverse squared lengthscales ``inv_ls2`` (d,), noise ratio ``g``."""
 
-    lam: np.ndarray
+    inv_ls2: np.ndarray
     g: float
 
     def to_theta(self, fit_noise: bool) -> np.ndarray:
-        theta = np.log(self.lam)
+        theta = np.log(self.inv_ls2)
         if fit_noise:
             theta = np.append(theta, math.log(max(self.g - G_MIN, 1e-12)))
         return theta
 
     @staticmethod
     def from_theta(theta: np.ndarray, d: int, fit_noise: bool) -> Hyperparams:
-        lam = np.exp(theta[:d])
+        inv_ls2 = np.exp(theta[:d])
         g = G_MIN + math.exp(theta[d]) if fit_noise else G_MIN
-        return Hyperparams(lam=lam, g=g)
+        return Hyperparams(inv_ls2=inv_ls2, g=g)
 
     @staticmethod
     def default(d: int, deterministic: bool) -> Hyperparams:
         return Hyperparams(
-            np.full(d, math.exp(DEFAULT_LOG_LAM)), G_MIN if deterministic else DEFAULT_G
+            np.full(d, math.exp(DEFAULT_LOG_INV_LS2)), G_MIN if deterministic else DEFAULT_G
         )
 
 
@@ -129,10 +176,10 @@ def log_marginal_likelihood(
     """``log p(y | theta)`` of the multivariate-t marginal ``MVT_{2 a0}(0, (b0/a0) C)`` with every
     constant (docs/math.md eq. 8); equals ``scipy.stats.multivariate_t.logpdf``."""
     n = len(y)
-    C = matern52(sq_dist(X, X, hp.lam, is_cat)) + hp.g * np.eye(n)
-    L = scipy.linalg.cholesky(C, lower=True)
-    alpha = scipy.linalg.cho_solve((L, True), y)
-    Q = float(y @ alpha)
+    L = cholesky(correlation(X, hp, is_cat)[1])
+    if L is None:
+        raise np.linalg.LinAlgError("C is not positive definite")
+    Q = float(y @ solve(L, y))
     a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
     return float(
         gammaln(a_n)
@@ -156,32 +203,25 @@ def _neg_log_posterior(
     """Negative (log marginal likelihood + log priors) up to a constant, and its gradient."""
     n, d = X.shape
     hp = Hyperparams.from_theta(theta, d, fit_noise)
-    r2 = sq_dist(X, X, hp.lam, is_cat)  # (n, n)
-    C = matern52(r2)
-    C[np.diag_indices(n)] += hp.g
-    L, info = lapack.dpotrf(C, lower=1)
-    if info != 0:
+    r2, C = correlation(X, hp, is_cat)  # (n, n)
+    L = cholesky(C)
+    if L is None:
         return 1e25, np.zeros_like(theta)
-    alpha = lapack.dpotrs(L, y, lower=1)[0]  # (n,)  C^-1 y
+    alpha = solve(L, y)  # (n,)  C^-1 y
     Q = float(y @ alpha)
     a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
     # docs/math.md eq. 8: log p = const - 1/2 log|C| - (a0 + n/2) log(b0 + Q/2)
     log_lik = -np.sum(np.log(np.diag(L))) - a_n * math.log(b_n)
-    # Priors on lam (per dimension) and on g ~ Gamma(1.1, rate 30).
-    log_prior = float(np.sum(-0.1 / hp.lam - 0.1 * hp.lam))
+    prior, prior_grad = log_prior(hp, fit_noise)
 
-    C_inv = lapack.dpotri(L, lower=1)[0]
-    C_inv = np.tril(C_inv) + np.tril(C_inv, -1).T  # dpotri fills one triangle
-    # d log p / d theta_j = 1/2 sum_ab W_ab (dC/dtheta_j)_ab,  W = (a_n/b_n) alpha alpha^T - C^-1
-    W = (a_n / b_n) * np.outer(alpha, alpha) - C_inv  # (n, n)
-    M = W * matern52_d_r2(r2)  # (n, n); dC/dlog lam_d = dk/dr2 * lam_d delta_d^2
-    grad = 0.5 * hp.lam * _weighted_sq_diff_sums(M, X, is_cat)
-    grad += 0.1 / hp.lam - 0.1 * hp.lam
+    # docs/math.md eq. 9: d log p / d theta_j = 1/2 sum_ab W_ab (dC/dtheta_j)_ab with
+    # W = (a_n/b_n) alpha alpha^T - C^-1
+    W = (a_n / b_n) * np.outer(alpha, alpha) - inverse(L)  # (n, n)
+    M = W * matern52_d_r2(r2)  # (n, n); dC/dlog inv_ls2_d = dk/dr2 * inv_ls2_d delta_d^2
+    grad = 0.5 * hp.inv_ls2 * _weighted_sq_diff_sums(M, X, is_cat)
     if fit_noise:
-        e = hp.g - G_MIN  # dC/dlog(g - G_MIN) = e I
-        log_prior += 0.1 * math.log(hp.g) - 30.0 * hp.g
-        grad = np.append(grad, 0.5 * e * np.trace(W) + e * (0.1 / hp.g - 30.0))
-    return -(log_lik + log_prior), -grad
+        grad = np.append(grad, 0.5 * (hp.g - G_MIN) * np.trace(W))  # dC/dlog(g - G_MIN) = e I
+    return -(log_lik + prior), -(grad + prior_grad)
 
 
 def fit_hyperparams(
@@ -203,7 +243,7 @@ def fit_hyperparams(
     fit_noise = not deterministic
     start = initial if initial is not None else Hyperparams.default(d, deterministic)
     theta0 = np.clip(start.to_theta(fit_noise), -1e3, 1e3)
-    bounds = [_LOG_LAM_BOUNDS] * d + ([_LOG_G_BOUNDS] if fit_noise else [])
+    bounds = [_LOG_INV_LS2_BOUNDS] * d + ([_LOG_G_BOUNDS] if fit_noise else [])
     theta0 = np.clip(theta0, [b[0] for b in bounds], [b[1] for b in bounds])
     try:
         res = scipy.optimize.minimize(
@@ -254,30 +294,28 @@ class Posterior:
         n = len(y)
         self.is_cat = is_cat
         self.hp = hp
-        C = matern52(sq_dist(X, X, hp.lam, is_cat))
-        C[np.diag_indices(n)] += hp.g
-        L = scipy.linalg.cholesky(C, lower=True)
-        alpha = scipy.linalg.cho_solve((L, True), y)
+        L, alpha = self._factor(X, y)
         self.Q = float(y @ alpha)
         self.nu = 2.0 * a0 + n if predictive == "student_t" else math.inf
         self.scale2 = (2.0 * b0 + self.Q) / (2.0 * a0 + n)  # docs/math.md eq. 7: (2 b0 + Q) / nu
         if X_pending is not None and len(X_pending):
-            y_pending = matern52(sq_dist(X_pending, X, hp.lam, is_cat)) @ alpha
+            y_pending = matern52(sq_dist(X_pending, X, hp.inv_ls2, is_cat)) @ alpha
             X = np.vstack([X, X_pending])
             y = np.concatenate([y, y_pending])
-            m = len(y)
-            C = matern52(sq_dist(X, X, hp.lam, is_cat))
-            C[np.diag_indices(m)] += hp.g
-            L = scipy.linalg.cholesky(C, lower=True)
-            alpha = scipy.linalg.cho_solve((L, True), y)
+            L, alpha = self._factor(X, y)
         self.X = X  # (m, d)
         self.alpha = alpha  # (m,)
-        C_inv = lapack.dpotri(L, lower=1)[0]
-        self._C_inv = np.tril(C_inv) + np.tril(C_inv, -1).T  # (m, m)
+        self._C_inv = inverse(L)  # (m, m)
+
+    def _factor(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        L = cholesky(correlation(X, self.hp, self.is_cat)[1])
+        if L is None:
+            raise np.linalg.LinAlgError("C is not positive definite")
+        return L, solve(L, y)
 
     def predict(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and scale ``s`` (not ``s^2``) of the predictive at ``Xs`` ``(s, d)``."""
-        k = matern52(sq_dist(Xs, self.X, self.hp.lam, self.is_cat))  # (s, m)
+        k = matern52(sq_dist(Xs, self.X, self.hp.inv_ls2, self.is_cat))  # (s, m)
         mean = k @ self.alpha
         var = 1.0 - np.einsum("sm,sm->s", k @ self._C_inv, k)
         return mean, np.sqrt(self.scale2 * np.maximum(var, 1e-12))
@@ -289,7 +327,7 @@ class Posterior:
 
         Gradients of categorical columns are zero (those coordinates are searched discretely).
         """
-        r2 = sq_dist(Xs, self.X, self.hp.lam, self.is_cat)  # (s, m)
+        r2 = sq_dist(Xs, self.X, self.hp.inv_ls2, self.is_cat)  # (s, m)
         k = matern52(r2)
         dk = matern52_d_r2(r2)  # (s, m)
         mean = k @ self.alpha
@@ -300,8 +338,8 @@ class Posterior:
         d_mean = np.zeros_like(Xs)
         d_var = np.zeros_like(Xs)
         for j in np.flatnonzero(~self.is_cat):
-            # d r2 / d x_j = 2 lam_j (x_j - X_ij)
-            dr2 = 2.0 * self.hp.lam[j] * (Xs[:, j, None] - self.X[None, :, j])  # (s, m)
+            # d r2 / d x_j = 2 inv_ls2_j (x_j - X_ij)
+            dr2 = 2.0 * self.hp.inv_ls2[j] * (Xs[:, j, None] - self.X[None, :, j])  # (s, m)
             dk_j = dk * dr2
             d_mean[:, j] = dk_j @ self.alpha
             d_var[:, j] = -2.0 * np.einsum("sm,sm->s", Ck, dk_j)

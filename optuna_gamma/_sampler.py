@@ -283,7 +283,7 @@ class GammaBOSampler(BaseSampler):
         # decision depends only on the storage's content, not on this process's history.
         key = space_key(space, self._settings.deterministic_objective)
         stored = read_latest_hyperparams(trials, trial.number, key, space.dim)
-        initial = _gp.Hyperparams(lam=stored[0], g=stored[1]) if stored is not None else None
+        initial = _gp.Hyperparams(inv_ls2=stored[0], g=stored[1]) if stored is not None else None
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):
@@ -309,7 +309,7 @@ class GammaBOSampler(BaseSampler):
                         self._suggest(study, space, completed, pending, rng, pruned, initial)[0]
                     )
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
-        write_hyperparams(study, trial, key, hp.lam, hp.g)
+        write_hyperparams(study, trial, key, hp.inv_ls2, hp.g)
         return params
 
     def sample_independent(

@@ -260,10 +260,10 @@ def read_prediction(system_attrs: Mapping[str, Any]) -> dict[str, float] | None:
 
 
 def write_hyperparams(
-    study: Study, trial: FrozenTrial, space_key: str, lam: np.ndarray, g: float
+    study: Study, trial: FrozenTrial, space_key: str, inv_ls2: np.ndarray, g: float
 ) -> None:
     text = json.dumps(
-        {"space": space_crc(space_key), "lam": [float(v) for v in lam], "g": float(g)},
+        {"space": space_crc(space_key), "inv_ls2": [float(v) for v in inv_ls2], "g": float(g)},
         allow_nan=False,
     )
     if len(text) <= MAX_VALUE_LENGTH:  # else: not stored; the next fit starts from defaults
@@ -273,7 +273,7 @@ def write_hyperparams(
 def read_latest_hyperparams(
     trials: Sequence[FrozenTrial], before: float, space_key: str, dim: int
 ) -> tuple[np.ndarray, float] | None:
-    """``(lam, g)`` stored by the trial with the largest number below ``before`` that holds
+    """``(inv_ls2, g)`` stored by the trial with the largest number below ``before`` that holds
     valid hyperparameters for this search space; ``None`` if no trial does."""
     crc = space_crc(space_key)
     for t in sorted(trials, key=lambda t: -t.number):
@@ -282,15 +282,15 @@ def read_latest_hyperparams(
         data = loads(t.system_attrs[HYPERPARAMS_KEY])
         if not isinstance(data, dict) or data.get("space") != crc:
             continue
-        lam, g = data.get("lam"), data.get("g")
+        inv_ls2, g = data.get("inv_ls2"), data.get("g")
         if (
-            isinstance(lam, list)
-            and len(lam) == dim
-            and all(_finite_number(v) and v > 0 for v in lam)
+            isinstance(inv_ls2, list)
+            and len(inv_ls2) == dim
+            and all(_finite_number(v) and v > 0 for v in inv_ls2)
             and _finite_number(g)
             and g > 0  # type: ignore[operator]
         ):
-            return np.array(lam, dtype=float), float(g)  # type: ignore[arg-type]
+            return np.array(inv_ls2, dtype=float), float(g)  # type: ignore[arg-type]
         _debug(t, HYPERPARAMS_KEY, "malformed hyperparameters")
     return None
 

@@ -29,8 +29,8 @@ import numpy as np
 import scipy.optimize
 import scipy.stats
 
-LAMBDA_BOUNDS = (1.0, 2.0)
-LR_THRESHOLD = float(scipy.stats.chi2.ppf(0.95, 1))  # 3.84
+EXPONENT_BOUNDS = (1.0, 2.0)
+LIKELIHOOD_RATIO_THRESHOLD = float(scipy.stats.chi2.ppf(0.95, 1))  # 3.84
 _STD_EPS = 1e-10
 _FLOAT_MAX = float(np.finfo(float).max)
 _MIN_POINTS = 3  # fewer distinct values cannot inform an exponent
@@ -40,13 +40,13 @@ _MIN_POINTS = 3  # fewer distinct values cannot inform an exponent
 class ValueTransform:
     """``forward``: objective values -> model values (larger is better); ``inverse`` undoes it.
 
-    ``lam`` is ``None`` when no power transform is applied (standardisation only).
+    ``exponent`` is ``None`` when no power transform is applied (standardisation only).
     """
 
     sign: float
     mean: float
     std: float
-    lam: float | None = None
+    exponent: float | None = None
     # Values are divided by ``scale`` (their largest magnitude) before ``mean`` and ``std`` are
     # taken, so that values near the float maximum (1e308) do not overflow to inf.
     scale: float = 1.0
@@ -54,7 +54,7 @@ class ValueTransform:
     w_std: float = 1.0
 
     @classmethod
-    def fit(cls, values: np.ndarray, sign: float, warp: bool) -> ValueTransform:
+    def fit(cls, values: np.ndarray, sign: float, power_transform: bool) -> ValueTransform:
         """Fits the map to finite ``values`` ``(n,)``; ``sign`` is +1 to maximise, -1 to
         minimise."""
         values = np.asarray(values, dtype=float)
@@ -64,20 +64,31 @@ class ValueTransform:
         mean, std = float(scaled.mean()), max(float(scaled.std()), _STD_EPS)
         plain = cls(sign=sign, mean=mean, std=std, scale=scale)
         z = plain._standardise(values)
-        if not warp or len(np.unique(z)) < _MIN_POINTS:
+        if not power_transform or len(np.unique(z)) < _MIN_POINTS:
             return plain
         res = scipy.optimize.minimize_scalar(
-            lambda lam: -yeojohnson_llf(lam, z),
-            bounds=LAMBDA_BOUNDS,
+            lambda exponent: -yeojohnson_llf(exponent, z),
+            bounds=EXPONENT_BOUNDS,
             method="bounded",
             options={"xatol": 1e-3},
         )
-        lam = float(res.x) if np.isfinite(res.x) else 1.0
-        if not 2.0 * (yeojohnson_llf(lam, z) - yeojohnson_llf(1.0, z)) > LR_THRESHOLD:
+        exponent = float(res.x) if np.isfinite(res.x) else 1.0
+        if (
+            not 2.0 * (yeojohnson_llf(exponent, z) - yeojohnson_llf(1.0, z))
+            > LIKELIHOOD_RATIO_THRESHOLD
+        ):
             return plain
-        w = scipy.stats.yeojohnson(z, lmbda=lam)
+        w = scipy.stats.yeojohnson(z, lmbda=exponent)
         w_mean, w_std = float(w.mean()), max(float(w.std()), _STD_EPS)
-        return cls(sign=sign, mean=mean, std=std, lam=lam, w_mean=w_mean, w_std=w_std, scale=scale)
+        return cls(
+            sign=sign,
+            mean=mean,
+            std=std,
+            exponent=exponent,
+            w_mean=w_mean,
+            w_std=w_std,
+            scale=scale,
+        )
 
     def _standardise(self, values: np.ndarray) -> np.ndarray:
         return self.sign * (np.asarray(values, dtype=float) / self.scale - self.mean) / self.std
@@ -85,15 +96,15 @@ class ValueTransform:
     def forward(self, values: np.ndarray) -> np.ndarray:
         """Objective values -> model values."""
         z = self._standardise(values)
-        if self.lam is None:
+        if self.exponent is None:
             return z
-        return (scipy.stats.yeojohnson(z, lmbda=self.lam) - self.w_mean) / self.w_std
+        return (scipy.stats.yeojohnson(z, lmbda=self.exponent) - self.w_mean) / self.w_std
 
     def inverse(self, y: np.ndarray) -> np.ndarray:
         """Model values -> objective values (exact inverse of :meth:`forward`)."""
         z = np.asarray(y, dtype=float)
-        if self.lam is not None:
-            z = _yeojohnson_inverse(z * self.w_std + self.w_mean, self.lam)
+        if self.exponent is not None:
+            z = _yeojohnson_inverse(z * self.w_std + self.w_mean, self.exponent)
         scaled = self.mean + self.sign * self.std * z
         # Quantiles far outside the data may exceed the float range: clip, never return inf.
         with np.errstate(over="ignore"):
@@ -101,37 +112,37 @@ class ValueTransform:
         return np.clip(out, -_FLOAT_MAX, _FLOAT_MAX)
 
 
-def yeojohnson_llf(lam: float, z: np.ndarray) -> float:
-    """Profile log-likelihood of the Yeo-Johnson exponent ``lam`` for data ``z`` ``(n,)``: the
+def yeojohnson_llf(exponent: float, z: np.ndarray) -> float:
+    """Profile log-likelihood of the Yeo-Johnson exponent ``exponent`` for data ``z`` ``(n,)``: the
     normal log-likelihood of the transformed data with mean and variance at their maximum, plus
-    the log-Jacobian ``(lam - 1) sum sign(z) log(1 + |z|)`` (Yeo & Johnson 2000).
+    the log-Jacobian ``(exponent - 1) sum sign(z) log(1 + |z|)`` (Yeo & Johnson 2000).
 
     Equals ``scipy.stats.yeojohnson_llf`` (tested); written out because that function's
     argument handling costs more than the computation in the sampler's hot path.
     """
-    w = scipy.stats.yeojohnson(z, lmbda=lam)
+    w = scipy.stats.yeojohnson(z, lmbda=exponent)
     var = float(np.var(w))
     if var <= 0.0:
         return -np.inf
-    return -0.5 * len(z) * np.log(var) + (lam - 1.0) * float(
+    return -0.5 * len(z) * np.log(var) + (exponent - 1.0) * float(
         np.sum(np.sign(z) * np.log1p(np.abs(z)))
     )
 
 
-def _yeojohnson_inverse(w: np.ndarray, lam: float) -> np.ndarray:
-    """Inverse of the Yeo-Johnson transform for ``0 <= lam <= 2`` (there a bijection of the
+def _yeojohnson_inverse(w: np.ndarray, exponent: float) -> np.ndarray:
+    """Inverse of the Yeo-Johnson transform for ``0 <= exponent <= 2`` (there a bijection of the
     reals)."""
     w = np.asarray(w, dtype=float)
     out = np.empty_like(w)
     pos = w >= 0
     wp, wn = w[pos], w[~pos]
     with np.errstate(over="ignore"):
-        if abs(lam) < 1e-12:
+        if abs(exponent) < 1e-12:
             out[pos] = np.expm1(wp)
         else:
-            out[pos] = np.expm1(np.log1p(lam * wp) / lam)
-        if abs(2.0 - lam) < 1e-12:
+            out[pos] = np.expm1(np.log1p(exponent * wp) / exponent)
+        if abs(2.0 - exponent) < 1e-12:
             out[~pos] = -np.expm1(-wn)
         else:
-            out[~pos] = -np.expm1(np.log1p(-(2.0 - lam) * wn) / (2.0 - lam))
+            out[~pos] = -np.expm1(np.log1p(-(2.0 - exponent) * wn) / (2.0 - exponent))
     return out

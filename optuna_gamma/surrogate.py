@@ -122,7 +122,7 @@ def fit_surrogate(
     X = space.encode([t.params for t in completed])  # (n, d)
     sign = 1.0 if direction == StudyDirection.MAXIMIZE else -1.0
     raw = _clip_infinite(np.array([t.value for t in completed], dtype=float))
-    transform = ValueTransform.fit(raw, sign, warp=settings.power_transform)
+    transform = ValueTransform.fit(raw, sign, power_transform=settings.power_transform)
     y = transform.forward(raw)  # standardised (and power-transformed), larger is better
     X_pruned = space.encode([t.params for t in pruned]) if pruned else np.empty((0, space.dim))
     if len(X_pruned) and settings.pruned_trials == "worst":

@@ -380,7 +380,7 @@ def _compute_slice(
         space_key(space, settings.deterministic_objective),
         space.dim,
     )
-    initial = None if stored is None else _gp.Hyperparams(lam=stored[0], g=stored[1])
+    initial = None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])
 
     best = _best_trial(completed, study.direction)
     fixed = {name: best.params[name] for name in space.names}
@@ -454,7 +454,7 @@ def _compute_slice(
         "nu": None if math.isinf(nu) else nu,
         "credible_mass": CREDIBLE_MASS,
         "quantile": q,
-        "power_transform_lambda": fitted.transform.lam,
+        "power_transform_lambda": fitted.transform.exponent,
         "acquisition": settings.acquisition,
         "suggestion": None
         if suggestion_params is None

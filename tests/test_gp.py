@@ -22,10 +22,10 @@ def _data(seed: int = 0, n: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _corr(X: np.ndarray, hp: _gp.Hyperparams, is_cat: np.ndarray) -> np.ndarray:
-    return _gp.matern52(_gp.sq_dist(X, X, hp.lam, is_cat))
+    return _gp.matern52(_gp.sq_dist(X, X, hp.inv_ls2, is_cat))
 
 
-HP = _gp.Hyperparams(lam=np.array([4.0, 1.5, 0.7]), g=0.03)
+HP = _gp.Hyperparams(inv_ls2=np.array([4.0, 1.5, 0.7]), g=0.03)
 
 
 def test_marginal_likelihood_is_multivariate_t() -> None:
@@ -73,7 +73,7 @@ def test_strong_prior_reduces_to_gaussian_process() -> None:
     Xs[:, 2] = [0, 1, 2, 0, 1]
     # Plain GP with unit amplitude: mean k^T C^-1 y, variance 1 - k^T C^-1 k.
     C = _corr(X, HP, is_cat) + HP.g * np.eye(len(y))
-    k = _gp.matern52(_gp.sq_dist(Xs, X, HP.lam, is_cat))
+    k = _gp.matern52(_gp.sq_dist(Xs, X, HP.inv_ls2, is_cat))
     gp_mean = k @ np.linalg.solve(C, y)
     gp_std = np.sqrt(1 - np.einsum("ij,ij->i", k, np.linalg.solve(C, k.T).T))
     for post in (t_post, g_post):
@@ -102,12 +102,14 @@ def test_log_posterior_gradient(fit_noise: bool) -> None:
 
 def test_log_posterior_is_marginal_likelihood_plus_priors() -> None:
     X, y, is_cat = _data(5)
-    theta_a = np.log(np.append(HP.lam, HP.g - _gp.G_MIN))
-    hp_b = _gp.Hyperparams(lam=np.array([1.0, 2.0, 3.0]), g=0.2)
-    theta_b = np.log(np.append(hp_b.lam, hp_b.g - _gp.G_MIN))
+    theta_a = np.log(np.append(HP.inv_ls2, HP.g - _gp.G_MIN))
+    hp_b = _gp.Hyperparams(inv_ls2=np.array([1.0, 2.0, 3.0]), g=0.2)
+    theta_b = np.log(np.append(hp_b.inv_ls2, hp_b.g - _gp.G_MIN))
 
-    def log_prior(hp: _gp.Hyperparams) -> float:
-        return float(np.sum(-0.1 / hp.lam - 0.1 * hp.lam) + 0.1 * np.log(hp.g) - 30 * hp.g)
+    def log_prior(hp: _gp.Hyperparams) -> float:  # an independent formula, up to a constant
+        noise = scipy.stats.gamma(a=_gp.NOISE_PRIOR_SHAPE, scale=1.0 / _gp.NOISE_PRIOR_RATE)
+        v = hp.inv_ls2
+        return float(np.sum(-_gp.INV_LS2_PRIOR * (1.0 / v + v)) + noise.logpdf(hp.g))
 
     diff_model = (
         -_gp._neg_log_posterior(theta_a, X, y, is_cat, A0, B0, True)[0]
@@ -160,7 +162,7 @@ def test_fit_finds_relevant_dimension_and_beats_default() -> None:
     y = (y - y.mean()) / y.std()
     is_cat = np.array([False, False])
     hp = _gp.fit_hyperparams(X, y, is_cat, A0, B0, deterministic=False)
-    assert hp.lam[0] > 10 * hp.lam[1]
+    assert hp.inv_ls2[0] > 10 * hp.inv_ls2[1]
     default = _gp.Hyperparams.default(2, deterministic=False)
     theta = hp.to_theta(True)
     assert (
@@ -185,3 +187,7 @@ def test_constant_values_fit() -> None:
     hp = _gp.fit_hyperparams(X, y, np.array([False, False]), A0, B0, deterministic=False)
     mean, scale = _gp.Posterior(X, y, np.array([False, False]), hp, A0, B0).predict(X[:2] + 0.05)
     assert np.all(np.isfinite(mean)) and np.all(scale > 0)
+
+
+def test_prior_constants_agree() -> None:
+    assert _gp._NOISE_LOG_WEIGHT == pytest.approx(_gp.NOISE_PRIOR_SHAPE - 1.0, rel=1e-12)

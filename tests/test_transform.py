@@ -15,7 +15,7 @@ import scipy.stats
 from optuna_gamma import GammaBOSampler
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import PREDICTION_KEY
-from optuna_gamma._transform import LAMBDA_BOUNDS
+from optuna_gamma._transform import EXPONENT_BOUNDS
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma._transform import _yeojohnson_inverse
 from optuna_gamma._transform import yeojohnson_llf
@@ -27,61 +27,63 @@ values_strategy = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=values_strategy, sign=st.sampled_from([1.0, -1.0]), warp=st.booleans())
+@given(values=values_strategy, sign=st.sampled_from([1.0, -1.0]), power_transform=st.booleans())
 def test_inverse_undoes_forward_and_order_is_kept(
-    values: list[float], sign: float, warp: bool
+    values: list[float], sign: float, power_transform: bool
 ) -> None:
     raw = np.array(values)
-    t = ValueTransform.fit(raw, sign, warp=warp)
+    t = ValueTransform.fit(raw, sign, power_transform=power_transform)
     y = t.forward(raw)
     assert np.all(np.isfinite(y))
     np.testing.assert_allclose(t.inverse(y), raw, rtol=1e-6, atol=1e-6 * max(1.0, np.ptp(raw)))
     # Monotone, oriented so that larger y is better: minimising (sign -1) reverses the order.
     order = np.argsort(raw, kind="stable")
     assert np.all(np.diff(sign * y[order]) >= -1e-12)
-    if t.lam is not None:
-        assert LAMBDA_BOUNDS[0] <= t.lam <= LAMBDA_BOUNDS[1]
+    if t.exponent is not None:
+        assert EXPONENT_BOUNDS[0] <= t.exponent <= EXPONENT_BOUNDS[1]
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     w=st.lists(st.floats(-50, 50, allow_nan=False), min_size=1, max_size=20),
-    lam=st.floats(*LAMBDA_BOUNDS),
+    exponent=st.floats(*EXPONENT_BOUNDS),
 )
-def test_yeojohnson_inverse_matches_scipy_forward(w: list[float], lam: float) -> None:
+def test_yeojohnson_inverse_matches_scipy_forward(w: list[float], exponent: float) -> None:
     w_arr = np.array(w)
-    x = _yeojohnson_inverse(w_arr, lam)
+    x = _yeojohnson_inverse(w_arr, exponent)
     finite = np.isfinite(x) & (np.abs(x) < 1e12)
     np.testing.assert_allclose(
-        scipy.stats.yeojohnson(x[finite], lmbda=lam), w_arr[finite], rtol=1e-8, atol=1e-8
+        scipy.stats.yeojohnson(x[finite], lmbda=exponent), w_arr[finite], rtol=1e-8, atol=1e-8
     )
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     z=st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=30),
-    lam=st.floats(*LAMBDA_BOUNDS),
+    exponent=st.floats(*EXPONENT_BOUNDS),
 )
-def test_log_likelihood_equals_scipy(z: list[float], lam: float) -> None:
+def test_log_likelihood_equals_scipy(z: list[float], exponent: float) -> None:
     z_arr = np.array(z)
-    expected = scipy.stats.yeojohnson_llf(lam, z_arr)
+    expected = scipy.stats.yeojohnson_llf(exponent, z_arr)
     if np.isfinite(expected):
-        assert yeojohnson_llf(lam, z_arr) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert yeojohnson_llf(exponent, z_arr) == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
-@pytest.mark.parametrize("lam", [0.0, 1.0, 2.0])
-def test_yeojohnson_inverse_at_the_special_exponents(lam: float) -> None:
+@pytest.mark.parametrize("exponent", [0.0, 1.0, 2.0])
+def test_yeojohnson_inverse_at_the_special_exponents(exponent: float) -> None:
     x = np.linspace(-5, 5, 21)
-    np.testing.assert_allclose(_yeojohnson_inverse(scipy.stats.yeojohnson(x, lmbda=lam), lam), x)
+    np.testing.assert_allclose(
+        _yeojohnson_inverse(scipy.stats.yeojohnson(x, lmbda=exponent), exponent), x
+    )
 
 
 def test_heavy_tail_of_poor_values_is_compressed() -> None:
     # Rosenbrock-like values to minimise: a few enormous (poor) ones next to small ones.
     rng = np.random.default_rng(0)
     raw = np.exp(rng.normal(8.0, 1.0, size=30))
-    t = ValueTransform.fit(raw, sign=-1.0, warp=True)
-    assert t.lam is not None and t.lam > 1.0  # > 1 compresses the lower (poor) tail of y
-    plain = ValueTransform.fit(raw, sign=-1.0, warp=False)
+    t = ValueTransform.fit(raw, sign=-1.0, power_transform=True)
+    assert t.exponent is not None and t.exponent > 1.0  # > 1 compresses the lower (poor) tail of y
+    plain = ValueTransform.fit(raw, sign=-1.0, power_transform=False)
     assert abs(scipy.stats.skew(t.forward(raw))) < 0.5 * abs(scipy.stats.skew(plain.forward(raw)))
     # The good values are spread apart instead of being squeezed together near the top.
     best5 = np.sort(raw)[:5]
@@ -91,8 +93,8 @@ def test_heavy_tail_of_poor_values_is_compressed() -> None:
 def test_normal_values_are_only_standardised() -> None:
     # The likelihood-ratio test does not reject lambda = 1 for normal data.
     raw = np.random.default_rng(1).normal(size=200)
-    t = ValueTransform.fit(raw, sign=1.0, warp=True)
-    assert t.lam is None
+    t = ValueTransform.fit(raw, sign=1.0, power_transform=True)
+    assert t.exponent is None
     y = t.forward(raw)
     np.testing.assert_allclose(y, (raw - raw.mean()) / raw.std())
 
@@ -101,17 +103,17 @@ def test_a_heavy_tail_of_good_values_is_never_compressed() -> None:
     # Maximising lognormal values: the long tail is the good one, which lambda in [1, 2] would
     # only stretch further, so the data never prefer a power transform.
     raw = np.exp(np.random.default_rng(2).normal(0.0, 1.0, size=30))
-    assert ValueTransform.fit(raw, sign=1.0, warp=True).lam is None
+    assert ValueTransform.fit(raw, sign=1.0, power_transform=True).exponent is None
     # The same values minimised: now the long tail is the poor one and gets compressed.
-    flipped = ValueTransform.fit(raw, sign=-1.0, warp=True)
-    assert flipped.lam is not None and flipped.lam > 1.0
+    flipped = ValueTransform.fit(raw, sign=-1.0, power_transform=True)
+    assert flipped.exponent is not None and flipped.exponent > 1.0
 
 
 @pytest.mark.parametrize("values", [[3.0], [3.0, 3.0, 3.0], [1.0, 2.0], [1.0, 2.0, 2.0, 1.0]])
 def test_too_few_distinct_values_get_no_power_transform(values: list[float]) -> None:
     raw = np.array(values)
-    t = ValueTransform.fit(raw, sign=1.0, warp=True)
-    assert t.lam is None
+    t = ValueTransform.fit(raw, sign=1.0, power_transform=True)
+    assert t.exponent is None
     np.testing.assert_allclose(t.inverse(t.forward(raw)), raw)
 
 
@@ -137,7 +139,7 @@ def test_prediction_interval_is_in_objective_units(power_transform: bool) -> Non
     trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     space = SearchSpace(trials[0].distributions)
     fitted = fit_surrogate(trials, space, study.direction, sampler.surrogate_settings)
-    assert (fitted.transform.lam is not None) == power_transform
+    assert (fitted.transform.exponent is not None) == power_transform
     X = space.encode([t.params for t in trials])
     median, lower, upper = fitted.predict(X)
     values = np.array([t.value for t in trials])
