@@ -137,38 +137,38 @@ def log_cdf_student_t(z: np.ndarray, nu: float) -> tuple[np.ndarray, np.ndarray]
     return log_T, np.exp(lt - log_T)
 
 
-def acquisition(
-    kind: str,
-    mean: np.ndarray,
-    scale: np.ndarray,
-    nu: float,
-    y_best: float,
-    xi: float,
-    beta: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Acquisition values and their derivatives with respect to ``mean`` and ``scale``.
+AcquisitionResult = tuple[np.ndarray, np.ndarray, np.ndarray]  # value, d/d mean, d/d scale
+
+
+def log_expected_improvement(
+    mean: np.ndarray, scale: np.ndarray, nu: float, y_best: float, xi: float
+) -> AcquisitionResult:
+    """``log EI = log s + log h_nu(z)``, ``z = (mean - y_best - xi) / s`` (docs/math.md
+    eq. 11), with its derivatives with respect to ``mean`` and ``scale``.
 
     Args:
-        kind: ``"ei"`` (log Expected Improvement), ``"pi"`` (log Probability of Improvement) or
-            ``"ucb"`` (``mean + beta * scale``).
         mean: Predictive location, ``(s,)``.
         scale: Predictive scale ``s > 0``, ``(s,)``.
         nu: Degrees of freedom; ``math.inf`` for the Gaussian predictive.
         y_best: Best observed (standardised, maximised) value.
         xi: Improvement offset, in standardised units.
-        beta: UCB's multiplier of the scale.
-
-    Returns:
-        ``(value, d value / d mean, d value / d scale)``.
     """
-    if kind == "ucb":
-        return mean + beta * scale, np.ones_like(mean), np.full_like(scale, beta)
     z = (mean - y_best - xi) / scale
-    if kind == "ei":
-        log_h, d_log_h = log_h_normal(z) if math.isinf(nu) else log_h_student_t(z, nu)
-        # log EI = log s + log h(z);  dz/dmean = 1/s,  dz/ds = -z/s
-        return np.log(scale) + log_h, d_log_h / scale, (1.0 - d_log_h * z) / scale
-    if kind == "pi":
-        log_T, d_log_T = log_cdf_student_t(z, nu)
-        return log_T, d_log_T / scale, -d_log_T * z / scale
-    raise ValueError(f"Unknown acquisition {kind!r}; valid values are 'ei', 'pi' and 'ucb'.")
+    log_h, d_log_h = log_h_normal(z) if math.isinf(nu) else log_h_student_t(z, nu)
+    # dz/dmean = 1/s,  dz/ds = -z/s
+    return np.log(scale) + log_h, d_log_h / scale, (1.0 - d_log_h * z) / scale
+
+
+def log_probability_of_improvement(
+    mean: np.ndarray, scale: np.ndarray, nu: float, y_best: float, xi: float
+) -> AcquisitionResult:
+    """``log PI = log T_nu(z)``, ``z = (mean - y_best - xi) / s``, with its derivatives with
+    respect to ``mean`` and ``scale`` (arguments as for :func:`log_expected_improvement`)."""
+    z = (mean - y_best - xi) / scale
+    log_T, d_log_T = log_cdf_student_t(z, nu)
+    return log_T, d_log_T / scale, -d_log_T * z / scale
+
+
+def upper_confidence_bound(mean: np.ndarray, scale: np.ndarray, beta: float) -> AcquisitionResult:
+    """``mean + beta * s``, with its derivatives with respect to ``mean`` and ``scale``."""
+    return mean + beta * scale, np.ones_like(mean), np.full_like(scale, beta)

@@ -246,13 +246,15 @@ class FittedSurrogate:
         grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
         return _exclude(value, Z, self.avoid), grad
 
-    def _acquisition(
-        self, mean: np.ndarray, scale: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _acquisition(self, mean: np.ndarray, scale: np.ndarray) -> _acquisition.AcquisitionResult:
         s = self.settings
-        return _acquisition.acquisition(
-            s.acquisition, mean, scale, self.model.nu, self.y_best, s.xi, s.ucb_beta
-        )
+        if s.acquisition == "ucb":
+            return _acquisition.upper_confidence_bound(mean, scale, s.ucb_beta)
+        if s.acquisition == "pi":
+            return _acquisition.log_probability_of_improvement(
+                mean, scale, self.model.nu, self.y_best, s.xi
+            )
+        return _acquisition.log_expected_improvement(mean, scale, self.model.nu, self.y_best, s.xi)
 
 
 def predictive_quantile(nu: float, p: float) -> float:

@@ -70,7 +70,7 @@ def test_expected_improvement_matches_monte_carlo(nu: float) -> None:
     draws = rng.standard_t(nu, 2_000_000) if math.isfinite(nu) else rng.standard_normal(2_000_000)
     f = mean + scale * draws
     mc = np.maximum(f - y_best - xi, 0.0).mean()
-    value, _, _ = acq.acquisition("ei", np.array([mean]), np.array([scale]), nu, y_best, xi, 0.0)
+    value, _, _ = acq.log_expected_improvement(np.array([mean]), np.array([scale]), nu, y_best, xi)
     assert math.exp(value[0]) == pytest.approx(mc, rel=1e-2)
 
 
@@ -130,21 +130,23 @@ def test_log_cdf_student_t(nu: float) -> None:
 def test_acquisition_derivatives(kind: str, nu: float) -> None:
     mean = np.array([-2.0, 0.1, 1.3])
     scale = np.array([0.2, 0.7, 1.5])
-    args = (nu, 0.5, 0.01, 2.0)
-    value, d_mean, d_scale = acq.acquisition(kind, mean, scale, *args)
+
+    def f(m: np.ndarray, s: np.ndarray) -> acq.AcquisitionResult:
+        if kind == "ucb":
+            return acq.upper_confidence_bound(m, s, 2.0)
+        fn = acq.log_expected_improvement if kind == "ei" else acq.log_probability_of_improvement
+        return fn(m, s, nu, 0.5, 0.01)
+
+    value, d_mean, d_scale = f(mean, scale)
     eps = 1e-6
-    num_mean = (
-        acq.acquisition(kind, mean + eps, scale, *args)[0]
-        - acq.acquisition(kind, mean - eps, scale, *args)[0]
-    ) / (2 * eps)
-    num_scale = (
-        acq.acquisition(kind, mean, scale + eps, *args)[0]
-        - acq.acquisition(kind, mean, scale - eps, *args)[0]
-    ) / (2 * eps)
+    num_mean = (f(mean + eps, scale)[0] - f(mean - eps, scale)[0]) / (2 * eps)
+    num_scale = (f(mean, scale + eps)[0] - f(mean, scale - eps)[0]) / (2 * eps)
     np.testing.assert_allclose(d_mean, num_mean, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(d_scale, num_scale, rtol=1e-5, atol=1e-7)
 
 
-def test_unknown_acquisition() -> None:
+def test_unknown_acquisition_is_rejected_by_the_settings() -> None:
+    from optuna_gamma.surrogate import SurrogateSettings
+
     with pytest.raises(ValueError, match="'ei', 'pi' and 'ucb'"):
-        acq.acquisition("foo", np.zeros(1), np.ones(1), 5.0, 0.0, 0.0, 0.0)
+        SurrogateSettings(acquisition="foo")
