@@ -48,6 +48,8 @@ from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
+from optuna_gamma.surrogate import FittedSurrogate
+from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import predictive_quantile
 from optuna_gamma.surrogate import space_key
@@ -327,111 +329,33 @@ def _compute_slice(
     fixed_params: Mapping[str, Any] | None,
     n_points: int | None,
 ) -> _Slice:
-    if len(study.directions) > 1:
-        raise ValueError(
-            "plot_surrogate supports single-objective studies only; study "
-            f"{study.study_name!r} has {len(study.directions)} objectives."
-        )
-    if sampler is not None and not isinstance(sampler, GammaBOSampler):
-        raise TypeError(f"sampler must be a GammaBOSampler or None, got {sampler!r}.")
-    if n_points is not None and (
-        isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2
-    ):
-        raise ValueError(f"n_points must be an int >= 2 or None, got {n_points!r}.")
-
+    """Validates the arguments, fits the surrogate as it was at the plotted moment and
+    evaluates it on the plot's grid."""
+    _check_slice_arguments(study, sampler, n_points)
     trials = study.get_trials(deepcopy=False)
-    target: FrozenTrial | None = None
-    if trial_number is not None:
-        if isinstance(trial_number, bool) or not isinstance(trial_number, (int, np.integer)):
-            raise TypeError(f"trial_number must be an int or None, got {trial_number!r}.")
-        by_number = {t.number: t for t in trials}
-        if trial_number not in by_number:
-            raise ValueError(
-                f"trial_number={trial_number} is not a trial of study {study.study_name!r}; "
-                f"valid values are 0 to {len(trials) - 1}."
-            )
-        target = by_number[int(trial_number)]
-    completed = [
-        t
-        for t in trials
-        if t.state == TrialState.COMPLETE and (target is None or t.number < target.number)
-    ]
-    when = "" if target is None else f" before trial {target.number}"
-    if len(completed) < _MIN_COMPLETE_TRIALS:
-        raise ValueError(
-            f"study {study.study_name!r} has {len(completed)} COMPLETE trials{when}; "
-            f"plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} (trial_number={trial_number})."
-        )
-    distributions = _intersection(completed)
-    if not distributions:
-        raise ValueError(
-            f"The COMPLETE trials{when} of study {study.study_name!r} share no parameter with "
-            "the same distribution, so there is no search space to plot."
-        )
-    names = _check_params(params, distributions)
-    space = SearchSpace(distributions)
-
+    target = _target_trial(study, trials, trial_number)
+    completed, space = _plotted_data(study, trials, target)
+    names = _check_params(params, dict(zip(space.names, space.distributions)))
     settings = _resolve_sampler(study, sampler).surrogate_settings
-    # The kernel fit starts where the sampler's did: from the hyperparameters the latest trial
-    # before the plotted moment stored (the storage alone decides, as for the sampler).
-    stored = read_latest_hyperparams(
-        trials,
-        target.number if target is not None else math.inf,
-        space_key(space, settings.deterministic_objective),
-        space.dim,
-    )
-    initial = None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])
-
-    best = _best_trial(completed, study.direction)
-    fixed = {name: best.params[name] for name in space.names}
-    if fixed_params is not None:
-        unknown = sorted(set(fixed_params) - set(space.names))
-        if unknown:
-            raise ValueError(
-                f"fixed_params has unknown parameters {unknown}; the search space holds "
-                f"{space.names}."
-            )
-        for name, value in fixed_params.items():
-            dist = space.distributions[space.names.index(name)]
-            if not _contains(dist, value):
-                raise ValueError(
-                    f"fixed_params[{name!r}]={value!r} is outside its distribution {dist!r}."
-                )
-            fixed[name] = value
+    fixed = _fixed_values(space, _best_trial(completed, study.direction), fixed_params)
     base = space.encode([fixed])  # (1, d)
-
     if n_points is None:
         n_points = _DEFAULT_POINTS_1D if len(names) == 1 else _DEFAULT_POINTS_2D
     axes = [_make_axis(space, base, name, int(n_points)) for name in names]
-
-    if len(axes) == 1:
-        Z = np.repeat(base, len(axes[0].x), axis=0)  # (m, d)
-        Z[:, axes[0].column] = axes[0].x
-        shape: tuple[int, ...] = (len(axes[0].x),)
-    else:
-        gx, gy = np.meshgrid(axes[0].x, axes[1].x)  # (m_y, m_x): rows follow the y axis
-        Z = np.repeat(base, gx.size, axis=0)
-        Z[:, axes[0].column] = gx.ravel()
-        Z[:, axes[1].column] = gy.ravel()
-        shape = gx.shape
+    Z, shape = _grid(base, axes)
 
     with single_blas_thread():
-        fitted = fit_surrogate(completed, space, study.direction, settings, initial=initial)
-        median, lower, upper = fitted.predict(Z, CREDIBLE_MASS)
-        acq = fitted.acquisition_values(Z)
-        suggestion_params: dict[str, Any] | None = None
-        label = ""
-        if target is not None:
-            intended = intended_params(target)
-            if all(name in intended for name in names):
-                suggestion_params = intended
-                label = f"suggestion (trial {target.number})"
-        else:
-            x_next, _ = fitted.maximize(np.random.default_rng(0))
-            suggestion_params = space.decode(x_next)
-            label = "next suggestion"
-        suggestion: list[Any] | None = None
-        suggestion_median = suggestion_acq = None
+        fitted = fit_surrogate(
+            completed,
+            space,
+            study.direction,
+            settings,
+            initial=_stored_start(trials, target, space, settings),
+        )
+        median, lower, upper = (a.reshape(shape) for a in fitted.predict(Z, CREDIBLE_MASS))
+        acq = fitted.acquisition_values(Z).reshape(shape)
+        suggestion_params, label = _suggestion(fitted, target, names)
+        suggestion = suggestion_median = suggestion_acq = None
         if suggestion_params is not None:
             point = dict(fixed)
             point.update({name: suggestion_params[name] for name in names})
@@ -442,9 +366,6 @@ def _compute_slice(
 
     nu = float(fitted.model.nu)
     q = predictive_quantile(nu, 0.5 + CREDIBLE_MASS / 2)
-    median, lower, upper = (a.reshape(shape) for a in (median, lower, upper))
-    acq = acq.reshape(shape)
-
     meta: dict[str, Any] = {
         "params": names,
         "fixed_params": {k: v for k, v in fixed.items() if k not in names},
@@ -487,6 +408,130 @@ def _compute_slice(
         objective_name=_objective_name(study),
         meta=meta,
     )
+
+
+def _check_slice_arguments(
+    study: Study, sampler: GammaBOSampler | None, n_points: int | None
+) -> None:
+    if len(study.directions) > 1:
+        raise ValueError(
+            "plot_surrogate supports single-objective studies only; study "
+            f"{study.study_name!r} has {len(study.directions)} objectives."
+        )
+    if sampler is not None and not isinstance(sampler, GammaBOSampler):
+        raise TypeError(f"sampler must be a GammaBOSampler or None, got {sampler!r}.")
+    if n_points is not None and (
+        isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2
+    ):
+        raise ValueError(f"n_points must be an int >= 2 or None, got {n_points!r}.")
+
+
+def _target_trial(
+    study: Study, trials: list[FrozenTrial], trial_number: int | None
+) -> FrozenTrial | None:
+    """The trial whose suggestion is plotted (``None``: the model of all COMPLETE trials)."""
+    if trial_number is None:
+        return None
+    if isinstance(trial_number, bool) or not isinstance(trial_number, (int, np.integer)):
+        raise TypeError(f"trial_number must be an int or None, got {trial_number!r}.")
+    by_number = {t.number: t for t in trials}
+    if trial_number not in by_number:
+        raise ValueError(
+            f"trial_number={trial_number} is not a trial of study {study.study_name!r}; "
+            f"valid values are 0 to {len(trials) - 1}."
+        )
+    return by_number[int(trial_number)]
+
+
+def _plotted_data(
+    study: Study, trials: list[FrozenTrial], target: FrozenTrial | None
+) -> tuple[list[FrozenTrial], SearchSpace]:
+    """The COMPLETE trials the model saw (before ``target``) and their common search space."""
+    completed = [
+        t
+        for t in trials
+        if t.state == TrialState.COMPLETE and (target is None or t.number < target.number)
+    ]
+    when = "" if target is None else f" before trial {target.number}"
+    if len(completed) < _MIN_COMPLETE_TRIALS:
+        number = None if target is None else target.number
+        raise ValueError(
+            f"study {study.study_name!r} has {len(completed)} COMPLETE trials{when}; "
+            f"plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} (trial_number={number})."
+        )
+    distributions = _intersection(completed)
+    if not distributions:
+        raise ValueError(
+            f"The COMPLETE trials{when} of study {study.study_name!r} share no parameter with "
+            "the same distribution, so there is no search space to plot."
+        )
+    return completed, SearchSpace(distributions)
+
+
+def _stored_start(
+    trials: list[FrozenTrial],
+    target: FrozenTrial | None,
+    space: SearchSpace,
+    settings: SurrogateSettings,
+) -> _gp.Hyperparams | None:
+    """Where the sampler's kernel fit started at the plotted moment: the hyperparameters the
+    latest earlier trial stored (the storage alone decides, as for the sampler)."""
+    stored = read_latest_hyperparams(
+        trials,
+        target.number if target is not None else math.inf,
+        space_key(space, settings.deterministic_objective),
+        space.dim,
+    )
+    return None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])
+
+
+def _fixed_values(
+    space: SearchSpace, best: FrozenTrial, fixed_params: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Values of the parameters not on an axis: the best trial's, unless ``fixed_params``."""
+    fixed = {name: best.params[name] for name in space.names}
+    if fixed_params is None:
+        return fixed
+    unknown = sorted(set(fixed_params) - set(space.names))
+    if unknown:
+        raise ValueError(
+            f"fixed_params has unknown parameters {unknown}; the search space holds {space.names}."
+        )
+    for name, value in fixed_params.items():
+        dist = space.distributions[space.names.index(name)]
+        if not _contains(dist, value):
+            raise ValueError(
+                f"fixed_params[{name!r}]={value!r} is outside its distribution {dist!r}."
+            )
+        fixed[name] = value
+    return fixed
+
+
+def _grid(base: np.ndarray, axes: list[_Axis]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Encoded points of the plot's grid ``(m, d)`` and the shape to reshape values to."""
+    if len(axes) == 1:
+        Z = np.repeat(base, len(axes[0].x), axis=0)  # (m, d)
+        Z[:, axes[0].column] = axes[0].x
+        return Z, (len(axes[0].x),)
+    gx, gy = np.meshgrid(axes[0].x, axes[1].x)  # (m_y, m_x): rows follow the y axis
+    Z = np.repeat(base, gx.size, axis=0)
+    Z[:, axes[0].column] = gx.ravel()
+    Z[:, axes[1].column] = gy.ravel()
+    return Z, gx.shape
+
+
+def _suggestion(
+    fitted: FittedSurrogate, target: FrozenTrial | None, names: list[str]
+) -> tuple[dict[str, Any] | None, str]:
+    """The suggestion to mark and its label: the plotted trial's own parameters, or what the
+    model would suggest next."""
+    if target is not None:
+        intended = intended_params(target)
+        if all(name in intended for name in names):
+            return intended, f"suggestion (trial {target.number})"
+        return None, ""
+    x_next, _ = fitted.maximize(np.random.default_rng(0))
+    return fitted.space.decode(x_next), "next suggestion"
 
 
 def _check_maps(maps: Sequence[str]) -> tuple[str, ...]:
