@@ -1,7 +1,8 @@
 """GammaBOSampler: the Optuna adapter.  Trials -> arrays -> model -> acquisition -> parameters.
 
-This is the only module that knows Optuna's sampler protocol; the mathematics lives in
-``_gp`` (surrogate), ``_acquisition`` and ``_optim``.
+This is the only module that knows Optuna's sampler protocol. The model layer is
+:mod:`optuna_gamma.surrogate` (with the mathematics in ``_gp``, ``_acquisition``, ``_optim`` and
+``_transform``); everything kept in or read from trial system attrs goes through ``_storage``.
 """
 
 from __future__ import annotations
