@@ -1,6 +1,11 @@
 """What GammaBOSampler keeps in trials' system attrs, written and read back as untrusted data.
 
-Keys, all namespaced ``gammabo:``:
+Keys, all namespaced ``gammabo:``. Values longer than 2045 characters are split into chunks, the
+limit and the idea that Optuna's own samplers use for their system attrs (``CmaEsSampler``
+chunks its serialised optimizer, ``TPESampler`` its relative parameters, both with
+``_SYSTEM_ATTR_MAX_LENGTH = 2045``: an RDB storage's value column holds at most 2045
+characters). What is added here is the header written last and the checksum, so that a reader
+never assembles a half-written value:
 
 - ``gammabo:params`` -- the *claim*: the parameters the sampler gave a trial, so that other
   workers take a running trial into account before it has asked for all of them. A claim that
