@@ -238,6 +238,12 @@ def write_prediction(
                 storage.set_trial_user_attr(trial._trial_id, user_key, float(prediction[key]))
 
 
+def live_system_attrs(trial: Any) -> dict[str, Any]:
+    """The current system attrs of a running :class:`optuna.trial.Trial` (which, unlike a
+    frozen trial, does not expose them)."""
+    return dict(trial.study._storage.get_trial_system_attrs(trial._trial_id))
+
+
 def read_prediction(system_attrs: Mapping[str, Any]) -> dict[str, float] | None:
     """The sampler's prediction for a trial (the fields of :data:`PREDICTION_FIELDS` that hold
     numbers; ``nu`` may be ``inf``), or ``None`` if there is none or it is malformed."""

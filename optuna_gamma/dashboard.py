@@ -45,6 +45,7 @@ from optuna.trial import TrialState
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma._storage import PREDICTION_USER_ATTRS
+from optuna_gamma._storage import live_system_attrs
 from optuna_gamma._storage import read_prediction
 
 __all__ = [
@@ -125,8 +126,9 @@ def record_prediction(trial: Trial) -> dict[str, float] | None:
         The user attrs written (see :data:`PREDICTION_USER_ATTRS`), or ``None`` if the sampler
         made no prediction for this trial.
     """
-    system_attrs = trial.study._storage.get_trial_system_attrs(trial._trial_id)
-    prediction = read_prediction(system_attrs)  # None if absent or malformed: data, not trusted
+    prediction = read_prediction(
+        live_system_attrs(trial)
+    )  # None if absent or malformed: data, not trusted
     if prediction is None:
         return None
     attrs = {
