@@ -1,13 +1,19 @@
-"""Device resolution, out-of-memory detection and per-trial seeding for the PyTorch helpers."""
+"""Device resolution, out-of-memory detection, seeding and the small checks and scoring rules
+shared by :class:`TorchObjective` and :class:`EpochwiseLRSearch`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
 import gc
+import math
+from typing import Any
 
 import numpy as np
 import torch
+
+from optuna_gamma._kappa import KappaVariant
+from optuna_gamma._kappa import kappa_score
 
 __all__ = [
     "free_device_memory",
@@ -91,14 +97,34 @@ def free_device_memory(device: torch.device) -> None:
         torch.mps.empty_cache()
 
 
+def derived_seed(seed: int, *keys: int) -> int:
+    """A 63-bit seed derived from ``seed`` and non-negative ``keys``: unrelated streams for
+    different keys, the same value for the same inputs whatever the process or platform."""
+    state = np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(2, np.uint32)
+    return (int(state[0]) << 31) ^ int(state[1])
+
+
 def trial_seed(seed: int, trial_number: int) -> int:
     """A 63-bit seed for one trial, derived from the study seed and the trial number.
 
     Different trials get unrelated streams; the same ``(seed, trial_number)`` always gives the
     same value, whatever the process or platform.
     """
-    state = np.random.SeedSequence([int(seed), int(trial_number)]).generate_state(2, np.uint32)
-    return (int(state[0]) << 31) ^ int(state[1])
+    return derived_seed(seed, trial_number)
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """``value`` if it is an int >= 1, else a ``ValueError`` that names it."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return value
+
+
+def score_diverged(metrics: dict[str, Any], lam: float, kappa_variant: KappaVariant) -> None:
+    """Scores a diverged run in place: loss ``+inf`` and the κ of an infinite loss, a finite
+    low value (docs/math.md §1)."""
+    metrics["loss"] = math.inf
+    metrics["kappa"] = kappa_score(metrics["accuracy"], math.inf, lam, variant=kappa_variant)
 
 
 @contextlib.contextmanager

@@ -7,13 +7,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from optuna_gamma.torch._device import check_positive_int
+
 __all__ = ["Cifar10CNN", "MnistMLP"]
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return value
 
 
 def _check_dropout(name: str, value: object) -> float:
@@ -47,10 +43,10 @@ class MnistMLP(nn.Module):
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
-        _check_positive_int("in_features", in_features)
-        _check_positive_int("num_classes", num_classes)
+        check_positive_int("in_features", in_features)
+        check_positive_int("num_classes", num_classes)
         p = _check_dropout("dropout", dropout)
-        sizes = [_check_positive_int("hidden_sizes[i]", h) for h in hidden_sizes]
+        sizes = [check_positive_int("hidden_sizes[i]", h) for h in hidden_sizes]
         layers: list[nn.Module] = [nn.Flatten()]
         width = in_features
         for h in sizes:
@@ -83,8 +79,8 @@ class Cifar10CNN(nn.Module):
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, image_size: int = 32) -> None:
         super().__init__()
-        _check_positive_int("in_channels", in_channels)
-        _check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("num_classes", num_classes)
         if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 10:
             raise ValueError(f"image_size must be an integer >= 10, got {image_size!r}.")
         side = ((image_size - 2) // 2 - 2) // 2  # same, valid, pool, same, valid, pool

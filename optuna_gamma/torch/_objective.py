@@ -24,13 +24,13 @@ from torch import nn
 
 from optuna_gamma._kappa import _VARIANTS
 from optuna_gamma._kappa import KappaVariant
-from optuna_gamma._kappa import kappa_score
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import as_tensors
 from optuna_gamma.torch._data import check_train_val
 from optuna_gamma.torch._device import free_device_memory
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import resolve_device
+from optuna_gamma.torch._device import score_diverged
 from optuna_gamma.torch._device import seeded
 from optuna_gamma.torch._device import trial_seed
 from optuna_gamma.torch._metrics import classification_metrics
@@ -644,11 +644,7 @@ class TorchObjective:
                 seconds.append(time.perf_counter() - start)
                 diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
                 if diverged:
-                    # Scored as a diverged run: κ of an infinite loss (docs/math.md §1).
-                    metrics["loss"] = math.inf
-                    metrics["kappa"] = kappa_score(
-                        metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant
-                    )
+                    score_diverged(metrics, self.lam, self.kappa_variant)
                 value = float(metrics[self.target])
                 trial.report(value, epoch)
                 if diverged:

@@ -51,13 +51,15 @@ from torch import nn
 
 from optuna_gamma._kappa import _VARIANTS
 from optuna_gamma._kappa import KappaVariant
-from optuna_gamma._kappa import kappa_score
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import check_train_val
+from optuna_gamma.torch._device import check_positive_int
+from optuna_gamma.torch._device import derived_seed
 from optuna_gamma.torch._device import free_device_memory
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import resolve_device
+from optuna_gamma.torch._device import score_diverged
 from optuna_gamma.torch._device import seeded
 from optuna_gamma.torch._objective import _OPTIMIZERS
 from optuna_gamma.torch._objective import evaluate
@@ -77,12 +79,6 @@ _ATTEMPT_KEY = "epochwise:attempts"
 _RUN_SEED_KEY = "epochwise:run_seed"
 #: Metrics copied from :func:`evaluate` into trial user attrs and the history.
 _SCALAR_METRICS = ("accuracy", "loss", "kappa", "sensitivity", "specificity", "mcc")
-
-
-def _stream_seed(seed: int, *keys: int) -> int:
-    """A 63-bit seed derived from ``seed`` and non-negative ``keys`` (platform independent)."""
-    state = np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(2, np.uint32)
-    return (int(state[0]) << 31) ^ int(state[1])
 
 
 def _host_copy(state: Any) -> Any:
@@ -108,12 +104,6 @@ def _quiet_logger(name: str) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return value
 
 
 class EpochwiseLRSearch:
@@ -238,8 +228,8 @@ class EpochwiseLRSearch:
     ) -> None:
         if not callable(model_fn):
             raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}.")
-        self.epochs = _check_positive_int("epochs", epochs)
-        self.candidates_per_epoch = _check_positive_int(
+        self.epochs = check_positive_int("epochs", epochs)
+        self.candidates_per_epoch = check_positive_int(
             "candidates_per_epoch", candidates_per_epoch
         )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
@@ -267,7 +257,7 @@ class EpochwiseLRSearch:
             raise ValueError(
                 f"n_startup_candidates must be an int >= 0, got {n_startup_candidates!r}."
             )
-        _check_positive_int("batch_size", batch_size)
+        check_positive_int("batch_size", batch_size)
         if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0):
             raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}.")
         if momentum is not None and not (isinstance(momentum, (int, float)) and momentum >= 0):
@@ -373,7 +363,7 @@ class EpochwiseLRSearch:
             study.set_user_attr("warm_start", self.warm_start)
             study.set_user_attr("seed", self.seed)
 
-        with seeded(_stream_seed(self._run_seed, 0, 0), self.device):
+        with seeded(derived_seed(self._run_seed, 0, 0), self.device):
             model = self.model_fn()
         if not isinstance(model, nn.Module):
             raise TypeError(f"model_fn must return a torch.nn.Module, got {type(model).__name__}.")
@@ -417,7 +407,7 @@ class EpochwiseLRSearch:
         start_time = time.perf_counter()
         start_weights = _host_copy(model.state_dict())
         start_optimizer = optimizer_state
-        epoch_seed = _stream_seed(self._run_seed, epoch, 1)
+        epoch_seed = derived_seed(self._run_seed, epoch, 1)
         candidates: list[dict[str, Any]] = []
         trials: list[optuna.trial.Trial] = []
         best: tuple[int, dict[str, Any], dict[str, Any]] | None = None  # (index, weights, opt)
@@ -548,7 +538,7 @@ class EpochwiseLRSearch:
             for lr, value in seen
             if math.isfinite(value) and dist.low <= lr <= dist.high
         ]
-        sampler_seed = _stream_seed(self._run_seed, epoch, 2)
+        sampler_seed = derived_seed(self._run_seed, epoch, 2)
         if self.sampler_fn is not None:
             sampler = self.sampler_fn(sampler_seed)
         else:
@@ -638,11 +628,8 @@ class EpochwiseLRSearch:
                 "failed": True,
             }, {}
         diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
-        if diverged:  # scored as a diverged run: κ of an infinite loss (docs/math.md §1)
-            metrics["loss"] = math.inf
-            metrics["kappa"] = kappa_score(
-                metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant
-            )
+        if diverged:
+            score_diverged(metrics, self.lam, self.kappa_variant)
         seconds = time.perf_counter() - start
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
