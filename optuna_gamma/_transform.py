@@ -23,6 +23,7 @@ The choice (bounds and test) was made by benchmark; see docs/benchmarks.md.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,15 +81,7 @@ class ValueTransform:
             return plain
         w = scipy.stats.yeojohnson(z, lmbda=exponent)
         w_mean, w_std = float(w.mean()), max(float(w.std()), _STD_EPS)
-        return cls(
-            sign=sign,
-            mean=mean,
-            std=std,
-            exponent=exponent,
-            w_mean=w_mean,
-            w_std=w_std,
-            scale=scale,
-        )
+        return dataclasses.replace(plain, exponent=exponent, w_mean=w_mean, w_std=w_std)
 
     def _standardise(self, values: np.ndarray) -> np.ndarray:
         return self.sign * (np.asarray(values, dtype=float) / self.scale - self.mean) / self.std
