@@ -404,13 +404,61 @@ class EpochwiseLRSearch:
         epoch: int,
         attempt: int,
     ) -> dict[str, Any] | None:
+        """One epoch: propose and train the candidates, keep the best, tell every trial, and
+        append the epoch's record to the history. Returns the kept optimizer state."""
         start_time = time.perf_counter()
         start_weights = _host_copy(model.state_dict())
-        start_optimizer = optimizer_state
+        trials, candidates, best = self._train_candidates(
+            study, model, start_weights, optimizer_state, epoch, attempt
+        )
+        if best is None:
+            # Every candidate diverged (or failed): keep the epoch's starting weights.
+            model.load_state_dict(start_weights)
+            new_optimizer, kept_index = optimizer_state, None
+            metrics = self._evaluate(model)
+            _logger.warning(
+                f"Epoch {epoch}: all {len(candidates)} candidates diverged; the weights of the "
+                "previous epoch are kept."
+            )
+        else:
+            kept_index, weights, new_optimizer = best
+            model.load_state_dict(weights)
+            metrics = candidates[kept_index]
+        for k, (trial, result) in enumerate(zip(trials, candidates)):
+            trial.set_user_attr("kept", k == kept_index)
+            if result["failed"]:
+                study.tell(trial, state=TrialState.FAIL)
+            else:
+                study.tell(trial, result["kappa"])
+        self.history.append(self._epoch_record(epoch, candidates, kept_index, metrics, start_time))
+        kept_lr = self.history[-1]["lr"]
+        _logger.info(
+            f"Epoch {epoch}: kept lr={'none' if kept_lr is None else f'{kept_lr:.4g}'} "
+            f"(candidate {kept_index} of {len(candidates)}), "
+            f"kappa={metrics['kappa']:.4f}, accuracy={metrics['accuracy']:.4f}."
+        )
+        return new_optimizer
+
+    def _train_candidates(
+        self,
+        study: optuna.Study,
+        model: nn.Module,
+        start_weights: dict[str, Any],
+        start_optimizer: dict[str, Any] | None,
+        epoch: int,
+        attempt: int,
+    ) -> tuple[
+        list[optuna.trial.Trial],
+        list[dict[str, Any]],
+        tuple[int, dict[str, Any], dict[str, Any]] | None,
+    ]:
+        """Proposes and trains this epoch's candidates from the same starting weights; returns
+        their trials, results and ``(index, weights, optimizer state)`` of the best (by κ) that
+        neither diverged nor failed. An interruption fails the epoch's trials and propagates."""
         epoch_seed = derived_seed(self._run_seed, epoch, 1)
         candidates: list[dict[str, Any]] = []
         trials: list[optuna.trial.Trial] = []
-        best: tuple[int, dict[str, Any], dict[str, Any]] | None = None  # (index, weights, opt)
+        best: tuple[int, dict[str, Any], dict[str, Any]] | None = None
         previous_lr = next((r["lr"] for r in reversed(self.history) if r["lr"] is not None), None)
         try:
             for k in range(self.candidates_per_epoch):
@@ -439,69 +487,34 @@ class EpochwiseLRSearch:
                 except Exception:  # noqa: BLE001 - already finished, or storage gone
                     pass
             raise
+        return trials, candidates, best
 
-        if best is None:
-            # Every candidate diverged (or failed): keep the epoch's starting weights.
-            model.load_state_dict(start_weights)
-            new_optimizer = start_optimizer
-            kept_index = None
-            metrics = self._evaluate(model)
-            kept_lr = None
-            train_loss = math.nan
-            _logger.warning(
-                f"Epoch {epoch}: all {len(candidates)} candidates diverged; the weights of the "
-                "previous epoch are kept."
-            )
-        else:
-            kept_index, weights, new_optimizer = best
-            model.load_state_dict(weights)
-            kept = candidates[kept_index]
-            metrics = {key: kept[key] for key in _SCALAR_METRICS}
-            kept_lr = kept["lr"]
-            train_loss = kept["train_loss"]
-
-        for k, (trial, result) in enumerate(zip(trials, candidates)):
-            trial.set_user_attr("kept", k == kept_index)
-            if result["failed"]:
-                study.tell(trial, state=TrialState.FAIL)
-            else:
-                study.tell(trial, result["kappa"])
-
+    def _epoch_record(
+        self,
+        epoch: int,
+        candidates: list[dict[str, Any]],
+        kept_index: int | None,
+        metrics: dict[str, Any],
+        start_time: float,
+    ) -> dict[str, Any]:
+        """The history entry of an epoch (``metrics``: the kept candidate's, or the starting
+        weights' when every candidate diverged)."""
+        kept = None if kept_index is None else candidates[kept_index]
         n_before = self.history[-1]["epochs_trained"] if self.history else 0
-        record: dict[str, Any] = {
+        fields = ("lr", "kappa", "accuracy", "loss", "train_loss", "diverged", "trial_number")
+        return {
             "epoch": epoch,
-            "lr": kept_lr,
+            "lr": None if kept is None else kept["lr"],
             **{key: metrics[key] for key in _SCALAR_METRICS},
-            "train_loss": train_loss,
-            "all_diverged": best is None,
+            "train_loss": math.nan if kept is None else kept["train_loss"],
+            "all_diverged": kept is None,
             "kept_candidate": kept_index,
-            "candidates": [
-                {
-                    key: c[key]
-                    for key in (
-                        "lr",
-                        "kappa",
-                        "accuracy",
-                        "loss",
-                        "train_loss",
-                        "diverged",
-                        "trial_number",
-                    )
-                }
-                for c in candidates
-            ],
+            "candidates": [{key: c[key] for key in fields} for c in candidates],
             "n_candidates": len(candidates),
             "n_diverged": sum(bool(c["diverged"]) for c in candidates),
             "seconds": time.perf_counter() - start_time,
             "epochs_trained": n_before + len(candidates),
         }
-        self.history.append(record)
-        _logger.info(
-            f"Epoch {epoch}: kept lr={'none' if kept_lr is None else f'{kept_lr:.4g}'} "
-            f"(candidate {kept_index} of {len(candidates)}), "
-            f"kappa={metrics['kappa']:.4f}, accuracy={metrics['accuracy']:.4f}."
-        )
-        return new_optimizer
 
     def _ask(self, study: optuna.Study, lr: float, attrs: dict[str, Any]) -> optuna.trial.Trial:
         """Start the candidate's trial in the run's study with ``lr`` enqueued."""
