@@ -251,6 +251,7 @@ def plot_surrogate_animation(
     Raises:
         ValueError: As :func:`plot_surrogate`, or if ``trial_numbers`` is empty.
     """
+    # Long by design: argument checks, then one frame per trial and the slider that plays them.
     go, _ = _import_plotly()
     if trial_numbers is None:
         trials = study.get_trials(deepcopy=False)
@@ -331,6 +332,7 @@ def _compute_slice(
 ) -> _Slice:
     """Validates the arguments, fits the surrogate as it was at the plotted moment and
     evaluates it on the plot's grid."""
+    # Long by design: after the steps it calls, it assembles the _Slice's 21 fields and its meta.
     _check_slice_arguments(study, sampler, n_points)
     trials = study.get_trials(deepcopy=False)
     target = _target_trial(study, trials, trial_number)
@@ -678,6 +680,8 @@ def _acq_range(s: _Slice) -> tuple[float, float]:
 
 
 def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
+    # Long by design: one literal plotly trace per curve (band, median, observations,
+    # acquisition, suggestion), each a dozen keyword lines.
     ax = s.axes[0]
     fig = make_subplots(
         rows=2,
@@ -810,6 +814,7 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
 
 
 def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> Any:
+    # Long by design: one literal plotly trace per map and per overlay, each a dozen keyword lines.
     ax, ay = s.axes
     low, high = _acq_range(s)
     spec = {

@@ -416,6 +416,8 @@ class TorchObjective:
         num_classes: int | None = None,
         catch_oom: bool = True,
     ) -> None:
+        # Long by design: it checks and stores each of its ~20 arguments in one short block, next
+        # to the signature they belong to.
         if not callable(model_fn):
             raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}.")
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -594,6 +596,8 @@ class TorchObjective:
         return math.nan  # Optuna records a NaN value as a FAIL trial and goes on.
 
     def _run(self, trial: optuna.trial.BaseTrial, params: dict[str, Any]) -> float:
+        # Long by design: the epoch loop keeps training, evaluation, divergence, report and pruning
+        # in the order they must happen, visible in one place.
         X_train, y_train, X_val, y_val = self._data()
         run_seed = None if self.seed is None else trial_seed(self.seed, trial.number)
         with seeded(run_seed, self.device):

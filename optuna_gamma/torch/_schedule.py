@@ -226,6 +226,8 @@ class EpochwiseLRSearch:
         callbacks: Sequence[Callable[[EpochwiseLRSearch, dict[str, Any]], None]] = (),
         catch_oom: bool = True,
     ) -> None:
+        # Long by design: it checks and stores each of its ~20 arguments in one short block, next
+        # to the signature they belong to.
         if not callable(model_fn):
             raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}.")
         self.epochs = check_positive_int("epochs", epochs)
