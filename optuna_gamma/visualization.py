@@ -35,6 +35,7 @@ from optuna.distributions import BaseDistribution
 from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
 from optuna.distributions import IntDistribution
+from optuna.search_space import intersection_search_space
 from optuna.study import Study
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
@@ -461,7 +462,10 @@ def _plotted_data(
             f"study {study.study_name!r} has {len(completed)} COMPLETE trials{when}; "
             f"plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} (trial_number={number})."
         )
-    distributions = _intersection(completed)
+    # The sampler's rule (Optuna's intersection search space), less single-valued parameters,
+    # over the trials the model saw; sorted by name for the axes' default order.
+    common = intersection_search_space(completed)
+    distributions = {n: common[n] for n in sorted(common) if not common[n].single()}
     if not distributions:
         raise ValueError(
             f"The COMPLETE trials{when} of study {study.study_name!r} share no parameter with "
@@ -551,14 +555,6 @@ def _resolve_sampler(study: Study, sampler: GammaBOSampler | None) -> GammaBOSam
     if isinstance(study.sampler, GammaBOSampler):
         return study.sampler
     return GammaBOSampler(seed=0)
-
-
-def _intersection(trials: list[FrozenTrial]) -> dict[str, BaseDistribution]:
-    """Parameters every trial has with the same distribution (single values left out), sorted."""
-    common = dict(trials[0].distributions)
-    for t in trials[1:]:
-        common = {n: d for n, d in common.items() if t.distributions.get(n) == d}
-    return {n: common[n] for n in sorted(common) if not common[n].single()}
 
 
 def _check_params(
