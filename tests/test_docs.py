@@ -1,0 +1,70 @@
+"""Every cross-reference resolves inside the repository: Markdown links, the documents the code
+cites, and the equations and sections of docs/math.md it cites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKDOWN = sorted(
+    p
+    for p in ROOT.rglob("*.md")
+    if not any(part.startswith(".") or part in {"build", "dist", "_build"} for part in p.parts)
+    and "raw" not in p.relative_to(ROOT).parts
+)
+SOURCES = sorted(
+    p
+    for folder in ("optuna_gamma", "tests", "benchmarks", "examples", "scripts", "hub")
+    for p in (ROOT / folder).rglob("*.py")
+)
+MATH = (ROOT / "docs" / "math.md").read_text()
+
+
+@pytest.mark.parametrize("doc", MARKDOWN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_markdown_links_resolve(doc: Path) -> None:
+    text = doc.read_text()
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+://|mailto:|#", target):
+            continue
+        path = target.split("#", 1)[0]
+        assert (doc.parent / path).exists(), f"{doc.relative_to(ROOT)} links to missing {target}"
+
+
+def test_cited_documents_exist() -> None:
+    missing = []
+    for source in SOURCES + MARKDOWN:
+        for cited in re.findall(
+            r"\b((?:docs|benchmarks/results)/[\w./-]+\.(?:md|png|csv))", source.read_text()
+        ):
+            if not (ROOT / cited).exists():
+                missing.append(f"{source.relative_to(ROOT)}: {cited}")
+    assert not missing, missing
+
+
+def test_no_reference_to_documents_outside_the_repository() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in SOURCES + MARKDOWN
+        if p != Path(__file__).resolve()
+        and ("MATH.md" in p.read_text() or re.search(r"\b[Ii]ssue \d", p.read_text()))
+    ]
+    assert not offenders, offenders
+
+
+def test_cited_equations_and_sections_of_math_md_exist() -> None:
+    equations = set(re.findall(r"\(eq\. (\d+)\)", MATH))
+    sections = set(re.findall(r"^## §(\d+)", MATH, flags=re.M))
+    missing = []
+    for source in SOURCES:
+        text = source.read_text()
+        for match in re.finditer(r"docs/math\.md (?:eqs?\. ([\d\-, ]+)|§(\d+))", text):
+            eqs, section = match.groups()
+            if section is not None and section not in sections:
+                missing.append(f"{source.relative_to(ROOT)}: §{section}")
+            for eq in re.findall(r"\d+", eqs or ""):
+                if eq not in equations:
+                    missing.append(f"{source.relative_to(ROOT)}: eq. {eq}")
+    assert not missing, missing
