@@ -10,10 +10,16 @@ import math
 from typing import Any
 
 import numpy as np
+import optuna
 import torch
 
+from optuna_gamma._kappa import _VARIANTS
 from optuna_gamma._kappa import KappaVariant
 from optuna_gamma._kappa import kappa_score
+
+_logger = optuna.logging.get_logger(f"optuna.{__name__}")
+#: The optimizers :func:`optuna_gamma.torch.make_optimizer` builds by name.
+_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 
 __all__ = [
     "free_device_memory",
@@ -147,3 +153,24 @@ def seeded(seed: int | None, device: torch.device) -> Iterator[None]:
     with torch.random.fork_rng(devices=devices, device_type=device_type):
         torch.manual_seed(seed)
         yield
+
+
+def check_training_choices(optimizer: object, kappa_variant: object, lam: object) -> None:
+    """The optimizer, κ variant and κ weight shared by both training helpers' arguments."""
+    if not (callable(optimizer) or optimizer in _OPTIMIZERS):
+        raise ValueError(
+            f"optimizer must be one of {_OPTIMIZERS} or a callable, got {optimizer!r}."
+        )
+    if kappa_variant not in _VARIANTS:
+        raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
+    if not (isinstance(lam, (int, float)) and not isinstance(lam, bool) and 0.0 < lam < 1.0):
+        raise ValueError(f"lam must satisfy 0 < lam < 1, got {lam!r}.")
+
+
+def record_out_of_memory(trial: Any, device: torch.device, message: str) -> None:
+    """After an out-of-memory error (called outside the ``except`` block, when the exception
+    and the tensors its traceback held are gone): frees the device's cache, logs ``message``
+    and keeps it in the trial's user attr ``error``."""
+    free_device_memory(device)
+    _logger.warning(message)
+    trial.set_user_attr("error", message[:2000])

@@ -22,13 +22,14 @@ import optuna
 import torch
 from torch import nn
 
-from optuna_gamma._kappa import _VARIANTS
 from optuna_gamma._kappa import KappaVariant
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import as_tensors
 from optuna_gamma.torch._data import check_train_val
-from optuna_gamma.torch._device import free_device_memory
+from optuna_gamma.torch._device import _OPTIMIZERS
+from optuna_gamma.torch._device import check_training_choices
 from optuna_gamma.torch._device import is_out_of_memory_error
+from optuna_gamma.torch._device import record_out_of_memory
 from optuna_gamma.torch._device import resolve_device
 from optuna_gamma.torch._device import score_diverged
 from optuna_gamma.torch._device import seeded
@@ -51,7 +52,6 @@ _TARGETS: dict[str, optuna.study.StudyDirection] = {
     "accuracy": optuna.study.StudyDirection.MAXIMIZE,
     "loss": optuna.study.StudyDirection.MINIMIZE,
 }
-_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 #: Data larger than this stays in host memory when ``data_on_device="auto"`` on MPS.
 _AUTO_ON_DEVICE_BYTES = 1 << 30
 
@@ -440,18 +440,11 @@ class TorchObjective:
             raise ValueError(
                 f"batch_size must be a positive int or a sequence of them, got {batch_size!r}."
             )
-        if not (callable(optimizer) or optimizer in _OPTIMIZERS):
-            raise ValueError(
-                f"optimizer must be one of {_OPTIMIZERS} or a callable, got {optimizer!r}."
-            )
+        check_training_choices(optimizer, kappa_variant, lam)
         if optimizer in ("adam", "adamw") and momentum is not None:
             raise ValueError(f"optimizer={optimizer!r} has no momentum; leave momentum=None.")
         if target not in _TARGETS:
             raise ValueError(f"target must be one of {tuple(_TARGETS)}, got {target!r}.")
-        if kappa_variant not in _VARIANTS:
-            raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
-        if not (isinstance(lam, (int, float)) and 0.0 < lam < 1.0):
-            raise ValueError(f"lam must satisfy 0 < lam < 1, got {lam!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {seed!r}.")
         if (
@@ -590,9 +583,7 @@ class TorchObjective:
             message = f"{self._oom_message(trial, params)} ({type(exc).__name__}: {exc})"
         # Outside the except block the exception and its traceback (which hold the trial's
         # model, optimizer and batches) are gone, so the memory can actually be released.
-        free_device_memory(self.device)
-        _logger.warning(message)
-        trial.set_user_attr("error", message[:2000])
+        record_out_of_memory(trial, self.device, message)
         return math.nan  # Optuna records a NaN value as a FAIL trial and goes on.
 
     def _run(self, trial: optuna.trial.BaseTrial, params: dict[str, Any]) -> float:

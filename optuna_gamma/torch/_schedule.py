@@ -49,19 +49,18 @@ from optuna.trial import TrialState
 import torch
 from torch import nn
 
-from optuna_gamma._kappa import _VARIANTS
 from optuna_gamma._kappa import KappaVariant
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import check_train_val
 from optuna_gamma.torch._device import check_positive_int
+from optuna_gamma.torch._device import check_training_choices
 from optuna_gamma.torch._device import derived_seed
-from optuna_gamma.torch._device import free_device_memory
 from optuna_gamma.torch._device import is_out_of_memory_error
+from optuna_gamma.torch._device import record_out_of_memory
 from optuna_gamma.torch._device import resolve_device
 from optuna_gamma.torch._device import score_diverged
 from optuna_gamma.torch._device import seeded
-from optuna_gamma.torch._objective import _OPTIMIZERS
 from optuna_gamma.torch._objective import evaluate
 from optuna_gamma.torch._objective import make_optimizer
 from optuna_gamma.torch._objective import prepare_data
@@ -264,14 +263,7 @@ class EpochwiseLRSearch:
             raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}.")
         if momentum is not None and not (isinstance(momentum, (int, float)) and momentum >= 0):
             raise ValueError(f"momentum must be a number >= 0 or None, got {momentum!r}.")
-        if not (callable(optimizer) or optimizer in _OPTIMIZERS):
-            raise ValueError(
-                f"optimizer must be one of {_OPTIMIZERS} or a callable, got {optimizer!r}."
-            )
-        if kappa_variant not in _VARIANTS:
-            raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
-        if not (isinstance(lam, (int, float)) and 0.0 < lam < 1.0):
-            raise ValueError(f"lam must satisfy 0 < lam < 1, got {lam!r}.")
+        check_training_choices(optimizer, kappa_variant, lam)
         for i, cb in enumerate(callbacks):
             if not callable(cb):
                 raise TypeError(f"callbacks[{i}] must be callable, got {type(cb).__name__}.")
@@ -631,9 +623,7 @@ class EpochwiseLRSearch:
                 raise
             message = f"Out of memory on {self.device} with lr={lr}: {type(exc).__name__}: {exc}"
         if message is not None:
-            free_device_memory(self.device)
-            _logger.warning(message + " The candidate is marked FAIL.")
-            trial.set_user_attr("error", message[:2000])
+            record_out_of_memory(trial, self.device, message + " The candidate is marked FAIL.")
             failed = {key: math.nan for key in _SCALAR_METRICS}
             return {
                 "lr": lr,
