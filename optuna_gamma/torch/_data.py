@@ -202,10 +202,17 @@ def _offline_error(name: str, root: Path, exc: BaseException) -> RuntimeError:
     )
 
 
-def _torchvision_dataset(cls: Any, name: str, root: Path, train: bool, download: bool) -> Any:
-    """``cls(root, train=..., download=...)``, with a clear error when the files are absent."""
+def _torchvision_dataset(
+    cls_name: str, name: str, root: str | Path, subset: int | None, train: bool, download: bool
+) -> Any:
+    """``torchvision.datasets.<cls_name>(root, train=..., download=...)`` after checking
+    ``subset``, with a clear error when the files are absent."""
+    _check_subset(subset)
+    import torchvision.datasets
+
+    root = Path(root)
     try:
-        return cls(str(root), train=train, download=download)
+        return getattr(torchvision.datasets, cls_name)(str(root), train=train, download=download)
     except (RuntimeError, OSError) as exc:  # "Dataset not found", URLError, socket errors
         raise _offline_error(name, root, exc) from exc
 
@@ -247,10 +254,7 @@ def load_mnist(
         RuntimeError: If the files are absent and cannot be downloaded (offline), with what to do.
         ImportError: If torchvision is not installed (``pip install optuna-gamma[vision]``).
     """
-    _check_subset(subset)
-    from torchvision.datasets import MNIST
-
-    dataset = _torchvision_dataset(MNIST, "MNIST", Path(root), train, download)
+    dataset = _torchvision_dataset("MNIST", "MNIST", root, subset, train, download)
     X = dataset.data.to(torch.float32).div_(255.0).unsqueeze(1)
     y = torch.as_tensor(dataset.targets, dtype=torch.int64)
     X, y = _subset(X, y, subset)
@@ -280,10 +284,7 @@ def load_cifar10(
         RuntimeError: If the files are absent and cannot be downloaded (offline), with what to do.
         ImportError: If torchvision is not installed (``pip install optuna-gamma[vision]``).
     """
-    _check_subset(subset)
-    from torchvision.datasets import CIFAR10
-
-    dataset = _torchvision_dataset(CIFAR10, "CIFAR-10", Path(root), train, download)
+    dataset = _torchvision_dataset("CIFAR10", "CIFAR-10", root, subset, train, download)
     data = np.asarray(dataset.data)  # (n, 32, 32, 3) uint8
     X = torch.from_numpy(data).permute(0, 3, 1, 2).to(torch.float32).div_(255.0)
     y = torch.as_tensor(np.asarray(dataset.targets), dtype=torch.int64)
