@@ -134,7 +134,13 @@ def _debug(trial: FrozenTrial, key: str, why: str) -> None:
 def write_claim(study: Study, trial: FrozenTrial, params: Mapping[str, Any], round_: int) -> None:
     """Stores the parameters given to ``trial`` (``round_``: how often this trial rewrote its
     claim, so that each rewrite uses fresh chunk keys)."""
-    inline = json.dumps({"params": dict(params)}, allow_nan=False)
+    try:
+        inline = json.dumps({"params": dict(params)}, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        # A categorical choice JSON cannot hold (NaN, an arbitrary object): no claim for this
+        # trial. Other workers then do not see it running; nothing fails.
+        _logger.debug(f"No claim written for trial {trial.number}: {e}.")
+        return
     storage = study._storage
     if len(inline) <= MAX_VALUE_LENGTH:
         storage.set_trial_system_attr(trial._trial_id, PARAMS_KEY, inline)
@@ -273,10 +279,13 @@ def read_prediction(system_attrs: Mapping[str, Any]) -> dict[str, float] | None:
 def write_hyperparams(
     study: Study, trial: FrozenTrial, space_key: str, inv_ls2: np.ndarray, g: float
 ) -> None:
-    text = json.dumps(
-        {"space": space_crc(space_key), "inv_ls2": [float(v) for v in inv_ls2], "g": float(g)},
-        allow_nan=False,
-    )
+    try:
+        text = json.dumps(
+            {"space": space_crc(space_key), "inv_ls2": [float(v) for v in inv_ls2], "g": float(g)},
+            allow_nan=False,
+        )
+    except ValueError:  # a non-finite fit: not stored; the next fit starts from the defaults
+        return
     if len(text) <= MAX_VALUE_LENGTH:  # else: not stored; the next fit starts from defaults
         study._storage.set_trial_system_attr(trial._trial_id, HYPERPARAMS_KEY, text)
 

@@ -425,3 +425,20 @@ def test_any_non_negative_seed_is_accepted_and_reproducible(seed: int) -> None:
         return [t.params["x"] for t in study.trials]
 
     assert run() == run()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize(
+    "choices", [[float("nan"), 1.0, 2.0], [(1, 2), (3, 4), (5, 6)]], ids=["nan", "tuples"]
+)
+def test_categorical_choices_json_cannot_hold_fail_no_trial(choices: list[Any]) -> None:
+    # A NaN choice cannot go into a JSON claim (before: every model-based trial failed with
+    # "Out of range float values are not JSON compliant"); tuples come back as lists.
+    def objective(trial: optuna.Trial) -> float:
+        c = trial.suggest_categorical("c", choices)
+        return trial.suggest_float("x", -1, 1) ** 2 + (c is choices[0])
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=9)
+    assert set(states(study)) == {TrialState.COMPLETE}
+    assert n_modelled(study) == 4
