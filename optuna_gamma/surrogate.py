@@ -161,7 +161,6 @@ def fit_surrogate(
         model=model,
         X=X,
         y=y,
-        pending=P,
         avoid=np.vstack([P, space.snap(X_pruned)]),
         transform=transform,
         y_best=y_best,
@@ -180,7 +179,7 @@ def space_key(space: SearchSpace, deterministic: bool) -> str:
 class FittedSurrogate:
     """A fitted surrogate with its data transform, for the sampler, the plots and the dashboard.
 
-    ``X`` and ``pending`` are encoded points (see :class:`SearchSpace`); ``y`` are the model's
+    ``X`` are encoded points (see :class:`SearchSpace`); ``y`` are the model's
     values, larger is better: ``y = transform.forward(value)``. ``avoid`` are the points no
     suggestion may come near: running trials' and pruned trials' parameters.
     """
@@ -189,7 +188,6 @@ class FittedSurrogate:
     model: _gp.Posterior
     X: np.ndarray
     y: np.ndarray
-    pending: np.ndarray
     avoid: np.ndarray
     transform: ValueTransform
     y_best: float
