@@ -851,37 +851,38 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
             row=row,
             col=col,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=s.observations[0],
-                y=s.observations[1],
-                mode="markers",
-                marker={"color": "white", "size": 7, "line": {"color": "black", "width": 1}},
-                text=[
-                    f"trial {n}: {v:.4g}" for n, v in zip(s.observed_numbers, s.observed_values)
-                ],
-                name="observations",
-                showlegend=i == 0,
-                legendgroup="observations",
-                meta="observations",
+        overlays = [
+            (
+                "observations",
+                s.observations[0],
+                s.observations[1],
+                {"color": "white", "size": 7, "line": {"color": "black", "width": 1}},
+                [f"trial {n}: {v:.4g}" for n, v in zip(s.observed_numbers, s.observed_values)],
             ),
-            row=row,
-            col=col,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=[] if s.suggestion is None else [s.suggestion[0]],
-                y=[] if s.suggestion is None else [s.suggestion[1]],
-                mode="markers",
-                marker={"symbol": "star", "size": 16, "color": "red", "line": {"width": 1}},
-                name=s.suggestion_label or "suggestion",
-                showlegend=i == 0,
-                legendgroup="suggestion",
-                meta="suggestion",
+            (
+                "suggestion",
+                [] if s.suggestion is None else [s.suggestion[0]],
+                [] if s.suggestion is None else [s.suggestion[1]],
+                {"symbol": "star", "size": 16, "color": "red", "line": {"width": 1}},
+                None,
             ),
-            row=row,
-            col=col,
-        )
+        ]
+        for group, x, y, marker, text in overlays:
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="markers",
+                    marker=marker,
+                    text=text,
+                    name=(s.suggestion_label or group) if group == "suggestion" else group,
+                    showlegend=i == 0,
+                    legendgroup=group,
+                    meta=group,
+                ),
+                row=row,
+                col=col,
+            )
         fig.update_xaxes(title_text=ax.name, row=row, col=col)
     fig.update_yaxes(title_text=ay.name, row=1, col=1)
     _set_axis_type(fig, ax, rows_cols=cells)

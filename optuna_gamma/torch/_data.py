@@ -270,19 +270,16 @@ def load_cifar10(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """CIFAR-10 through torchvision, as tensors scaled to ``[0, 1]`` (channels first).
 
-    Args:
-        root: Folder holding (or receiving) torchvision's ``cifar-10-batches-py/`` directory.
-        subset: Keep only the first ``subset`` images; ``None`` keeps all. Defaults to ``None``.
-        download: Download the archive when it is absent. Defaults to ``True``.
-        train: The 50,000 training images (``True``) or the 10,000 test images.
-            Defaults to ``True``.
+    The arguments are those of :func:`load_mnist`: ``root`` holds (or receives) torchvision's
+    ``cifar-10-batches-py/`` directory, and ``train`` picks the 50,000 training images or the
+    10,000 test images.
 
     Returns:
         ``(X, y)`` with ``X`` float32 of shape ``(n, 3, 32, 32)`` and ``y`` int64.
 
     Raises:
-        RuntimeError: If the files are absent and cannot be downloaded (offline), with what to do.
-        ImportError: If torchvision is not installed (``pip install optuna-gamma[vision]``).
+        RuntimeError: As :func:`load_mnist`, when the archive is absent and cannot be downloaded.
+        ImportError: As :func:`load_mnist`, when torchvision is not installed.
     """
     dataset = _torchvision_dataset("CIFAR10", "CIFAR-10", root, subset, train, download)
     data = np.asarray(dataset.data)  # (n, 32, 32, 3) uint8
