@@ -7,8 +7,10 @@ This is the only module that knows Optuna's sampler protocol. The model layer is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
+import warnings
 import zlib
 
 import numpy as np
@@ -24,14 +26,18 @@ from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import read_latest_constraint_hyperparams
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import running_claims
 from optuna_gamma._storage import usable
 from optuna_gamma._storage import write_claim
+from optuna_gamma._storage import write_constraint_hyperparams
+from optuna_gamma._storage import write_constraints
 from optuna_gamma._storage import write_hyperparams
 from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import RUNNING_RADIUS
+from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import matches_any
@@ -87,6 +93,15 @@ class GammaBOSampler(BaseSampler):
     re-checks the running trials after writing its own claim, so two workers that read the
     storage at the same moment still end up apart. Everything the sampler needs is read from
     the storage, so many processes can share one RDB or journal storage.
+
+    Outcome constraints are taken from the trials: ``trial.set_constraint(name, value)`` in the
+    objective (or ``constraints_func``), feasible when every value is ``<= 0``. Each constraint
+    gets its own model -- the same kernel and Gamma prior, so ``P(c(x) <= 0)`` is a Student-t
+    CDF -- and the acquisition becomes ``log EI`` at the best *feasible* value plus
+    ``sum_k log P(c_k(x) <= 0)``, or the sum alone while no trial is feasible (all in log
+    space, so tiny probabilities never underflow). Infeasible trials stay COMPLETE (Optuna's
+    convention); in Optuna 5 ``study.best_trial`` is the best feasible trial (the README shows
+    how to read it in Optuna 4).
 
     FAIL trials are not used by the model; PRUNED trials count as observed at the worst
     completed value (``pruned_trials``) and their parameters are never suggested again.
@@ -154,9 +169,17 @@ class GammaBOSampler(BaseSampler):
             also written to the trial's user attrs, which optuna-dashboard shows:
             ``gammabo_pred_median``, ``gammabo_pred_lower``, ``gammabo_pred_upper`` (median and
             95 % credible interval in the objective's units), ``gammabo_pred_nu`` (degrees of
-            freedom) and ``gammabo_acq`` (the acquisition value). ``False`` leaves the user
+            freedom), ``gammabo_acq`` (the acquisition value) and, with constraints,
+            ``gammabo_pred_feasible`` (the probability of feasibility). ``False`` leaves the user
             attrs to the user (the prediction stays in the system attrs, for
             :func:`optuna_gamma.visualization.plot_surrogate`). Defaults to ``True``.
+        constraints_func: A function of a finished (COMPLETE or PRUNED) trial returning its
+            constraint values, a sequence of floats, feasible when all are ``<= 0`` -- GPSampler's
+            argument with GPSampler's meaning: the values are stored under Optuna's
+            ``"constraints"`` system attr and read back as ``FrozenTrial.constraints``. Deprecated
+            by Optuna 5 (a ``FutureWarning`` there, as in Optuna's samplers): call
+            ``trial.set_constraint(name, value)`` in the objective instead. Defaults to
+            ``None``.
 
     Example:
         .. code-block:: python
@@ -193,6 +216,7 @@ class GammaBOSampler(BaseSampler):
         power_transform: bool = True,
         pruned_trials: str = "worst",
         record_predictions: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         self._settings = SurrogateSettings(
             predictive=predictive,
@@ -215,6 +239,19 @@ class GammaBOSampler(BaseSampler):
             if seed < 0:
                 # Optuna's samplers reject it too (numpy's generators take no negative seed).
                 raise ValueError(f"seed must be a non-negative int, got {seed}.")
+        if constraints_func is not None and not callable(constraints_func):
+            raise TypeError(
+                "constraints_func must be a callable taking a FrozenTrial and returning a "
+                f"sequence of floats, or None; got {constraints_func!r}."
+            )
+        if constraints_func is not None and hasattr(FrozenTrial, "set_constraint"):
+            # Optuna >= 5 deprecates the argument in its own samplers; say the same here.
+            warnings.warn(
+                "`constraints_func` has been deprecated in Optuna v5.0.0 (GPSampler and the "
+                "other samplers of Optuna); use `optuna.trial.Trial.set_constraint` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
         if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
             raise TypeError(
                 "independent_sampler must be an optuna.samplers.BaseSampler or None, got "
@@ -226,6 +263,7 @@ class GammaBOSampler(BaseSampler):
         self._n_startup_trials = int(n_startup_trials)
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._record_predictions = bool(record_predictions)
+        self._constraints_func = constraints_func
         self._intersection = IntersectionSearchSpace()
 
     @property
@@ -285,12 +323,18 @@ class GammaBOSampler(BaseSampler):
         key = space_key(space, self._settings.deterministic_objective)
         stored = read_latest_hyperparams(trials, trial.number, key, space.dim)
         initial = _gp.Hyperparams(inv_ls2=stored[0], g=stored[1]) if stored is not None else None
+        initial_constraints = {
+            name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
+            for name, (inv_ls2, g) in read_latest_constraint_hyperparams(
+                trials, trial.number, key, space.dim
+            ).items()
+        }
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):
             with single_blas_thread():
-                params, prediction, hp = self._suggest(
-                    study, space, completed, pending, rng, pruned, initial
+                params, prediction, fitted = self._suggest(
+                    study, space, completed, pending, rng, pruned, initial, initial_constraints
                 )
             # Claim first, then look: of two workers that computed from the same storage
             # contents, at least one sees the other's claim here and suggests again.
@@ -307,10 +351,22 @@ class GammaBOSampler(BaseSampler):
             with single_blas_thread():
                 for _ in range(sum(n > trial.number for n in clashing)):
                     pending.append(
-                        self._suggest(study, space, completed, pending, rng, pruned, initial)[0]
+                        self._suggest(
+                            study,
+                            space,
+                            completed,
+                            pending,
+                            rng,
+                            pruned,
+                            initial,
+                            initial_constraints,
+                        )[0]
                     )
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
-        write_hyperparams(study, trial, key, hp.inv_ls2, hp.g)
+        write_hyperparams(study, trial, key, fitted.model.hp.inv_ls2, fitted.model.hp.g)
+        if fitted.constraints:
+            fits = {c.name: (c.model.hp.inv_ls2, c.model.hp.g) for c in fitted.constraints}
+            write_constraint_hyperparams(study, trial, key, fits)
         return params
 
     def sample_independent(
@@ -344,6 +400,8 @@ class GammaBOSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
+        if self._constraints_func is not None:
+            _store_constraints(self._constraints_func, study, trial, state)
         self._independent_sampler.after_trial(study, trial, state, values)
 
     # -- model ---------------------------------------------------------------------------------
@@ -357,7 +415,8 @@ class GammaBOSampler(BaseSampler):
         rng: np.random.Generator,
         pruned: Sequence[FrozenTrial] = (),
         initial: _gp.Hyperparams | None = None,
-    ) -> tuple[dict[str, Any], dict[str, float], _gp.Hyperparams]:
+        initial_constraints: dict[str, _gp.Hyperparams] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate]:
         fitted = fit_surrogate(
             completed,
             space,
@@ -366,6 +425,7 @@ class GammaBOSampler(BaseSampler):
             pending=pending,
             pruned=pruned,
             initial=initial,
+            initial_constraints=initial_constraints,
         )
         x_best, acq_value = fitted.maximize(rng)
         if matches_any(x_best, space.snap(fitted.X)):
@@ -382,7 +442,35 @@ class GammaBOSampler(BaseSampler):
             "nu": fitted.model.nu,
             "acquisition": float(acq_value),
         }
-        return space.decode(x_best), prediction, fitted.model.hp
+        if fitted.constraints:
+            prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
+        return space.decode(x_best), prediction, fitted
+
+
+def _store_constraints(
+    constraints_func: Callable[[FrozenTrial], Sequence[float]],
+    study: Study,
+    trial: FrozenTrial,
+    state: TrialState,
+) -> None:
+    """Evaluates ``constraints_func`` on a finished trial and stores its values as Optuna's
+    samplers do (COMPLETE and PRUNED trials; ``None`` is stored, and the error raised, if the
+    function raises or returns NaN -- the same contract as GPSampler's ``constraints_func``)."""
+    if state not in (TrialState.COMPLETE, TrialState.PRUNED):
+        return
+    values = None
+    try:
+        raw = constraints_func(trial)
+        if not isinstance(raw, (list, tuple)):
+            _logger.warning(
+                f"Constraints should be a sequence of floats but got {type(raw).__name__}."
+            )
+        values = tuple(float(v) for v in raw)
+        if any(np.isnan(values)):
+            values = None
+            raise ValueError("Constraint values cannot be NaN.")
+    finally:
+        write_constraints(study, trial, values)
 
 
 def _encodable(

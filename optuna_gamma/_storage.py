@@ -23,6 +23,12 @@ never assembles a half-written value:
   checksum of the search space they belong to: the next suggestion's fit starts from them, so
   the sampler's decisions depend only on what the storage holds (a new process, or a restarted
   worker, decides exactly as the old one would have).
+- ``gammabo:hyperparams:constraints`` -- the same for the constraint models, by constraint name.
+
+Constraint values are Optuna's, not ours: ``trial.set_constraint`` writes them and
+``FrozenTrial.constraints`` reads them back (:func:`read_constraints`); a ``constraints_func``
+passed to the sampler has its values stored under Optuna's own key ``"constraints"``, exactly as
+Optuna's samplers store it (:func:`write_constraints`), so both read back the same way.
 
 Everything read back is checked as data: only JSON is decoded (no ``NaN``/``Infinity``
 constants, bounded length, nesting errors caught), shapes and types are verified, and parameter
@@ -57,9 +63,12 @@ _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 PARAMS_KEY = "gammabo:params"
 PREDICTION_KEY = "gammabo:prediction"
 HYPERPARAMS_KEY = "gammabo:hyperparams"
+CONSTRAINT_HYPERPARAMS_KEY = "gammabo:hyperparams:constraints"
+#: Optuna's system attr for the values of a ``constraints_func`` (its samplers' format: a list).
+CONSTRAINTS_KEY = "constraints"
 MAX_VALUE_LENGTH = 2045  # characters per system attr value in Optuna's RDB storages
 _MAX_CHUNKS = 256  # a claim of up to ~0.5 MB; anything longer is not one of ours
-PREDICTION_FIELDS = ("median", "lower", "upper", "nu", "acquisition")
+PREDICTION_FIELDS = ("median", "lower", "upper", "nu", "acquisition", "feasibility")
 #: Trial user attr -> field of the prediction (what optuna-dashboard shows for a trial).
 PREDICTION_USER_ATTRS = {
     "gammabo_pred_median": "median",
@@ -67,6 +76,7 @@ PREDICTION_USER_ATTRS = {
     "gammabo_pred_upper": "upper",
     "gammabo_pred_nu": "nu",
     "gammabo_acq": "acquisition",
+    "gammabo_pred_feasible": "feasibility",
 }
 _FLOAT_MAX = float(np.finfo(float).max)
 
@@ -317,3 +327,100 @@ def read_latest_hyperparams(
 
 def space_crc(space_key: str) -> int:
     return zlib.crc32(space_key.encode())
+
+
+def write_constraint_hyperparams(
+    study: Study, trial: FrozenTrial, space_key: str, fits: Mapping[str, tuple[np.ndarray, float]]
+) -> None:
+    """Stores the constraint models' ``(inv_ls2, g)`` by constraint name (not stored if they do
+    not fit in one value: the next fits then start from the defaults)."""
+    try:
+        text = json.dumps(
+            {
+                "space": space_crc(space_key),
+                "fits": {
+                    name: [[float(v) for v in inv_ls2], float(g)]
+                    for name, (inv_ls2, g) in fits.items()
+                },
+            },
+            allow_nan=False,
+        )
+    except ValueError:
+        return
+    if len(text) <= MAX_VALUE_LENGTH:
+        study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINT_HYPERPARAMS_KEY, text)
+
+
+def read_latest_constraint_hyperparams(
+    trials: Sequence[FrozenTrial], before: float, space_key: str, dim: int
+) -> dict[str, tuple[np.ndarray, float]]:
+    """The constraint models' ``(inv_ls2, g)`` by name, stored by the latest trial numbered below
+    ``before`` that holds them for this search space (valid entries only; empty if none)."""
+    crc = space_crc(space_key)
+    for t in sorted(trials, key=lambda t: -t.number):
+        if t.number >= before or CONSTRAINT_HYPERPARAMS_KEY not in t.system_attrs:
+            continue
+        data = loads(t.system_attrs[CONSTRAINT_HYPERPARAMS_KEY])
+        if not isinstance(data, dict) or data.get("space") != crc:
+            continue
+        fits = data.get("fits")
+        if not isinstance(fits, dict):
+            _debug(t, CONSTRAINT_HYPERPARAMS_KEY, "malformed hyperparameters")
+            continue
+        out = {}
+        for name, fit in fits.items():
+            if (
+                isinstance(fit, list)
+                and len(fit) == 2
+                and isinstance(fit[0], list)
+                and len(fit[0]) == dim
+                and all(_finite_number(v) and v > 0 for v in fit[0])
+                and _finite_number(fit[1])
+                and fit[1] > 0
+            ):
+                out[name] = (np.array(fit[0], dtype=float), float(fit[1]))
+        return out
+    return {}
+
+
+# -- constraints --------------------------------------------------------------------------------
+
+
+def _constraint_number(value: object) -> float | None:
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def read_constraints(trial: FrozenTrial) -> dict[str, float] | None:
+    """The trial's constraint values by name (feasible when every value is ``<= 0``): those of
+    ``trial.set_constraint`` and those a ``constraints_func`` stored (``"0"``, ``"1"``, ... as
+    Optuna names them). ``{}`` if the trial has none; ``None`` if what the storage holds is not
+    a set of numbers (then the trial's feasibility is unknown). ``±inf`` is kept."""
+    try:
+        raw: Mapping[str, object] = trial.constraints  # Optuna >= 5
+    except AttributeError:  # Optuna 4: only the constraints_func format exists
+        listed = trial.system_attrs.get(CONSTRAINTS_KEY)
+        if listed is not None and not isinstance(listed, (list, tuple)):
+            return None
+        raw = {str(i): c for i, c in enumerate(listed or ())}
+    except Exception:  # noqa: BLE001 - storage content is data: undecodable means unknown
+        return None
+    out = {}
+    for name, value in raw.items():
+        number = _constraint_number(value)
+        if number is None:
+            return None
+        out[str(name)] = number
+    return out
+
+
+def write_constraints(study: Study, trial: FrozenTrial, values: Sequence[float] | None) -> None:
+    """Stores a ``constraints_func``'s values for ``trial`` under Optuna's key, in its format (a
+    list; ``None`` when the function failed, as Optuna's samplers store it)."""
+    study._storage.set_trial_system_attr(
+        trial._trial_id, CONSTRAINTS_KEY, None if values is None else list(values)
+    )

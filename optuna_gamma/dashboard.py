@@ -194,7 +194,8 @@ def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
         "- Trial user attrs, the model's prediction when the trial was suggested: "
         "`gammabo_pred_median`, `gammabo_pred_lower`, `gammabo_pred_upper` (95% interval, "
         "objective units), `gammabo_pred_nu` "
-        "(degrees of freedom), `gammabo_acq` (the acquisition value the sampler maximised).",
+        "(degrees of freedom), `gammabo_acq` (the acquisition value the sampler maximised) "
+        "and, with constraints, `gammabo_pred_feasible` (the probability of feasibility).",
     ]
     if n_complete is not None:
         lines += ["", f"_Last updated with {n_complete} COMPLETE trials._"]

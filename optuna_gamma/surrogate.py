@@ -7,9 +7,12 @@ One home for the model layer, used by :class:`~optuna_gamma.GammaBOSampler`, by
   validated dataclass; ``GammaBOSampler.surrogate_settings`` is the sampler's);
 - :func:`fit_surrogate` -- trials in, :class:`FittedSurrogate` out;
 - :class:`FittedSurrogate` -- the fitted model: ``predict`` (median and credible interval in the
-  objective's units), ``acquisition_values`` (and gradients), ``maximize``.
+  objective's units), ``acquisition_values`` (and gradients), ``maximize``;
+- :class:`ConstraintModel` -- the model of one outcome constraint, fitted alongside when trials
+  carry constraint values (``trial.set_constraint`` or a sampler's ``constraints_func``).
 
-The mathematics is in docs/math.md (§2 the model, §3 the acquisition, §5 the value transform).
+The mathematics is in docs/math.md (§2 the model, §3 the acquisition, §5 the value transform,
+§7 constraints).
 """
 
 from __future__ import annotations
@@ -35,9 +38,16 @@ from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._checks import check_real as _check_real
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import read_constraints
 from optuna_gamma._transform import ValueTransform
 
-__all__ = ["CREDIBLE_MASS", "FittedSurrogate", "SurrogateSettings", "fit_surrogate"]
+__all__ = [
+    "CREDIBLE_MASS",
+    "ConstraintModel",
+    "FittedSurrogate",
+    "SurrogateSettings",
+    "fit_surrogate",
+]
 
 #: Probability mass of the credible intervals in predictions and plots.
 CREDIBLE_MASS = 0.95
@@ -101,8 +111,14 @@ def fit_surrogate(
     pending: Sequence[Mapping[str, Any]] = (),
     pruned: Sequence[FrozenTrial] = (),
     initial: _gp.Hyperparams | None = None,
+    initial_constraints: Mapping[str, _gp.Hyperparams] | None = None,
 ) -> FittedSurrogate:
     """Fits the surrogate to COMPLETE trials.
+
+    If any of them carries constraint values (``FrozenTrial.constraints``: set with
+    ``trial.set_constraint``, or stored from a sampler's ``constraints_func``), one
+    :class:`ConstraintModel` per constraint name is fitted too, on the trials that have a value
+    for it, and the acquisition becomes constrained (docs/math.md §7).
 
     Args:
         completed: COMPLETE trials, each holding every parameter of ``space`` (finite values).
@@ -113,6 +129,7 @@ def fit_surrogate(
         pruned: PRUNED trials: with ``settings.pruned_trials == "worst"`` they join the data at
             the worst completed value; either way no suggestion may come near them.
         initial: Kernel hyperparameters to start the fit from. Defaults to the defaults.
+        initial_constraints: The same for the constraint models, by constraint name.
 
     Returns:
         The fitted surrogate.
@@ -151,11 +168,57 @@ def fit_surrogate(
         X_pending=X_pending,
     )
     P = space.snap(X_pending) if X_pending is not None else np.empty((0, space.dim))
-    y_best = float(y.max())  # pruned trials, at the minimum, never raise it
-    if len(P):
-        # Kriging believer: running trials count as observed at their predicted mean, which also
-        # raises the incumbent, so EI no longer rewards crowding next to them.
-        y_best = max(y_best, float(model.predict(P)[0].max()))
+    values = [read_constraints(t) for t in completed]
+    names = sorted({name for c in values if c for name in c})
+    if not names:
+        y_best = float(y.max())  # pruned trials, at the minimum, never raise it
+        if len(P):
+            # Kriging believer: running trials count as observed at their predicted mean, which
+            # also raises the incumbent, so EI no longer rewards crowding next to them.
+            y_best = max(y_best, float(model.predict(P)[0].max()))
+        return FittedSurrogate(
+            space=space,
+            model=model,
+            X=X,
+            y=y,
+            avoid=np.vstack([P, space.snap(X_pruned)]),
+            transform=transform,
+            y_best=y_best,
+            settings=settings,
+        )
+    initial_constraints = initial_constraints or {}
+    constraints = []
+    # Violation of each trial in the constraint models' units (0 if feasible); unknown (no value,
+    # or one the storage could not decode) counts as infinite, and pruned trials never count
+    # as feasible.
+    violation = np.zeros(len(completed))
+    for name in names:
+        rows = np.array([c is not None and name in c for c in values])
+        raw = np.array([c[name] for c in values if c is not None and name in c], dtype=float)
+        constraint, y_c = ConstraintModel.fit(
+            name,
+            X[: len(completed)][rows],
+            raw,
+            space,
+            settings,
+            X_pending,
+            initial_constraints.get(name),
+        )
+        constraints.append(constraint)
+        violation[~rows] = np.inf
+        violation[rows] += np.maximum(constraint.threshold - y_c, 0.0)
+    violation = np.concatenate([violation, np.full(len(X_pruned), np.inf)])
+    feasible = violation <= 0.0
+    y_best_feasible: float | None = float(y[feasible].max()) if feasible.any() else None
+    if y_best_feasible is not None and len(P):
+        # Kriging believer, as above, for the running trials the models believe feasible.
+        believed = np.all([c.model.predict(P)[0] >= c.threshold for c in constraints], axis=0)
+        if believed.any():
+            y_best_feasible = max(y_best_feasible, float(model.predict(P[believed])[0].max()))
+    # The acquisition optimiser's starting points: feasible trials best first, then the least
+    # violating ones.
+    merit = np.where(feasible, y, -np.inf)
+    order = np.lexsort((violation, -merit))
     return FittedSurrogate(
         space=space,
         model=model,
@@ -163,8 +226,11 @@ def fit_surrogate(
         y=y,
         avoid=np.vstack([P, space.snap(X_pruned)]),
         transform=transform,
-        y_best=y_best,
+        y_best=y_best_feasible,
         settings=settings,
+        constraints=tuple(constraints),
+        feasible=feasible,
+        order=order,
     )
 
 
@@ -175,6 +241,72 @@ def space_key(space: SearchSpace, deterministic: bool) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ConstraintModel:
+    """The surrogate of one outcome constraint ``c(x) <= 0`` (feasible when at most zero).
+
+    The same model as the objective's -- kernel, Gamma prior on the precision, Student-t
+    predictive -- fitted to ``y = transform.forward(c)`` (oriented so that larger is better,
+    i.e. more feasible). The value transform is monotone, so ``c <= 0`` exactly when
+    ``y >= threshold = transform.forward(0)``, and the probability of feasibility is a
+    Student-t CDF (docs/math.md eq. 18): ``P(c(x) <= 0) = T_nu((mean(x) - threshold) / s(x))``.
+    """
+
+    name: str
+    model: _gp.Posterior
+    transform: ValueTransform
+    threshold: float
+
+    @classmethod
+    def fit(
+        cls,
+        name: str,
+        X: np.ndarray,
+        values: np.ndarray,
+        space: SearchSpace,
+        settings: SurrogateSettings,
+        X_pending: np.ndarray | None = None,
+        initial: _gp.Hyperparams | None = None,
+    ) -> tuple[ConstraintModel, np.ndarray]:
+        """The model of constraint ``name`` observed as ``values`` at encoded points ``X``, and
+        the model values ``y`` of those observations. ``±inf`` values are clipped to the finite
+        extremes; running trials (``X_pending``) join as a kriging believer, as for the
+        objective."""
+        raw = _clip_infinite(values, warn=False)
+        transform = ValueTransform.fit(raw, -1.0, power_transform=settings.power_transform)
+        y = transform.forward(raw)
+        hp = _gp.fit_hyperparams(
+            X,
+            y,
+            space.is_categorical,
+            settings.prior_concentration,
+            settings.prior_rate,
+            settings.deterministic_objective,
+            initial=initial,
+        )
+        model = _gp.Posterior(
+            X,
+            y,
+            space.is_categorical,
+            hp,
+            settings.prior_concentration,
+            settings.prior_rate,
+            settings.predictive,
+            X_pending=X_pending,
+        )
+        threshold = float(transform.forward(np.zeros(1))[0])
+        return cls(name=name, model=model, transform=transform, threshold=threshold), y
+
+    def log_feasibility(
+        self, mean: np.ndarray, scale: np.ndarray
+    ) -> _acquisition.AcquisitionResult:
+        """``log P(c <= 0)`` from the predictive ``(mean, scale)`` of this model, with its
+        derivatives with respect to ``mean`` and ``scale`` (stable far into the tails)."""
+        return _acquisition.log_probability_of_improvement(
+            mean, scale, self.model.nu, self.threshold, 0.0
+        )
+
+
 @dataclass
 class FittedSurrogate:
     """A fitted surrogate with its data transform, for the sampler, the plots and the dashboard.
@@ -182,6 +314,11 @@ class FittedSurrogate:
     ``X`` are encoded points (see :class:`SearchSpace`); ``y`` are the model's
     values, larger is better: ``y = transform.forward(value)``. ``avoid`` are the points no
     suggestion may come near: running trials' and pruned trials' parameters.
+
+    With constraints (``constraints`` not empty), ``feasible`` marks the rows of ``X`` known to be
+    feasible, ``y_best`` is the best feasible value (``None`` while no trial is feasible) and the
+    acquisition is ``log EI`` (or ``log PI``, or UCB) at ``y_best`` plus ``sum_k log P(c_k <= 0)``
+    -- or the sum alone while no trial is feasible (docs/math.md §7).
     """
 
     space: SearchSpace
@@ -190,8 +327,11 @@ class FittedSurrogate:
     y: np.ndarray
     avoid: np.ndarray
     transform: ValueTransform
-    y_best: float
+    y_best: float | None
     settings: SurrogateSettings
+    constraints: tuple[ConstraintModel, ...] = ()
+    feasible: np.ndarray | None = None  # (n,) bool; None: unconstrained (every row)
+    order: np.ndarray | None = None  # rows of X, best first; None: by y
 
     def predict(
         self, Z: np.ndarray, mass: float = CREDIBLE_MASS
@@ -209,7 +349,8 @@ class FittedSurrogate:
 
     def maximize(self, rng: np.random.Generator) -> tuple[np.ndarray, float]:
         """The encoded point that maximises the acquisition, and its value."""
-        ranked = self.X[np.argsort(-self.y, kind="stable")]
+        order = np.argsort(-self.y, kind="stable") if self.order is None else self.order
+        ranked = self.X[order]
         return maximize_acquisition(
             self.space,
             self.acquisition_values,
@@ -221,10 +362,24 @@ class FittedSurrogate:
         )
 
     def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
-        """The acquisition (log EI / log PI / UCB on the model's values) at encoded points."""
-        mean, scale = self.model.predict(Z)
-        value = self._acquisition(mean, scale)[0]
+        """The acquisition (log EI / log PI / UCB on the model's values, plus the log
+        probability of feasibility with constraints) at encoded points."""
+        if self.y_best is None:
+            value = np.zeros(len(Z))
+        else:
+            mean, scale = self.model.predict(Z)
+            value = self._acquisition(mean, scale)[0]
+        if self.constraints:
+            value = value + self.log_feasibility(Z)
         return _exclude(value, Z, self.avoid)
+
+    def log_feasibility(self, Z: np.ndarray) -> np.ndarray:
+        """``log P(feasible)`` at encoded points ``Z``: the sum over the constraint models
+        (independent given the data); zero without constraints."""
+        value = np.zeros(len(Z))
+        for c in self.constraints:
+            value = value + c.log_feasibility(*c.model.predict(Z))[0]
+        return value
 
     def most_uncertain(self, rng: np.random.Generator, default: np.ndarray) -> np.ndarray:
         """The quasi-random candidate with the largest predictive scale that repeats no
@@ -239,13 +394,22 @@ class FittedSurrogate:
 
     def acquisition_values_and_grad(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The acquisition and its gradient with respect to the encoded points ``Z``."""
-        mean, scale, d_mean, d_scale = self.model.predict_with_grad(Z)
-        value, dv_dm, dv_ds = self._acquisition(mean, scale)
-        grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
+        if self.y_best is None:
+            value, grad = np.zeros(len(Z)), np.zeros_like(Z)
+        else:
+            mean, scale, d_mean, d_scale = self.model.predict_with_grad(Z)
+            value, dv_dm, dv_ds = self._acquisition(mean, scale)
+            grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
+        for c in self.constraints:
+            mean, scale, d_mean, d_scale = c.model.predict_with_grad(Z)
+            v, dv_dm, dv_ds = c.log_feasibility(mean, scale)
+            value = value + v
+            grad = grad + dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
         return _exclude(value, Z, self.avoid), grad
 
     def _acquisition(self, mean: np.ndarray, scale: np.ndarray) -> _acquisition.AcquisitionResult:
         s = self.settings
+        assert self.y_best is not None
         if s.acquisition == "ucb":
             return _acquisition.upper_confidence_bound(mean, scale, s.ucb_beta)
         if s.acquisition == "pi":
@@ -275,17 +439,18 @@ def _exclude(value: np.ndarray, Z: np.ndarray, P: np.ndarray) -> np.ndarray:
     return np.where(same, -1e300, value)
 
 
-def _clip_infinite(values: np.ndarray) -> np.ndarray:
+def _clip_infinite(values: np.ndarray, warn: bool = True) -> np.ndarray:
     """Replaces ``±inf`` by the largest / smallest finite value (Optuna's GPSampler rule)."""
     inf = np.isinf(values)
     if not inf.any():
         return values
-    warnings.warn(
-        "Objective values include ±inf; they are clipped to the most extreme finite values "
-        "for the surrogate model.",
-        RuntimeWarning,
-        stacklevel=3,
-    )
+    if warn:
+        warnings.warn(
+            "Objective values include ±inf; they are clipped to the most extreme finite values "
+            "for the surrogate model.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     finite = values[~inf]
     hi = finite.max() if len(finite) else 0.0
     lo = finite.min() if len(finite) else 0.0

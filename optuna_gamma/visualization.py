@@ -64,7 +64,8 @@ __all__ = ["plot_surrogate", "plot_surrogate_animation", "plot_surrogate_matplot
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
 _MIN_COMPLETE_TRIALS = 2
-_MAPS = ("median", "width", "acquisition")
+_MAPS = ("median", "width", "acquisition", "feasibility")
+_DEFAULT_MAPS = ("median", "width", "acquisition")  # and "feasibility" with constraints
 _ACQUISITION_LABELS = {"ei": "log EI", "pi": "log PI", "ucb": "UCB (standardised)"}
 # Colour range of log-acquisition maps: the top this many nats (log EI falls to -1e3 far from
 # the data, which would wash out the interesting region).
@@ -101,6 +102,8 @@ class _Slice:
     quantile: float
     observations: list[list[Any]]  # per axis, the trials' values (category labels for cat.)
     observed_values: list[float]
+    observed_feasible: list[bool]  # all True without constraints
+    feasibility: np.ndarray | None  # P(feasible) on the grid; None without constraints
     observed_numbers: list[int]
     suggestion: list[Any] | None  # per axis
     suggestion_label: str
@@ -124,7 +127,7 @@ def plot_surrogate(
     sampler: GammaBOSampler | None = None,
     fixed_params: Mapping[str, Any] | None = None,
     n_points: int | None = None,
-    maps: Sequence[str] = _MAPS,
+    maps: Sequence[str] | None = None,
 ) -> go.Figure:
     """Plots the surrogate model of :class:`~optuna_gamma.GammaBOSampler` over one or two params.
 
@@ -138,6 +141,11 @@ def plot_surrogate(
 
     Two parameters: three heat maps -- predictive median, width of the 95% band and acquisition --
     with the observed trials (white dots) and the suggestion (a red star).
+
+    With constraints (``trial.set_constraint`` or the sampler's ``constraints_func``), infeasible
+    observations are drawn as grey crosses, the acquisition is the constrained one, and the
+    model's probability of feasibility ``P(feasible)`` is drawn too: a third panel for one
+    parameter, a fourth map for two.
 
     The other parameters are held at the best trial's values (or ``fixed_params``), so with more
     than the drawn parameters the curves are a slice of the model while the observations are
@@ -163,9 +171,10 @@ def plot_surrogate(
             Defaults to ``None``.
         n_points: Grid points per axis. Defaults to ``None``: 200 for one parameter, 50 for
             two. Integer and categorical axes use their own grid when it is smaller.
-        maps: The maps of a 2-D plot, side by side, from ``"median"``, ``"width"`` and
-            ``"acquisition"`` (one map per figure suits a narrow dashboard cell). Defaults to
-            all three.
+        maps: The maps of a 2-D plot, side by side, from ``"median"``, ``"width"``,
+            ``"acquisition"`` and ``"feasibility"`` (one map per figure suits a narrow dashboard
+            cell). Defaults to ``None``: the first three, and ``"feasibility"`` when the trials
+            carry constraints.
 
     Returns:
         A :class:`plotly.graph_objects.Figure`. ``figure.layout.meta`` holds the slice's
@@ -176,9 +185,17 @@ def plot_surrogate(
             ``trial_number``, ``fixed_params`` or ``n_points`` are invalid.
         ImportError: If plotly is not installed.
     """
-    maps = _check_maps(maps)
     go, make_subplots = _import_plotly()
+    if maps is not None:
+        maps = _check_maps(maps)
     s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points)
+    if maps is None:
+        maps = _DEFAULT_MAPS + (("feasibility",) if s.feasibility is not None else ())
+    elif "feasibility" in maps and s.feasibility is None:
+        raise ValueError(
+            "maps includes 'feasibility', but the trials carry no constraint values; give maps "
+            f"from {_DEFAULT_MAPS}."
+        )
     if len(s.axes) == 1:
         fig = _plotly_1d(go, make_subplots, s)
     else:
@@ -228,7 +245,7 @@ def plot_surrogate_animation(
     sampler: GammaBOSampler | None = None,
     fixed_params: Mapping[str, Any] | None = None,
     n_points: int | None = None,
-    maps: Sequence[str] = _MAPS,
+    maps: Sequence[str] | None = None,
 ) -> go.Figure:
     """The surrogate as it was at each trial: a plotly figure with a slider and a play button.
 
@@ -357,6 +374,9 @@ def _compute_slice(
         )
         median, lower, upper = (a.reshape(shape) for a in fitted.predict(Z, CREDIBLE_MASS))
         acq = fitted.acquisition_values(Z).reshape(shape)
+        feasibility = (
+            np.exp(fitted.log_feasibility(Z)).reshape(shape) if fitted.constraints else None
+        )
         suggestion_params, label = _suggestion(fitted, target, names)
         suggestion = suggestion_median = suggestion_acq = None
         if suggestion_params is not None:
@@ -400,6 +420,10 @@ def _compute_slice(
         quantile=q,
         observations=[[_axis_value(ax, t.params[ax.name]) for t in completed] for ax in axes],
         observed_values=[float(t.value) for t in completed],  # type: ignore[arg-type]
+        observed_feasible=[bool(f) for f in fitted.feasible[: len(completed)]]
+        if fitted.feasible is not None
+        else [True] * len(completed),
+        feasibility=feasibility,
         observed_numbers=[t.number for t in completed],
         suggestion=suggestion,
         suggestion_label=label,
@@ -679,11 +703,12 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
     # Long by design: one literal plotly trace per curve (band, median, observations,
     # acquisition, suggestion), each a dozen keyword lines.
     ax = s.axes[0]
+    constrained = s.feasibility is not None
     fig = make_subplots(
-        rows=2,
+        rows=3 if constrained else 2,
         cols=1,
         shared_xaxes=True,
-        row_heights=[0.7, 0.3],
+        row_heights=[0.6, 0.2, 0.2] if constrained else [0.7, 0.3],
         vertical_spacing=0.06,
     )
     band = f"{CREDIBLE_MASS:.0%} credible band"
@@ -754,16 +779,34 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
             name="predicted median",
             meta="median",
         )
-    scatter(
-        1,
-        x=s.observations[0],
-        y=s.observed_values,
-        mode="markers",
-        marker={"color": "black", "size": 7},
-        text=hover,
-        name="observations",
-        meta="observations",
-    )
+    for group, keep, marker in (
+        ("observations", True, {"color": "black", "size": 7}),
+        ("infeasible_observations", False, {"color": "grey", "size": 8, "symbol": "x"}),
+    ):
+        rows = [i for i, f in enumerate(s.observed_feasible) if f == keep]
+        if keep or rows:
+            scatter(
+                1,
+                x=[s.observations[0][i] for i in rows],
+                y=[s.observed_values[i] for i in rows],
+                mode="markers",
+                marker=marker,
+                text=[hover[i] for i in rows],
+                name=group.replace("_", " "),
+                meta=group,
+            )
+    if s.feasibility is not None:
+        scatter(
+            3,
+            x=ax.values,
+            y=_list(s.feasibility),
+            mode="markers" if ax.kind == "category" else "lines",
+            marker={"size": 10},
+            line={"color": "#9467bd"},
+            name="P(feasible)",
+            meta="feasibility",
+        )
+        fig.update_yaxes(title_text="P(feasible)", range=[-0.05, 1.05], row=3, col=1)
     scatter(
         2,
         x=ax.values,
@@ -798,8 +841,9 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
     pad = 0.05 * max(high - low, 1e-12)
     fig.update_yaxes(title_text=s.objective_name, row=1, col=1)
     fig.update_yaxes(title_text=s.acquisition_name, range=[low - pad, high + pad], row=2, col=1)
-    fig.update_xaxes(title_text=ax.name, row=2, col=1)
-    _set_axis_type(fig, ax, rows_cols=[(1, 1), (2, 1)])
+    last = 3 if constrained else 2
+    fig.update_xaxes(title_text=ax.name, row=last, col=1)
+    _set_axis_type(fig, ax, rows_cols=[(r, 1) for r in range(1, last + 1)])
     fig.update_layout(
         title=_title(s),
         height=620,
@@ -823,6 +867,7 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
             "Inferno",
             (low, high),
         ),
+        "feasibility": ("feasibility_map", "P(feasible)", s.feasibility, "Purples", (0.0, 1.0)),
     }
     chosen = [spec[m] for m in maps]
     titles = [c[1] for c in chosen]
@@ -837,6 +882,7 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
     for i, ((key, title, z, colorscale, zrange), (row, col)) in enumerate(zip(chosen, cells)):
         domain = fig.layout[f"xaxis{'' if i == 0 else i + 1}"].domain
         extra = {} if zrange is None else {"zmin": zrange[0], "zmax": zrange[1]}
+        assert z is not None  # only the feasibility map can be None; never asked for then
         fig.add_trace(
             go.Heatmap(
                 x=ax.values,
@@ -851,14 +897,29 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
             row=row,
             col=col,
         )
+        labels = [f"trial {n}: {v:.4g}" for n, v in zip(s.observed_numbers, s.observed_values)]
         overlays = [
             (
-                "observations",
-                s.observations[0],
-                s.observations[1],
-                {"color": "white", "size": 7, "line": {"color": "black", "width": 1}},
-                [f"trial {n}: {v:.4g}" for n, v in zip(s.observed_numbers, s.observed_values)],
-            ),
+                group,
+                [s.observations[0][k] for k in rows],
+                [s.observations[1][k] for k in rows],
+                marker,
+                [labels[k] for k in rows],
+            )
+            for group, rows, marker in (
+                (
+                    "observations",
+                    [k for k, f in enumerate(s.observed_feasible) if f],
+                    {"color": "white", "size": 7, "line": {"color": "black", "width": 1}},
+                ),
+                (
+                    "infeasible_observations",
+                    [k for k, f in enumerate(s.observed_feasible) if not f],
+                    {"color": "grey", "size": 8, "symbol": "x"},
+                ),
+            )
+            if group == "observations" or rows
+        ] + [
             (
                 "suggestion",
                 [] if s.suggestion is None else [s.suggestion[0]],
@@ -875,7 +936,9 @@ def _plotly_2d(go: Any, make_subplots: Any, s: _Slice, maps: Sequence[str]) -> A
                     mode="markers",
                     marker=marker,
                     text=text,
-                    name=(s.suggestion_label or group) if group == "suggestion" else group,
+                    name=(s.suggestion_label or group)
+                    if group == "suggestion"
+                    else group.replace("_", " "),
                     showlegend=i == 0,
                     legendgroup=group,
                     meta=group,
@@ -934,6 +997,7 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
             label=f"median ± {band}",
         )
         obs_x = [lookup[v] for v in s.observations[0]]
+        grid_x: Any = pos
         bottom.plot(pos, s.acquisition, "o", color="tab:green")
         bottom.set_xticks(pos, ax.values)
         sx = None if s.suggestion is None else lookup[s.suggestion[0]]
@@ -941,11 +1005,36 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
         top.fill_between(ax.values, s.lower, s.upper, alpha=0.25, label=band)
         top.plot(ax.values, s.median, label="predicted median")
         obs_x = s.observations[0]
+        grid_x = ax.values
         bottom.plot(ax.values, s.acquisition, color="tab:green")
         sx = None if s.suggestion is None else s.suggestion[0]
         if ax.kind == "log":
             bottom.set_xscale("log")
-    top.scatter(obs_x, s.observed_values, color="black", s=18, zorder=3, label="observations")
+    ok = np.array(s.observed_feasible, dtype=bool)
+    obs_y = np.asarray(s.observed_values)
+    top.scatter(
+        [x for x, f in zip(obs_x, ok) if f],
+        obs_y[ok],
+        color="black",
+        s=18,
+        zorder=3,
+        label="observations",
+    )
+    if not ok.all():
+        top.scatter(
+            [x for x, f in zip(obs_x, ok) if not f],
+            obs_y[~ok],
+            color="grey",
+            marker="x",
+            s=24,
+            zorder=3,
+            label="infeasible observations",
+        )
+    if s.feasibility is not None:
+        twin = bottom.twinx()
+        twin.plot(grid_x, s.feasibility, "--", color="tab:purple")
+        twin.set_ylim(-0.05, 1.05)
+        twin.set_ylabel("P(feasible)", color="tab:purple")
     if sx is not None:
         top.scatter(
             [sx],
@@ -980,13 +1069,15 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
 def _matplotlib_2d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
     ax, ay = s.axes
     fig = Figure(figsize=(15, 4.8), layout="constrained")
-    panels = fig.subplots(1, 3)
     low, high = _acq_range(s)
-    maps = (
+    maps = [
         ("predicted median", s.median, "viridis", None),
         (f"{CREDIBLE_MASS:.0%} band width", s.width, "cividis", None),
         (s.acquisition_name, s.acquisition, "inferno", (low, high)),
-    )
+    ]
+    if s.feasibility is not None:
+        maps.append(("P(feasible)", s.feasibility, "Purples", (0.0, 1.0)))
+    panels = fig.subplots(1, len(maps))
 
     def coords(axis: _Axis, values: Sequence[Any]) -> np.ndarray:
         if axis.kind == "category":
@@ -1000,7 +1091,12 @@ def _matplotlib_2d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
         kw = {} if zrange is None else {"vmin": zrange[0], "vmax": zrange[1]}
         mesh = panel.pcolormesh(gx, gy, z, cmap=cmap, shading="nearest", **kw)
         fig.colorbar(mesh, ax=panel)
-        panel.scatter(ox, oy, c="white", edgecolors="black", s=25, label="observations")
+        ok = np.array(s.observed_feasible, dtype=bool)
+        panel.scatter(ox[ok], oy[ok], c="white", edgecolors="black", s=25, label="observations")
+        if not ok.all():
+            panel.scatter(
+                ox[~ok], oy[~ok], c="grey", marker="x", s=30, label="infeasible observations"
+            )
         if s.suggestion is not None:
             sx, sy = coords(ax, [s.suggestion[0]]), coords(ay, [s.suggestion[1]])
             panel.scatter(

@@ -347,3 +347,49 @@ def test_overhead_quick(tmp_path: Path) -> None:
     gp = next(r for r in rows if r["sampler"] == "gp")
     assert float(gp["ratio_to_gp"]) == 1.0
     assert "ratio" in (tmp_path / "overhead" / "overhead.md").read_text()
+
+
+def test_constrained_problems_reach_their_literature_optima() -> None:
+    from benchmarks.constrained import PROBLEMS
+    from benchmarks.constrained import reference
+
+    literature = {
+        "boundary": 1.0,
+        "gardner": -2.0,
+        "gramacy": 0.5998,  # Gramacy et al. 2016
+        "pressure-vessel": 5885.33,  # continuous-thickness optimum
+        "welded-beam": 1.724852,  # Coello 2000
+    }
+    for name, optimum in literature.items():
+        ref = reference(name, n_random=4000)
+        assert ref["optimum"] == pytest.approx(optimum, rel=2e-4), name
+        assert ref["median_random"] > ref["optimum"]
+    # Branin's three minima are infeasible, so the disc's optimum lies above Branin's.
+    assert reference("branin-disc", n_random=4000)["optimum"] > 0.397887 + 1.0
+    # The optimum is feasible and attains the reported value (welded beam, Coello's point).
+    value, constraints = PROBLEMS["welded-beam"].f(
+        {"h": 0.205730, "l": 3.470489, "t": 9.036624, "b": 0.205730}
+    )
+    assert value == pytest.approx(1.724852, rel=1e-5)
+    assert max(constraints) <= 1e-4
+
+
+def test_constrained_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    from benchmarks import constrained
+
+    result = constrained.run_one("gramacy", "gamma", seed=0, n_trials=12)
+    assert len(result["trials"]) == 12
+    assert all(len(t["constraints"]) == 2 and t["ask_seconds"] >= 0 for t in result["trials"])
+    other = constrained.run_one("gramacy", "tpe", seed=0, n_trials=12)
+    refs = {"gramacy": constrained.reference("gramacy", n_random=2000)}
+    summary = constrained.summarise([result, other], refs, (12,))
+    rows = {r["sampler"]: r for r in summary["per_problem"]}
+    assert set(rows) == {"gamma", "tpe"}
+    assert sorted([rows["gamma"]["mean_rank"], rows["tpe"]["mean_rank"]]) in (
+        [1.0, 2.0],
+        [1.5, 1.5],
+    )
+    for row in rows.values():
+        assert 0.0 <= row["feasible_share"] <= 1.0 and row["mean_nreg"] >= 0.0
+    constrained.write_report(tmp_path, [result, other], refs, "test")
+    assert "| gramacy | 12 | gamma | 1 |" in (tmp_path / "results.md").read_text()

@@ -216,7 +216,8 @@ def test_dashboard_server_shows_trials_user_attrs_note_and_figure(
     assert len(trials) == 8 and all(t["state"] == "Complete" for t in trials)
     for t in trials[3:]:
         attrs = {a["key"]: float(a["value"]) for a in t["user_attrs"]}
-        assert set(attrs) == set(PREDICTION_USER_ATTRS)
+        # Unconstrained: every field but the probability of feasibility.
+        assert set(attrs) == set(PREDICTION_USER_ATTRS) - {"gammabo_pred_feasible"}
         assert attrs["gammabo_pred_lower"] < attrs["gammabo_pred_median"]
         assert attrs["gammabo_pred_median"] < attrs["gammabo_pred_upper"]
         assert attrs["gammabo_pred_nu"] == 2 * 2.5 + t["number"]

@@ -57,3 +57,16 @@ def _wsgi_get(app: Any, path: str) -> Any:
     body = b"".join(app(environ, lambda s, h, *a: status.append(s)))
     assert status[0].startswith("200"), status
     return json.loads(body)
+
+
+def test_constrained_example_finds_a_forest_within_the_budget() -> None:
+    cmd = [sys.executable, str(ROOT / "examples" / "constrained.py"), "--n-trials", "12"]
+    out = subprocess.run(cmd + ["--max-nodes", "400"], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    n_feasible = int(lines[0].split()[0])
+    assert 1 <= n_feasible <= 12 and lines[0].endswith("within 400 nodes")
+    best = lines[1]
+    assert best.startswith("best feasible: trial ")
+    nodes = int(best.split(" nodes")[0].rsplit(" ", 1)[-1])
+    accuracy = float(best.split("accuracy ")[1].split(",")[0])
+    assert nodes <= 400 and 0.85 < accuracy <= 1.0

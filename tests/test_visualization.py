@@ -402,3 +402,74 @@ def test_importing_the_package_imports_no_plotting_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]"
+
+
+# -- constraints -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def study_constrained() -> optuna.Study:
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -2.0, 2.0)
+        y = trial.suggest_float("y", -2.0, 2.0)
+        trial.set_constraint("c", x + 0.5 * y)
+        return (x - 1) ** 2 + y**2
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=12)
+    return study
+
+
+def _infeasible(study: optuna.Study) -> list[int]:
+    return [t.number for t in _complete(study) if t.constraints["c"] > 0]
+
+
+def test_1d_marks_infeasible_observations_and_draws_the_feasibility(
+    study_constrained: optuna.Study,
+) -> None:
+    from optuna_gamma._search_space import SearchSpace
+    from optuna_gamma.surrogate import fit_surrogate
+
+    fig = plot_surrogate(study_constrained, "x")
+    infeasible = _infeasible(study_constrained)
+    assert 0 < len(infeasible) < len(study_constrained.trials)
+    crosses = _trace(fig, "infeasible_observations")
+    assert sorted(int(s.split()[1]) for s in crosses.text) == infeasible
+    dots = _trace(fig, "observations")
+    assert len(dots.x) + len(crosses.x) == len(study_constrained.trials)
+    p = np.asarray(_trace(fig, "feasibility").y)
+    assert p.shape == (200,) and np.all((0 <= p) & (p <= 1))
+    x = np.asarray(_trace(fig, "feasibility").x)
+    # The curve is the model's P(feasible) along x with y held at the best feasible trial's.
+    fitted = fit_surrogate(
+        _complete(study_constrained),
+        SearchSpace(study_constrained.trials[-1].distributions),
+        study_constrained.direction,
+        study_constrained.sampler.surrogate_settings,
+    )
+    held = fig.layout.meta["fixed_params"]["y"]
+    space = SearchSpace(study_constrained.trials[-1].distributions)
+    Z = space.encode([{"x": float(v), "y": held} for v in x[::40]])
+    np.testing.assert_allclose(p[::40], np.exp(fitted.log_feasibility(Z)), atol=0.05)
+    assert p[0] > 0.5 > p[-1]  # feasible for small x, not for large x
+
+
+def test_2d_default_maps_add_feasibility_and_unconstrained_studies_refuse_it(
+    study_constrained: optuna.Study, study_mixed: optuna.Study
+) -> None:
+    fig = plot_surrogate(study_constrained, ["x", "y"])
+    z = np.asarray(_trace(fig, "feasibility_map").z)
+    assert z.shape == (50, 50) and z.min() >= 0 and z.max() <= 1
+    assert len(_traces(fig, "infeasible_observations")) == 4  # one per map
+    with pytest.raises(ValueError, match="feasibility"):
+        plot_surrogate(study_mixed, ["x", "lr"], maps=["feasibility"])
+    assert not _traces(plot_surrogate(study_mixed, ["x", "lr"]), "feasibility_map")
+
+
+def test_matplotlib_draws_constrained_studies(study_constrained: optuna.Study) -> None:
+    one = plot_surrogate_matplotlib(study_constrained, "x")
+    labels = [t.get_text() for t in one.axes[0].get_legend().get_texts()]
+    assert "infeasible observations" in labels
+    assert any(a.get_ylabel() == "P(feasible)" for a in one.axes)
+    two = plot_surrogate_matplotlib(study_constrained, ["x", "y"])
+    assert [a.get_title() for a in two.axes if a.get_title()][-1] == "P(feasible)"

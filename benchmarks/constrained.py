@@ -1,0 +1,558 @@
+"""Constrained optimisation: GammaBOSampler against GPSampler and TPESampler.
+
+Seven problems of different kinds, each minimised subject to ``c_k(x) <= 0`` with the constraint
+values reported through ``trial.set_constraint`` (so every sampler reads them the same way, from
+``FrozenTrial.constraints``):
+
+- ``boundary`` -- ``(x - 1)^2 + y^2`` on ``[-2, 2]^2`` with ``x <= 0``: the optimum 1 lies on
+  the boundary of the feasible half (the example of the README);
+- ``gardner`` -- Gardner et al. (ICML 2014), simulation 1: ``cos(2x) cos(y) + sin(x)`` on
+  ``[0, 6]^2`` with ``cos(x + y) <= 0.5``: several feasible islands;
+- ``gramacy`` -- Gramacy et al. (Technometrics 2016): ``x1 + x2`` on ``[0, 1]^2`` with a
+  sinusoidal and a circular constraint; optimum 0.5998;
+- ``branin-disc`` -- Branin on its usual box, feasible only in the disc of radius ``sqrt(15)``
+  around ``(2.5, 7.5)``, which excludes all three of Branin's minima;
+- ``pressure-vessel`` -- the pressure-vessel design (Sandgren 1990; continuous thicknesses):
+  4 variables, 3 constraints, cost spanning orders of magnitude; optimum about 5885.3;
+- ``welded-beam`` -- the welded-beam design (Coello 2000, the 7-constraint version): 4
+  variables; optimum about 1.7249;
+- ``forest-size`` -- scikit-learn: the 3-fold cross-validated log loss of a random forest on the
+  bundled breast-cancer data, with a budget of 300 tree nodes (``nodes - 300 <= 0``).
+
+Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
+exactly the sampler's time for the trial's suggestion (recorded per trial).
+
+Normalised regret of a run at a budget: ``(best feasible value - optimum) / (reference -
+optimum)``, where the reference is the median objective value of random *feasible* points and
+the optimum is computed (SLSQP from the best of 20,000 random points, checked against the
+literature in tests/test_benchmarks.py) for the synthetic problems, and is the best feasible
+value any run reached for ``forest-size``. A run with no feasible point yet counts as 1 (as good
+as a random feasible point; the share of such runs is reported). Rank: per problem, seed and
+budget among the three samplers by best feasible value (no feasible point: last; ties share
+the mean rank).
+
+    python -m benchmarks.constrained --workers 2              # the committed run (resumable)
+    python -m benchmarks.constrained --report                 # tables from what has run
+    python -m benchmarks.constrained --seeds 0-1 --n-trials 12 --out /tmp/cb   # smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+import dataclasses
+import json
+import math
+from pathlib import Path
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks import _env
+
+_env.limit_threads(1)
+
+import optuna  # noqa: E402
+from optuna.distributions import FloatDistribution  # noqa: E402
+from optuna.distributions import IntDistribution  # noqa: E402
+
+OUT = _env.REPO_ROOT / "benchmarks" / "results" / "constrained"
+SAMPLERS = ("gamma", "gp", "tpe")
+BUDGETS = (25, 50, 100)
+STARTUP = 10  # "after start-up": trials from this index on, for every sampler
+STUCK = 0.1  # normalised regret above which a run counts as far from the optimum
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    name: str
+    bounds: dict[str, tuple[float, float]]  # float parameters, or int ones when in ints
+    f: Callable[[dict[str, Any]], tuple[float, list[float]]]  # params -> (value, constraints)
+    ints: frozenset[str] = frozenset()
+    log: frozenset[str] = frozenset()
+    synthetic: bool = True
+
+    def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        out: dict[str, optuna.distributions.BaseDistribution] = {}
+        for name, (lo, hi) in self.bounds.items():
+            if name in self.ints:
+                out[name] = IntDistribution(int(lo), int(hi), log=name in self.log)
+            else:
+                out[name] = FloatDistribution(lo, hi, log=name in self.log)
+        return out
+
+
+def _boundary(p: dict[str, Any]) -> tuple[float, list[float]]:
+    return (p["x"] - 1) ** 2 + p["y"] ** 2, [p["x"]]
+
+
+def _gardner(p: dict[str, Any]) -> tuple[float, list[float]]:
+    x, y = p["x"], p["y"]
+    return math.cos(2 * x) * math.cos(y) + math.sin(x), [math.cos(x + y) - 0.5]
+
+
+def _gramacy(p: dict[str, Any]) -> tuple[float, list[float]]:
+    x1, x2 = p["x1"], p["x2"]
+    c1 = 1.5 - x1 - 2 * x2 - 0.5 * math.sin(2 * math.pi * (x1 * x1 - 2 * x2))
+    c2 = x1 * x1 + x2 * x2 - 1.5
+    return x1 + x2, [c1, c2]
+
+
+def _branin_disc(p: dict[str, Any]) -> tuple[float, list[float]]:
+    x1, x2 = p["x1"], p["x2"]
+    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    value = (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
+    return value, [(x1 - 2.5) ** 2 + (x2 - 7.5) ** 2 - 15.0]
+
+
+def _pressure_vessel(p: dict[str, Any]) -> tuple[float, list[float]]:
+    ts, th, r, length = p["Ts"], p["Th"], p["R"], p["L"]
+    value = (
+        0.6224 * ts * r * length
+        + 1.7781 * th * r * r
+        + 3.1661 * ts * ts * length
+        + 19.84 * ts * ts * r
+    )
+    volume = math.pi * r * r * length + 4.0 / 3.0 * math.pi * r**3
+    return value, [0.0193 * r - ts, 0.00954 * r - th, 1.0 - volume / 1_296_000.0]
+
+
+def _welded_beam(p: dict[str, Any]) -> tuple[float, list[float]]:
+    h, l_, t, b = p["h"], p["l"], p["t"], p["b"]
+    P, L, E, G = 6000.0, 14.0, 30e6, 12e6
+    tau_max, sigma_max, delta_max = 13600.0, 30000.0, 0.25
+    tau1 = P / (math.sqrt(2) * h * l_)
+    M = P * (L + l_ / 2)
+    R = math.sqrt(l_ * l_ / 4 + ((h + t) / 2) ** 2)
+    J = 2 * (math.sqrt(2) * h * l_ * (l_ * l_ / 12 + ((h + t) / 2) ** 2))
+    tau2 = M * R / J
+    tau = math.sqrt(tau1 * tau1 + 2 * tau1 * tau2 * l_ / (2 * R) + tau2 * tau2)
+    sigma = 6 * P * L / (b * t * t)
+    delta = 4 * P * L**3 / (E * t**3 * b)
+    pc = (
+        4.013
+        * E
+        * math.sqrt(t * t * b**6 / 36)
+        / L**2
+        * (1 - t / (2 * L) * math.sqrt(E / (4 * G)))
+    )
+    value = 1.10471 * h * h * l_ + 0.04811 * t * b * (14.0 + l_)
+    return value, [
+        tau / tau_max - 1,
+        sigma / sigma_max - 1,
+        h - b,
+        0.10471 * h * h + 0.04811 * t * b * (14.0 + l_) - 5.0,
+        0.125 - h,
+        delta / delta_max - 1,
+        1 - pc / P,
+    ]
+
+
+_FOREST_DATA: Any = None
+FOREST_MAX_NODES = 300
+
+
+def _forest_size(p: dict[str, Any]) -> tuple[float, list[float]]:
+    global _FOREST_DATA
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import cross_validate
+
+    if _FOREST_DATA is None:
+        _FOREST_DATA = load_breast_cancer(return_X_y=True)
+    X, y = _FOREST_DATA
+    model = RandomForestClassifier(
+        n_estimators=int(p["n_estimators"]),
+        max_depth=int(p["max_depth"]),
+        max_features=float(p["max_features"]),
+        min_samples_leaf=int(p["min_samples_leaf"]),
+        random_state=0,
+        n_jobs=1,
+    )
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    res = cross_validate(model, X, y, cv=folds, scoring="neg_log_loss", return_estimator=True)
+    nodes = max(sum(t.tree_.node_count for t in m.estimators_) for m in res["estimator"])
+    return float(-res["test_score"].mean()), [float(nodes - FOREST_MAX_NODES)]
+
+
+PROBLEMS = {
+    p.name: p
+    for p in (
+        Problem("boundary", {"x": (-2.0, 2.0), "y": (-2.0, 2.0)}, _boundary),
+        Problem("gardner", {"x": (0.0, 6.0), "y": (0.0, 6.0)}, _gardner),
+        Problem("gramacy", {"x1": (0.0, 1.0), "x2": (0.0, 1.0)}, _gramacy),
+        Problem("branin-disc", {"x1": (-5.0, 10.0), "x2": (0.0, 15.0)}, _branin_disc),
+        Problem(
+            "pressure-vessel",
+            {
+                "Ts": (0.0625, 6.1875),
+                "Th": (0.0625, 6.1875),
+                "R": (10.0, 200.0),
+                "L": (10.0, 200.0),
+            },
+            _pressure_vessel,
+        ),
+        Problem(
+            "welded-beam",
+            {"h": (0.1, 2.0), "l": (0.1, 10.0), "t": (0.1, 10.0), "b": (0.1, 2.0)},
+            _welded_beam,
+        ),
+        Problem(
+            "forest-size",
+            {
+                "n_estimators": (2, 40),
+                "max_depth": (1, 12),
+                "max_features": (0.05, 1.0),
+                "min_samples_leaf": (1, 30),
+            },
+            _forest_size,
+            ints=frozenset({"n_estimators", "max_depth", "min_samples_leaf"}),
+            log=frozenset({"min_samples_leaf"}),
+            synthetic=False,
+        ),
+    )
+}
+
+
+def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    from optuna_gamma import GammaBOSampler
+
+    if name == "gamma":
+        return GammaBOSampler(seed=seed)
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+
+
+def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
+    """One study; per trial its value, constraint values and the seconds ``ask`` took."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    prob = PROBLEMS[problem]
+    study = optuna.create_study(sampler=make_sampler(sampler, seed))
+    distributions = prob.distributions()
+    trials = []
+    for _ in range(n_trials):
+        start = time.perf_counter()
+        trial = study.ask(distributions)
+        ask_seconds = time.perf_counter() - start
+        value, constraints = prob.f(trial.params)
+        for k, c in enumerate(constraints):
+            trial.set_constraint(str(k), c)
+        study.tell(trial, value)
+        trials.append({"value": value, "constraints": constraints, "ask_seconds": ask_seconds})
+    return {"problem": problem, "sampler": sampler, "seed": seed, "trials": trials}
+
+
+# -- references -----------------------------------------------------------------------------
+
+
+def _random_points(prob: Problem, n: int, seed: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    points = []
+    for _ in range(n):
+        p: dict[str, Any] = {}
+        for name, (lo, hi) in prob.bounds.items():
+            if name in prob.log:
+                v = math.exp(rng.uniform(math.log(lo), math.log(hi + (name in prob.ints))))
+            else:
+                v = rng.uniform(lo, hi + (name in prob.ints))
+            p[name] = min(int(v), int(hi)) if name in prob.ints else v
+        points.append(p)
+    return points
+
+
+def reference(problem: str, n_random: int = 20000) -> dict[str, float]:
+    """``{"optimum", "median_random"}``: the constrained optimum (synthetic problems; SLSQP from
+    the best random feasible points) and the median of random feasible values."""
+    import scipy.optimize
+
+    prob = PROBLEMS[problem]
+    points = _random_points(prob, n_random if prob.synthetic else 200, seed=12345)
+    evaluated = [(prob.f(p), p) for p in points]
+    feasible = [(v, p) for (v, c), p in evaluated if all(ci <= 0 for ci in c)]
+    out = {"median_random": float(statistics.median(v for v, _ in feasible))}
+    if not prob.synthetic:
+        return out
+    names = list(prob.bounds)
+    bounds = [prob.bounds[n] for n in names]
+
+    def fun(x: np.ndarray) -> float:
+        return prob.f(dict(zip(names, x)))[0]
+
+    def cons(x: np.ndarray) -> np.ndarray:
+        return -np.array(prob.f(dict(zip(names, x)))[1])  # SLSQP: >= 0
+
+    best = min(v for v, _ in feasible)
+    for _, p in sorted(feasible, key=lambda vp: vp[0])[:20]:
+        res = scipy.optimize.minimize(
+            fun,
+            np.array([p[n] for n in names]),
+            method="SLSQP",
+            bounds=bounds,
+            constraints=[{"type": "ineq", "fun": cons}],
+            options={"maxiter": 500, "ftol": 1e-12},
+        )
+        if res.success and np.all(cons(res.x) >= -1e-9):
+            best = min(best, float(res.fun))
+    out["optimum"] = best
+    return out
+
+
+# -- running and reporting ------------------------------------------------------------------
+
+
+def _run_path(out: Path, problem: str, sampler: str, seed: int) -> Path:
+    return out / "raw" / problem / f"{sampler}-{seed}.json"
+
+
+def _run_and_save(job: tuple[Path, str, str, int, int]) -> str:
+    out, problem, sampler, seed, n_trials = job
+    result = run_one(problem, sampler, seed, n_trials)
+    path = _run_path(out, problem, sampler, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result) + "\n")
+    tmp.replace(path)
+    return f"{problem} {sampler} {seed}"
+
+
+def _parse_seeds(spec: str) -> list[int]:
+    if "-" in spec:
+        lo, hi = spec.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in spec.split(",")]
+
+
+def _best_feasible(trials: list[dict[str, Any]], budget: int) -> float:
+    values = [t["value"] for t in trials[:budget] if all(c <= 0 for c in t["constraints"])]
+    return min(values) if values else math.inf
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def summarise(
+    runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], budgets: tuple[int, ...]
+) -> dict[str, Any]:
+    by_key = {(r["problem"], r["sampler"], r["seed"]): r for r in runs}
+    problems = sorted({r["problem"] for r in runs}, key=list(PROBLEMS).index)
+    samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
+    seeds = sorted({r["seed"] for r in runs})
+    # Only seeds every sampler has finished count, so that ranks compare like with like.
+    complete = {
+        p: [s for s in seeds if all((p, sm, s) in by_key for sm in samplers)] for p in problems
+    }
+    per_problem: list[dict[str, Any]] = []
+    overall: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for p in problems:
+        ref = dict(refs[p])
+        if "optimum" not in ref:  # the best any run found
+            ref["optimum"] = min(
+                _best_feasible(r["trials"], 10**9) for r in runs if r["problem"] == p
+            )
+        span = ref["median_random"] - ref["optimum"]
+        for b in budgets:
+            ranks: dict[str, list[float]] = {s: [] for s in samplers}
+            for seed in complete[p]:
+                bests = [_best_feasible(by_key[(p, s, seed)]["trials"], b) for s in samplers]
+                for s, rank in zip(samplers, _ranks(bests)):
+                    ranks[s].append(rank)
+            for s in samplers:
+                trials_runs = [by_key[(p, s, seed)]["trials"] for seed in complete[p]]
+                if not trials_runs:
+                    continue
+                regrets = []
+                for trials in trials_runs:
+                    best = _best_feasible(trials, b)
+                    regrets.append(
+                        1.0 if math.isinf(best) else max(best - ref["optimum"], 0.0) / span
+                    )
+                first = [
+                    next(
+                        (
+                            i + 1
+                            for i, t in enumerate(trials)
+                            if all(c <= 0 for c in t["constraints"])
+                        ),
+                        None,
+                    )
+                    for trials in trials_runs
+                ]
+                after = [t for trials in trials_runs for t in trials[STARTUP:b]]
+                row = {
+                    "problem": p,
+                    "sampler": s,
+                    "budget": b,
+                    "runs": len(trials_runs),
+                    "mean_nreg": statistics.fmean(regrets),
+                    "median_nreg": statistics.median(regrets),
+                    "stuck": statistics.fmean(r > STUCK for r in regrets),
+                    "no_feasible": statistics.fmean(
+                        math.isinf(_best_feasible(t, b)) for t in trials_runs
+                    ),
+                    "mean_rank": statistics.fmean(ranks[s]),
+                    "median_first_feasible": statistics.median(
+                        [f if f is not None else math.inf for f in first]
+                    ),
+                    "feasible_share": statistics.fmean(
+                        all(c <= 0 for c in t["constraints"]) for t in after
+                    )
+                    if after
+                    else math.nan,
+                    # The sampler's seconds per suggestion for the last ten trials before b.
+                    "median_ask_s": statistics.median(
+                        t["ask_seconds"] for tr in trials_runs for t in tr[max(b - 10, 0) : b]
+                    ),
+                }
+                per_problem.append(row)
+                acc = overall.setdefault((s, b), {"nreg": [], "rank": [], "stuck": []})
+                acc["nreg"].append(row["mean_nreg"])
+                acc["rank"].append(row["mean_rank"])
+                acc["stuck"].append(row["stuck"])
+    summary = [
+        {
+            "sampler": s,
+            "budget": b,
+            "problems": len(v["nreg"]),
+            "mean_nreg": statistics.fmean(v["nreg"]),
+            "mean_rank": statistics.fmean(v["rank"]),
+            "stuck": statistics.fmean(v["stuck"]),
+        }
+        for (s, b), v in sorted(
+            overall.items(), key=lambda kv: (kv[0][1], samplers.index(kv[0][0]))
+        )
+    ]
+    return {"per_problem": per_problem, "overall": summary, "refs": refs, "seeds": complete}
+
+
+def write_report(
+    out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], command: str
+) -> None:
+    budgets = tuple(b for b in BUDGETS if all(len(r["trials"]) >= b for r in runs)) or (
+        min(len(r["trials"]) for r in runs),
+    )
+    s = summarise(runs, refs, budgets)
+    (out / "summary.json").write_text(json.dumps(s, indent=1, default=str) + "\n")
+    info = _env.machine_info()
+    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
+    seeds = sorted({seed for v in s["seeds"].values() for seed in v})
+    lines = [
+        f"# Constrained optimisation (`{command}`)",
+        "",
+        _env.markdown_header(
+            info,
+            {
+                "seeds": f"{seeds[0]}-{seeds[-1]} (runs per problem and sampler below)",
+                "samplers": "GammaBOSampler, GPSampler and TPESampler, defaults, seed = run seed",
+            },
+        ),
+        "",
+        "Over all problems (the mean over problems of each problem's mean over seeds): mean "
+        f"normalised regret of the best feasible value, mean rank (1 = best of "
+        f"{len({r['sampler'] for r in runs})}), share of runs with normalised regret above "
+        f'{STUCK} ("stuck"):',
+        "",
+        "| trials | sampler | problems | mean nreg | mean rank | stuck |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in s["overall"]:
+        lines.append(
+            f"| {row['budget']} | {row['sampler']} | {row['problems']} | {row['mean_nreg']:.3f} "
+            f"| {row['mean_rank']:.2f} | {row['stuck']:.0%} |"
+        )
+    lines += [
+        "",
+        "Per problem: runs, mean / median normalised regret, stuck runs, runs without a "
+        "feasible point, mean rank, median trials to the first feasible point, share of "
+        f"feasible suggestions from trial {STARTUP + 1} on, median seconds the sampler took per "
+        "suggestion over the ten trials before the budget:",
+        "",
+        "| problem | trials | sampler | runs | mean nreg | median nreg | stuck | none feasible "
+        "| mean rank | first feasible | feasible share | s / suggestion |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["per_problem"]:
+        lines.append(
+            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
+            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['stuck']:.0%} "
+            f"| {row['no_feasible']:.0%} | {row['mean_rank']:.2f} "
+            f"| {row['median_first_feasible']:g} | {row['feasible_share']:.0%} "
+            f"| {row['median_ask_s']:.3f} |"
+        )
+    lines += ["", "References (optimum; median of random feasible points):", ""]
+    for name, ref in refs.items():
+        opt = ref.get("optimum")
+        lines.append(
+            f"- {name}: optimum {'best value any run found' if opt is None else f'{opt:.6g}'}; "
+            f"random feasible median {ref['median_random']:.6g}"
+        )
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--n-trials", type=int, default=100)
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--samplers", default=",".join(SAMPLERS))
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--report", action="store_true", help="only write the report")
+    args = parser.parse_args()
+    problems = args.problems.split(",")
+    samplers = args.samplers.split(",")
+    for name in problems:
+        if name not in PROBLEMS:
+            parser.error(f"unknown problem {name!r}; valid: {', '.join(PROBLEMS)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.report:
+        # Cheap samplers first, so that a partial run already compares something.
+        jobs = [
+            (args.out, p, s, seed, args.n_trials)
+            for s in samplers
+            for seed in _parse_seeds(args.seeds)
+            for p in problems
+            if not _run_path(args.out, p, s, seed).exists()
+        ]
+        print(f"{len(jobs)} runs to do", flush=True)
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            for done in pool.map(_run_and_save, jobs):
+                print(done, flush=True)
+    runs = [
+        json.loads(path.read_text())
+        for path in sorted((args.out / "raw").glob("*/*.json"))
+        if path.parent.name in problems
+    ]
+    ref_path = args.out / "references.json"
+    refs = json.loads(ref_path.read_text()) if ref_path.exists() else {}
+    for name in sorted({r["problem"] for r in runs}):
+        if name not in refs:
+            refs[name] = reference(name)
+            ref_path.write_text(json.dumps(refs, indent=1) + "\n")
+    command = "python -m benchmarks.constrained " + " ".join(
+        f"--{k.replace('_', '-')} {v}"
+        for k, v in (("seeds", args.seeds), ("n_trials", args.n_trials))
+    )
+    write_report(args.out, runs, {k: refs[k] for k in PROBLEMS if k in refs}, command)
+    print((args.out / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
