@@ -26,19 +26,21 @@ from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._search_space import SearchSpace
-from optuna_gamma._storage import read_latest_constraint_hyperparams
 from optuna_gamma._storage import read_latest_hyperparams
+from optuna_gamma._storage import read_latest_model_hyperparams
 from optuna_gamma._storage import running_claims
 from optuna_gamma._storage import usable
 from optuna_gamma._storage import write_claim
-from optuna_gamma._storage import write_constraint_hyperparams
 from optuna_gamma._storage import write_constraints
 from optuna_gamma._storage import write_hyperparams
+from optuna_gamma._storage import write_model_hyperparams
 from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import RUNNING_RADIUS
 from optuna_gamma.surrogate import FittedSurrogate
+from optuna_gamma.surrogate import MultiObjectiveSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
+from optuna_gamma.surrogate import fit_multi_objective
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import matches_any
 from optuna_gamma.surrogate import space_key
@@ -103,6 +105,11 @@ class GammaBOSampler(BaseSampler):
     convention); in Optuna 5 ``study.best_trial`` is the best feasible trial (the README shows
     how to read it in Optuna 4).
 
+    Multi-objective studies (``directions=[...]``, any number and mix) get one such model per
+    objective and the logarithm of the expected hypervolume improvement over the Pareto front
+    of the feasible COMPLETE trials (GPSampler's reference point), computed exactly from a box
+    decomposition of the non-dominated region; constraints add their log probabilities as above.
+
     FAIL trials are not used by the model; PRUNED trials count as observed at the worst
     completed value (``pruned_trials``) and their parameters are never suggested again.
     ``NaN`` objective values make a trial FAIL (Optuna's rule); ``±inf`` values are clipped to
@@ -133,7 +140,9 @@ class GammaBOSampler(BaseSampler):
         predictive: ``"student_t"`` (the Gamma prior integrated out) or ``"gaussian"`` (normal
             predictive with the plug-in scale). Defaults to ``"student_t"``.
         acquisition: ``"ei"`` (log Expected Improvement), ``"pi"`` (log Probability of
-            Improvement) or ``"ucb"`` (``mean + ucb_beta * scale``). Defaults to ``"ei"``.
+            Improvement) or ``"ucb"`` (``mean + ucb_beta * scale``); single-objective studies
+            (several objectives always use log expected hypervolume improvement). Defaults to
+            ``"ei"``.
         xi: Improvement offset of EI and PI (thesis eq. 10), in units of the standard deviation
             of the modelled values (the standardised, possibly power-transformed objective
             values); ``xi >= 0``. Defaults to ``0.0``: in the committed benchmark
@@ -290,7 +299,6 @@ class GammaBOSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        _check_single_objective(study)
         return {
             name: dist
             for name, dist in self._intersection.calculate(study).items()
@@ -300,7 +308,6 @@ class GammaBOSampler(BaseSampler):
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        _check_single_objective(study)
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
@@ -322,12 +329,18 @@ class GammaBOSampler(BaseSampler):
         # decision depends only on the storage's content, not on this process's history.
         key = space_key(space, self._settings.deterministic_objective)
         stored = read_latest_hyperparams(trials, trial.number, key, space.dim)
-        initial = _gp.Hyperparams(inv_ls2=stored[0], g=stored[1]) if stored is not None else None
-        initial_constraints = {
+        others = {
             name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
-            for name, (inv_ls2, g) in read_latest_constraint_hyperparams(
+            for name, (inv_ls2, g) in read_latest_model_hyperparams(
                 trials, trial.number, key, space.dim
             ).items()
+        }
+        initial = [_gp.Hyperparams(inv_ls2=stored[0], g=stored[1]) if stored is not None else None]
+        initial += [others.get(f"objective:{k}") for k in range(1, len(study.directions))]
+        initial_constraints = {
+            name.split(":", 1)[1]: hp
+            for name, hp in others.items()
+            if name.startswith("constraint:")
         }
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
@@ -363,10 +376,17 @@ class GammaBOSampler(BaseSampler):
                         )[0]
                     )
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
-        write_hyperparams(study, trial, key, fitted.model.hp.inv_ls2, fitted.model.hp.g)
-        if fitted.constraints:
-            fits = {c.name: (c.model.hp.inv_ls2, c.model.hp.g) for c in fitted.constraints}
-            write_constraint_hyperparams(study, trial, key, fits)
+        objectives = (
+            fitted.objectives if isinstance(fitted, MultiObjectiveSurrogate) else (fitted,)
+        )
+        first = objectives[0].model.hp
+        write_hyperparams(study, trial, key, first.inv_ls2, first.g)
+        fits = {f"constraint:{c.name}": c.model.hp for c in fitted.constraints}
+        fits.update({f"objective:{k}": o.model.hp for k, o in enumerate(objectives) if k})
+        if fits:
+            write_model_hyperparams(
+                study, trial, key, {name: (hp.inv_ls2, hp.g) for name, hp in fits.items()}
+            )
         return params
 
     def sample_independent(
@@ -376,7 +396,6 @@ class GammaBOSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        _check_single_objective(study)
         if self._warn_independent_sampling:
             n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
             if n_complete >= self._n_startup_trials:
@@ -414,19 +433,32 @@ class GammaBOSampler(BaseSampler):
         pending: list[dict[str, Any]],
         rng: np.random.Generator,
         pruned: Sequence[FrozenTrial] = (),
-        initial: _gp.Hyperparams | None = None,
+        initial: Sequence[_gp.Hyperparams | None] = (),
         initial_constraints: dict[str, _gp.Hyperparams] | None = None,
-    ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate]:
-        fitted = fit_surrogate(
-            completed,
-            space,
-            study.direction,
-            self._settings,
-            pending=pending,
-            pruned=pruned,
-            initial=initial,
-            initial_constraints=initial_constraints,
-        )
+    ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate | MultiObjectiveSurrogate]:
+        fitted: FittedSurrogate | MultiObjectiveSurrogate
+        if len(study.directions) > 1:
+            fitted = fit_multi_objective(
+                completed,
+                space,
+                study.directions,
+                self._settings,
+                pending=pending,
+                pruned=pruned,
+                initial=initial,
+                initial_constraints=initial_constraints,
+            )
+        else:
+            fitted = fit_surrogate(
+                completed,
+                space,
+                study.direction,
+                self._settings,
+                pending=pending,
+                pruned=pruned,
+                initial=initial[0] if initial else None,
+                initial_constraints=initial_constraints,
+            )
         x_best, acq_value = fitted.maximize(rng)
         if matches_any(x_best, space.snap(fitted.X)):
             # EI can settle on parameters already evaluated -- typically a bound where a smooth
@@ -434,14 +466,22 @@ class GammaBOSampler(BaseSampler):
             # teaches the model little, so take a pure-exploration step instead.
             x_best = fitted.most_uncertain(rng, default=x_best)
             acq_value = float(fitted.acquisition_values(x_best[None])[0])
-        median, lower, upper = fitted.predict(x_best[None])
-        prediction = {
-            "median": float(median[0]),
-            "lower": float(lower[0]),
-            "upper": float(upper[0]),
-            "nu": fitted.model.nu,
-            "acquisition": float(acq_value),
-        }
+        prediction: dict[str, float] = {}
+        if isinstance(fitted, MultiObjectiveSurrogate):
+            for k, (median, lower, upper) in enumerate(fitted.predict(x_best[None])):
+                prediction[f"median_{k}"] = float(median[0])
+                prediction[f"lower_{k}"] = float(lower[0])
+                prediction[f"upper_{k}"] = float(upper[0])
+            prediction["nu"] = fitted.objectives[0].model.nu
+        else:
+            median, lower, upper = fitted.predict(x_best[None])
+            prediction.update(
+                median=float(median[0]),
+                lower=float(lower[0]),
+                upper=float(upper[0]),
+                nu=fitted.model.nu,
+            )
+        prediction["acquisition"] = float(acq_value)
         if fitted.constraints:
             prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
         return space.decode(x_best), prediction, fitted
@@ -530,11 +570,3 @@ class _TrialKeyedRandomSampler(BaseSampler):
 
 def _random_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1)[0])
-
-
-def _check_single_objective(study: Study) -> None:
-    if len(study.directions) > 1:
-        raise ValueError(
-            "GammaBOSampler supports single-objective studies only; this study has "
-            f"{len(study.directions)} objectives."
-        )

@@ -23,7 +23,9 @@ never assembles a half-written value:
   checksum of the search space they belong to: the next suggestion's fit starts from them, so
   the sampler's decisions depend only on what the storage holds (a new process, or a restarted
   worker, decides exactly as the old one would have).
-- ``gammabo:hyperparams:constraints`` -- the same for the constraint models, by constraint name.
+- ``gammabo:hyperparams:models`` -- the same for the other models of a suggestion: the constraint
+  models (``"constraint:<name>"``) and the objectives after the first of a multi-objective study
+  (``"objective:<index>"``).
 
 Constraint values are Optuna's, not ours: ``trial.set_constraint`` writes them and
 ``FrozenTrial.constraints`` reads them back (:func:`read_constraints`); a ``constraints_func``
@@ -63,7 +65,7 @@ _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 PARAMS_KEY = "gammabo:params"
 PREDICTION_KEY = "gammabo:prediction"
 HYPERPARAMS_KEY = "gammabo:hyperparams"
-CONSTRAINT_HYPERPARAMS_KEY = "gammabo:hyperparams:constraints"
+MODEL_HYPERPARAMS_KEY = "gammabo:hyperparams:models"
 #: Optuna's system attr for the values of a ``constraints_func`` (its samplers' format: a list).
 CONSTRAINTS_KEY = "constraints"
 MAX_VALUE_LENGTH = 2045  # characters per system attr value in Optuna's RDB storages
@@ -252,6 +254,9 @@ def write_prediction(
         for user_key, key in PREDICTION_USER_ATTRS.items():
             if key in prediction:
                 storage.set_trial_user_attr(trial._trial_id, user_key, float(prediction[key]))
+        for key, value in prediction.items():  # multi-objective: median_0, lower_0, ...
+            if key.rpartition("_")[0] in ("median", "lower", "upper"):
+                storage.set_trial_user_attr(trial._trial_id, f"gammabo_pred_{key}", float(value))
 
 
 def live_system_attrs(trial: Any) -> dict[str, Any]:
@@ -329,11 +334,11 @@ def space_crc(space_key: str) -> int:
     return zlib.crc32(space_key.encode())
 
 
-def write_constraint_hyperparams(
+def write_model_hyperparams(
     study: Study, trial: FrozenTrial, space_key: str, fits: Mapping[str, tuple[np.ndarray, float]]
 ) -> None:
-    """Stores the constraint models' ``(inv_ls2, g)`` by constraint name (not stored if they do
-    not fit in one value: the next fits then start from the defaults)."""
+    """Stores the other models' ``(inv_ls2, g)`` by model name (not stored if they do not fit in
+    one value: the next fits then start from the defaults)."""
     try:
         text = json.dumps(
             {
@@ -348,24 +353,24 @@ def write_constraint_hyperparams(
     except ValueError:
         return
     if len(text) <= MAX_VALUE_LENGTH:
-        study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINT_HYPERPARAMS_KEY, text)
+        study._storage.set_trial_system_attr(trial._trial_id, MODEL_HYPERPARAMS_KEY, text)
 
 
-def read_latest_constraint_hyperparams(
+def read_latest_model_hyperparams(
     trials: Sequence[FrozenTrial], before: float, space_key: str, dim: int
 ) -> dict[str, tuple[np.ndarray, float]]:
-    """The constraint models' ``(inv_ls2, g)`` by name, stored by the latest trial numbered below
+    """The other models' ``(inv_ls2, g)`` by name, stored by the latest trial numbered below
     ``before`` that holds them for this search space (valid entries only; empty if none)."""
     crc = space_crc(space_key)
     for t in sorted(trials, key=lambda t: -t.number):
-        if t.number >= before or CONSTRAINT_HYPERPARAMS_KEY not in t.system_attrs:
+        if t.number >= before or MODEL_HYPERPARAMS_KEY not in t.system_attrs:
             continue
-        data = loads(t.system_attrs[CONSTRAINT_HYPERPARAMS_KEY])
+        data = loads(t.system_attrs[MODEL_HYPERPARAMS_KEY])
         if not isinstance(data, dict) or data.get("space") != crc:
             continue
         fits = data.get("fits")
         if not isinstance(fits, dict):
-            _debug(t, CONSTRAINT_HYPERPARAMS_KEY, "malformed hyperparameters")
+            _debug(t, MODEL_HYPERPARAMS_KEY, "malformed hyperparameters")
             continue
         out = {}
         for name, fit in fits.items():

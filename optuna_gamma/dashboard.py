@@ -232,6 +232,10 @@ class DashboardPublisher:
         maps: Maps of a 2-D figure (see :func:`~optuna_gamma.visualization.plot_surrogate`).
             Defaults to ``("median", "acquisition")``: the dashboard shows a saved figure in a
             half-width cell 450 pixels high, where two maps side by side stay readable.
+        objective: For a multi-objective study, the objective to draw (index or metric name).
+            Defaults to ``None``: one figure per objective, saved under the ids
+            ``f"{graph_object_id}-{k}"`` for objective ``k`` (a single-objective study has one
+            figure under ``graph_object_id``).
 
     Raises:
         ImportError: If optuna-dashboard or plotly is not installed.
@@ -246,6 +250,7 @@ class DashboardPublisher:
         graph_object_id: str = GRAPH_OBJECT_ID,
         n_points: int | None = None,
         maps: Sequence[str] = ("median", "acquisition"),
+        objective: int | str | None = None,
     ) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be an int >= 1, got {every!r}.")
@@ -258,6 +263,7 @@ class DashboardPublisher:
         self.graph_object_id = graph_object_id
         self.n_points = n_points
         self.maps = tuple(maps)
+        self.objective = objective
         self._n_finished = 0
         self._warned_unwrapped = False
 
@@ -332,17 +338,24 @@ class DashboardPublisher:
             if n_complete < _MIN_COMPLETE_TRIALS:
                 _logger.debug(f"DashboardPublisher: {n_complete} COMPLETE trials; no figure yet.")
                 return False
-            figure = plot_surrogate(
-                study,
-                self.params,
-                sampler=self.sampler,
-                n_points=self.n_points,
-                maps=self.maps,
-            )
-            _fit_dashboard_cell(figure)
-            optuna_dashboard.save_plotly_graph_object(
-                study, figure, graph_object_id=self.graph_object_id
-            )
+            n_objectives = len(study.directions)
+            if n_objectives == 1 or self.objective is not None:
+                figures = [(self.graph_object_id, self.objective)]
+            else:
+                figures = [(f"{self.graph_object_id}-{k}", k) for k in range(n_objectives)]
+            for graph_object_id, objective in figures:
+                figure = plot_surrogate(
+                    study,
+                    self.params,
+                    sampler=self.sampler,
+                    n_points=self.n_points,
+                    maps=self.maps,
+                    objective=objective,
+                )
+                _fit_dashboard_cell(figure)
+                optuna_dashboard.save_plotly_graph_object(
+                    study, figure, graph_object_id=graph_object_id
+                )
             return True
         except Exception as e:  # publishing must never stop the study
             _warn_failure(f"publish the surrogate of study {study.study_name!r}", e)

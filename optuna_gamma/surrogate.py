@@ -32,6 +32,7 @@ import scipy.stats
 
 from optuna_gamma import _acquisition
 from optuna_gamma import _gp
+from optuna_gamma import _hypervolume
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_choice as _check_choice
 from optuna_gamma._checks import check_int as _check_int
@@ -45,7 +46,9 @@ __all__ = [
     "CREDIBLE_MASS",
     "ConstraintModel",
     "FittedSurrogate",
+    "MultiObjectiveSurrogate",
     "SurrogateSettings",
+    "fit_multi_objective",
     "fit_surrogate",
 ]
 
@@ -112,6 +115,8 @@ def fit_surrogate(
     pruned: Sequence[FrozenTrial] = (),
     initial: _gp.Hyperparams | None = None,
     initial_constraints: Mapping[str, _gp.Hyperparams] | None = None,
+    objective: int | None = None,
+    constrained: bool = True,
 ) -> FittedSurrogate:
     """Fits the surrogate to COMPLETE trials.
 
@@ -130,6 +135,9 @@ def fit_surrogate(
             the worst completed value; either way no suggestion may come near them.
         initial: Kernel hyperparameters to start the fit from. Defaults to the defaults.
         initial_constraints: The same for the constraint models, by constraint name.
+        objective: Which of a multi-objective study's values to model (``direction`` is then
+            that objective's). Defaults to ``None``: the single objective, ``trial.value``.
+        constrained: If ``False``, constraint values are not modelled. Defaults to ``True``.
 
     Returns:
         The fitted surrogate.
@@ -138,7 +146,12 @@ def fit_surrogate(
         space = SearchSpace(space)
     X = space.encode([t.params for t in completed])  # (n, d)
     sign = 1.0 if direction == StudyDirection.MAXIMIZE else -1.0
-    raw = _clip_infinite(np.array([t.value for t in completed], dtype=float))
+    raw = _clip_infinite(
+        np.array(
+            [t.value if objective is None else t.values[objective] for t in completed],
+            dtype=float,
+        )
+    )
     transform = ValueTransform.fit(raw, sign, power_transform=settings.power_transform)
     y = transform.forward(raw)  # standardised (and power-transformed), larger is better
     X_pruned = space.encode([t.params for t in pruned]) if pruned else np.empty((0, space.dim))
@@ -168,7 +181,7 @@ def fit_surrogate(
         X_pending=X_pending,
     )
     P = space.snap(X_pending) if X_pending is not None else np.empty((0, space.dim))
-    values = [read_constraints(t) for t in completed]
+    values = [read_constraints(t) for t in completed] if constrained else []
     names = sorted({name for c in values if c for name in c})
     if not names:
         y_best = float(y.max())  # pruned trials, at the minimum, never raise it
@@ -186,28 +199,16 @@ def fit_surrogate(
             y_best=y_best,
             settings=settings,
         )
-    initial_constraints = initial_constraints or {}
-    constraints = []
-    # Violation of each trial in the constraint models' units (0 if feasible); unknown (no value,
-    # or one the storage could not decode) counts as infinite, and pruned trials never count
-    # as feasible.
-    violation = np.zeros(len(completed))
-    for name in names:
-        rows = np.array([c is not None and name in c for c in values])
-        raw = np.array([c[name] for c in values if c is not None and name in c], dtype=float)
-        constraint, y_c = ConstraintModel.fit(
-            name,
-            X[: len(completed)][rows],
-            raw,
-            space,
-            settings,
-            X_pending,
-            initial_constraints.get(name),
-        )
-        constraints.append(constraint)
-        violation[~rows] = np.inf
-        violation[rows] += np.maximum(constraint.threshold - y_c, 0.0)
-    violation = np.concatenate([violation, np.full(len(X_pruned), np.inf)])
+    constraints, violation = _fit_constraints(
+        values,
+        names,
+        X[: len(completed)],
+        len(X_pruned),
+        space,
+        settings,
+        X_pending,
+        initial_constraints or {},
+    )
     feasible = violation <= 0.0
     y_best_feasible: float | None = float(y[feasible].max()) if feasible.any() else None
     if y_best_feasible is not None and len(P):
@@ -232,6 +233,34 @@ def fit_surrogate(
         feasible=feasible,
         order=order,
     )
+
+
+def _fit_constraints(
+    values: Sequence[Mapping[str, float] | None],
+    names: Sequence[str],
+    X: np.ndarray,
+    n_pruned: int,
+    space: SearchSpace,
+    settings: SurrogateSettings,
+    X_pending: np.ndarray | None,
+    initial: Mapping[str, _gp.Hyperparams],
+) -> tuple[list[ConstraintModel], np.ndarray]:
+    """One model per constraint name, fitted to the completed trials (rows of ``X``) that have
+    a value for it, and each trial's violation in the models' units (0 if feasible), with
+    ``n_pruned`` pruned trials appended as never feasible. Unknown values (absent, or what the
+    storage could not decode) count as an infinite violation."""
+    constraints = []
+    violation = np.zeros(len(X))
+    for name in names:
+        rows = np.array([c is not None and name in c for c in values])
+        raw = np.array([c[name] for c in values if c is not None and name in c], dtype=float)
+        constraint, y_c = ConstraintModel.fit(
+            name, X[rows], raw, space, settings, X_pending, initial.get(name)
+        )
+        constraints.append(constraint)
+        violation[~rows] = np.inf
+        violation[rows] += np.maximum(constraint.threshold - y_c, 0.0)
+    return constraints, np.concatenate([violation, np.full(n_pruned, np.inf)])
 
 
 def space_key(space: SearchSpace, deterministic: bool) -> str:
@@ -417,6 +446,197 @@ class FittedSurrogate:
                 mean, scale, self.model.nu, self.y_best, s.xi
             )
         return _acquisition.log_expected_improvement(mean, scale, self.model.nu, self.y_best, s.xi)
+
+
+def fit_multi_objective(
+    completed: Sequence[FrozenTrial],
+    space: SearchSpace | Mapping[str, BaseDistribution],
+    directions: Sequence[StudyDirection],
+    settings: SurrogateSettings,
+    *,
+    pending: Sequence[Mapping[str, Any]] = (),
+    pruned: Sequence[FrozenTrial] = (),
+    initial: Sequence[_gp.Hyperparams | None] = (),
+    initial_constraints: Mapping[str, _gp.Hyperparams] | None = None,
+) -> MultiObjectiveSurrogate:
+    """Fits one surrogate per objective (and one per constraint) to the COMPLETE trials of a
+    multi-objective study; the acquisition is log expected hypervolume improvement
+    (docs/math.md §8).
+
+    Args:
+        completed: COMPLETE trials, each holding every parameter of ``space``.
+        space: The search space.
+        directions: The study's directions, one per objective.
+        settings: The surrogates' settings (``acquisition``, ``xi`` and ``ucb_beta`` apply to
+            single-objective studies only).
+        pending: Parameters of RUNNING trials (a kriging believer in every model).
+        pruned: PRUNED trials, as for :func:`fit_surrogate`.
+        initial: Kernel hyperparameters to start each objective's fit from.
+        initial_constraints: The same for the constraint models, by constraint name.
+    """
+    if not isinstance(space, SearchSpace):
+        space = SearchSpace(space)
+    objectives = tuple(
+        fit_surrogate(
+            completed,
+            space,
+            direction,
+            settings,
+            pending=pending,
+            pruned=pruned,
+            initial=initial[k] if k < len(initial) else None,
+            objective=k,
+            constrained=False,
+        )
+        for k, direction in enumerate(directions)
+    )
+    n = len(completed)
+    X = objectives[0].X
+    Y = np.column_stack([o.y for o in objectives])  # (n + pruned, d), larger is better
+    values = [read_constraints(t) for t in completed]
+    names = sorted({name for c in values if c for name in c})
+    X_pending = space.encode(list(pending)) if pending else None
+    constraints, violation = _fit_constraints(
+        values, names, X[:n], len(X) - n, space, settings, X_pending, initial_constraints or {}
+    )
+    feasible = violation <= 0.0
+    observed = Y[:n]
+    ref = _hypervolume.reference_point(observed)
+    front = Y[feasible]
+    P = space.snap(X_pending) if X_pending is not None else np.empty((0, space.dim))
+    if len(front) and len(P):
+        # Kriging believer for several objectives: the running trials the constraint models
+        # believe feasible join the front at their predicted means.
+        believed = np.all([c.model.predict(P)[0] >= c.threshold for c in constraints], axis=0)
+        if believed.any():
+            means = np.column_stack([o.model.predict(P[believed])[0] for o in objectives])
+            front = np.vstack([front, means])
+    boxes = None
+    if len(front):
+        front = _thin_front(front[_hypervolume.pareto_mask(front)], ref)
+        boxes = _hypervolume.nondominated_boxes(front, ref)
+    # Starting points of the optimiser: the feasible Pareto-optimal trials first.
+    rank = np.full(len(X), 2.0)
+    rank[feasible] = 1.0
+    if feasible.any():
+        rows = np.flatnonzero(feasible)
+        rank[rows[_hypervolume.pareto_mask(Y[rows])]] = 0.0
+    order = np.lexsort((violation, -Y.sum(axis=1), rank))
+    return MultiObjectiveSurrogate(
+        space=space,
+        objectives=objectives,
+        constraints=tuple(constraints),
+        feasible=feasible,
+        boxes=boxes,
+        reference=ref,
+        order=order,
+        settings=settings,
+    )
+
+
+def _thin_front(front: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """The front itself while its box decomposition stays below ``MAX_BOXES``; otherwise the
+    points with the largest exclusive hypervolume contributions, as many as fit (for three or
+    more objectives and large fronts: EHVI is then that of the thinned front, an approximation
+    that over-rewards the regions of the dropped points)."""
+    m, d = front.shape
+    if _hypervolume.n_boxes(m, d) <= _hypervolume.MAX_BOXES:
+        return front
+    keep = int(_hypervolume.MAX_BOXES ** (1.0 / (d - 1))) - 1
+    total = _hypervolume.hypervolume(front, ref)
+    contribution = np.array(
+        [total - _hypervolume.hypervolume(np.delete(front, i, axis=0), ref) for i in range(m)]
+    )
+    return front[np.argsort(-contribution, kind="stable")[:keep]]
+
+
+@dataclass
+class MultiObjectiveSurrogate:
+    """The fitted surrogates of a multi-objective study: one :class:`FittedSurrogate` per
+    objective (its own transform, unconstrained), the constraint models, and the box
+    decomposition of the region no feasible trial dominates, in the models' values (every
+    objective oriented so that larger is better). ``boxes`` is ``None`` while no trial is
+    feasible: the acquisition is then the log probability of feasibility alone.
+    """
+
+    space: SearchSpace
+    objectives: tuple[FittedSurrogate, ...]
+    constraints: tuple[ConstraintModel, ...]
+    feasible: np.ndarray
+    boxes: tuple[np.ndarray, np.ndarray] | None
+    reference: np.ndarray
+    order: np.ndarray
+    settings: SurrogateSettings
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.objectives[0].X
+
+    def predict(
+        self, Z: np.ndarray, mass: float = CREDIBLE_MASS
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per objective, the predictive median and credible interval (objective units)."""
+        return [o.predict(Z, mass) for o in self.objectives]
+
+    def log_feasibility(self, Z: np.ndarray) -> np.ndarray:
+        """``log P(feasible)`` at encoded points (zero without constraints)."""
+        value = np.zeros(len(Z))
+        for c in self.constraints:
+            value = value + c.log_feasibility(*c.model.predict(Z))[0]
+        return value
+
+    def _nu(self) -> np.ndarray:
+        return np.array([o.model.nu for o in self.objectives])
+
+    def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
+        """``log EHVI + log P(feasible)`` at encoded points ``Z``."""
+        value = np.zeros(len(Z))
+        if self.boxes is not None:
+            predicted = [o.model.predict(Z) for o in self.objectives]
+            mean = np.column_stack([p[0] for p in predicted])
+            scale = np.column_stack([p[1] for p in predicted])
+            value = _acquisition.log_expected_hypervolume_improvement(
+                mean, scale, self._nu(), *self.boxes, with_grad=False
+            )[0]
+        if self.constraints:
+            value = value + self.log_feasibility(Z)
+        return _exclude(value, Z, self.objectives[0].avoid)
+
+    def acquisition_values_and_grad(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The acquisition and its gradient with respect to ``Z``."""
+        value, grad = np.zeros(len(Z)), np.zeros_like(Z)
+        if self.boxes is not None:
+            predicted = [o.model.predict_with_grad(Z) for o in self.objectives]
+            mean = np.column_stack([p[0] for p in predicted])
+            scale = np.column_stack([p[1] for p in predicted])
+            value, dv_dm, dv_ds = _acquisition.log_expected_hypervolume_improvement(
+                mean, scale, self._nu(), *self.boxes
+            )
+            for k, (_, _, d_mean, d_scale) in enumerate(predicted):
+                grad = grad + dv_dm[:, k, None] * d_mean + dv_ds[:, k, None] * d_scale
+        for c in self.constraints:
+            mean_c, scale_c, d_mean, d_scale = c.model.predict_with_grad(Z)
+            v, dv_dm_c, dv_ds_c = c.log_feasibility(mean_c, scale_c)
+            value = value + v
+            grad = grad + dv_dm_c[:, None] * d_mean + dv_ds_c[:, None] * d_scale
+        return _exclude(value, Z, self.objectives[0].avoid), grad
+
+    def maximize(self, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        """The encoded point that maximises the acquisition, and its value."""
+        ranked = self.X[self.order]
+        return maximize_acquisition(
+            self.space,
+            self.acquisition_values,
+            self.acquisition_values_and_grad,
+            rng,
+            X_seed=ranked[:3],
+            X_start=ranked[:_N_INCUMBENT_STARTS],
+            n_candidates=self.settings.n_candidates,
+        )
+
+    def most_uncertain(self, rng: np.random.Generator, default: np.ndarray) -> np.ndarray:
+        """As :meth:`FittedSurrogate.most_uncertain`, by the first objective's model."""
+        return self.objectives[0].most_uncertain(rng, default)
 
 
 def predictive_quantile(nu: float, p: float) -> float:

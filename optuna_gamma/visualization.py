@@ -46,11 +46,14 @@ from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import intended_params
 from optuna_gamma._storage import read_latest_hyperparams
+from optuna_gamma._storage import read_latest_model_hyperparams
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
 from optuna_gamma.surrogate import FittedSurrogate
+from optuna_gamma.surrogate import MultiObjectiveSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
+from optuna_gamma.surrogate import fit_multi_objective
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import predictive_quantile
 from optuna_gamma.surrogate import space_key
@@ -128,6 +131,7 @@ def plot_surrogate(
     fixed_params: Mapping[str, Any] | None = None,
     n_points: int | None = None,
     maps: Sequence[str] | None = None,
+    objective: int | str | None = None,
 ) -> go.Figure:
     """Plots the surrogate model of :class:`~optuna_gamma.GammaBOSampler` over one or two params.
 
@@ -158,7 +162,8 @@ def plot_surrogate(
     COMPLETE trial has with the same distribution.
 
     Args:
-        study: A single-objective study with at least two COMPLETE trials.
+        study: A study with at least two COMPLETE trials (several objectives: see
+            ``objective``).
         params: Name of one parameter, or a sequence of one or two names. Defaults to ``None``:
             the first two names of the search space in sorted order (one if there is one).
         trial_number: ``None`` draws the model of all COMPLETE trials and marks the point the
@@ -175,20 +180,25 @@ def plot_surrogate(
             ``"acquisition"`` and ``"feasibility"`` (one map per figure suits a narrow dashboard
             cell). Defaults to ``None``: the first three, and ``"feasibility"`` when the trials
             carry constraints.
+        objective: For a multi-objective study, the objective to draw: its index or its metric
+            name (``study.set_metric_names``); required there, since a figure shows one
+            objective's model. The acquisition drawn is still the sampler's: log expected
+            hypervolume improvement over all objectives. Defaults to ``None`` (the objective of
+            a single-objective study).
 
     Returns:
         A :class:`plotly.graph_objects.Figure`. ``figure.layout.meta`` holds the slice's
         description (parameters, held values, ``nu``, number of trials, suggestion).
 
     Raises:
-        ValueError: If the study is multi-objective, has too few COMPLETE trials, or ``params``,
+        ValueError: If the study has too few COMPLETE trials, or ``params``, ``objective``,
             ``trial_number``, ``fixed_params`` or ``n_points`` are invalid.
         ImportError: If plotly is not installed.
     """
     go, make_subplots = _import_plotly()
     if maps is not None:
         maps = _check_maps(maps)
-    s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points)
+    s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points, objective)
     if maps is None:
         maps = _DEFAULT_MAPS + (("feasibility",) if s.feasibility is not None else ())
     elif "feasibility" in maps and s.feasibility is None:
@@ -212,6 +222,7 @@ def plot_surrogate_matplotlib(
     sampler: GammaBOSampler | None = None,
     fixed_params: Mapping[str, Any] | None = None,
     n_points: int | None = None,
+    objective: int | str | None = None,
 ) -> matplotlib.figure.Figure:
     """The picture of :func:`plot_surrogate` as a matplotlib figure (for static export).
 
@@ -231,7 +242,7 @@ def plot_surrogate_matplotlib(
         raise ImportError(
             "plot_surrogate_matplotlib needs matplotlib; install it with `pip install matplotlib`."
         ) from e
-    s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points)
+    s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points, objective)
     if len(s.axes) == 1:
         return _matplotlib_1d(Figure, s)
     return _matplotlib_2d(Figure, s)
@@ -246,6 +257,7 @@ def plot_surrogate_animation(
     fixed_params: Mapping[str, Any] | None = None,
     n_points: int | None = None,
     maps: Sequence[str] | None = None,
+    objective: int | str | None = None,
 ) -> go.Figure:
     """The surrogate as it was at each trial: a plotly figure with a slider and a play button.
 
@@ -262,6 +274,7 @@ def plot_surrogate_animation(
         fixed_params: As :func:`plot_surrogate`.
         n_points: As :func:`plot_surrogate`.
         maps: As :func:`plot_surrogate`.
+        objective: As :func:`plot_surrogate`.
 
     Returns:
         A :class:`plotly.graph_objects.Figure` with one frame per trial number.
@@ -294,6 +307,7 @@ def plot_surrogate_animation(
             fixed_params=fixed_params,
             n_points=n_points,
             maps=maps,
+            objective=objective,
         )
         for k in trial_numbers
     ]
@@ -347,17 +361,19 @@ def _compute_slice(
     sampler: GammaBOSampler | None,
     fixed_params: Mapping[str, Any] | None,
     n_points: int | None,
+    objective: int | str | None = None,
 ) -> _Slice:
     """Validates the arguments, fits the surrogate as it was at the plotted moment and
     evaluates it on the plot's grid."""
     # Long by design: after the steps it calls, it assembles the _Slice's 21 fields and its meta.
     _check_slice_arguments(study, sampler, n_points)
+    k = _objective_index(study, objective)
     trials = study.get_trials(deepcopy=False)
     target = _target_trial(study, trials, trial_number)
     completed, space = _plotted_data(study, trials, target)
     names = _check_params(params, dict(zip(space.names, space.distributions)))
     settings = _resolve_sampler(study, sampler).surrogate_settings
-    fixed = _fixed_values(space, _best_trial(completed, study.direction), fixed_params)
+    fixed = _fixed_values(space, _best_trial(completed, study.directions, k), fixed_params)
     base = space.encode([fixed])  # (1, d)
     if n_points is None:
         n_points = _DEFAULT_POINTS_1D if len(names) == 1 else _DEFAULT_POINTS_2D
@@ -365,26 +381,40 @@ def _compute_slice(
     Z, shape = _grid(base, axes)
 
     with single_blas_thread():
-        fitted = fit_surrogate(
-            completed,
-            space,
-            study.direction,
-            settings,
-            initial=_stored_start(trials, target, space, settings),
-        )
+        starts, constraint_starts = _stored_starts(trials, target, space, settings, study)
+        decider: FittedSurrogate | MultiObjectiveSurrogate  # what the sampler maximised
+        if k is None:
+            fitted = decider = fit_surrogate(
+                completed,
+                space,
+                study.direction,
+                settings,
+                initial=starts[0],
+                initial_constraints=constraint_starts,
+            )
+        else:
+            decider = fit_multi_objective(
+                completed,
+                space,
+                study.directions,
+                settings,
+                initial=starts,
+                initial_constraints=constraint_starts,
+            )
+            fitted = decider.objectives[k]
         median, lower, upper = (a.reshape(shape) for a in fitted.predict(Z, CREDIBLE_MASS))
-        acq = fitted.acquisition_values(Z).reshape(shape)
+        acq = decider.acquisition_values(Z).reshape(shape)
         feasibility = (
-            np.exp(fitted.log_feasibility(Z)).reshape(shape) if fitted.constraints else None
+            np.exp(decider.log_feasibility(Z)).reshape(shape) if decider.constraints else None
         )
-        suggestion_params, label = _suggestion(fitted, target, names)
+        suggestion_params, label = _suggestion(decider, target, names)
         suggestion = suggestion_median = suggestion_acq = None
         if suggestion_params is not None:
             point = dict(fixed)
             point.update({name: suggestion_params[name] for name in names})
             zs = space.encode([point])
             suggestion_median = float(fitted.predict(zs)[0][0])
-            suggestion_acq = float(fitted.acquisition_values(zs)[0])
+            suggestion_acq = float(decider.acquisition_values(zs)[0])
             suggestion = [_axis_value(ax, suggestion_params[ax.name]) for ax in axes]
 
     nu = float(fitted.model.nu)
@@ -399,7 +429,8 @@ def _compute_slice(
         "credible_mass": CREDIBLE_MASS,
         "quantile": q,
         "power_transform_lambda": fitted.transform.exponent,
-        "acquisition": settings.acquisition,
+        "acquisition": settings.acquisition if k is None else "ehvi",
+        "objective": k,
         "suggestion": None
         if suggestion_params is None
         else {name: suggestion_params[name] for name in names},
@@ -414,14 +445,14 @@ def _compute_slice(
         lower=lower,
         upper=upper,
         acquisition=acq,
-        acquisition_name=_ACQUISITION_LABELS[settings.acquisition],
+        acquisition_name=_ACQUISITION_LABELS[settings.acquisition] if k is None else "log EHVI",
         predictive=settings.predictive,
         nu=nu,
         quantile=q,
         observations=[[_axis_value(ax, t.params[ax.name]) for t in completed] for ax in axes],
-        observed_values=[float(t.value) for t in completed],  # type: ignore[arg-type]
-        observed_feasible=[bool(f) for f in fitted.feasible[: len(completed)]]
-        if fitted.feasible is not None
+        observed_values=[float(t.value if k is None else t.values[k]) for t in completed],  # type: ignore[arg-type]
+        observed_feasible=[bool(f) for f in decider.feasible[: len(completed)]]
+        if decider.feasible is not None
         else [True] * len(completed),
         feasibility=feasibility,
         observed_numbers=[t.number for t in completed],
@@ -432,7 +463,7 @@ def _compute_slice(
         fixed=fixed,
         trial_number=None if target is None else target.number,
         n_trials=len(completed),
-        objective_name=_objective_name(study),
+        objective_name=_objective_name(study, k),
         meta=meta,
     )
 
@@ -440,17 +471,37 @@ def _compute_slice(
 def _check_slice_arguments(
     study: Study, sampler: GammaBOSampler | None, n_points: int | None
 ) -> None:
-    if len(study.directions) > 1:
-        raise ValueError(
-            "plot_surrogate supports single-objective studies only; study "
-            f"{study.study_name!r} has {len(study.directions)} objectives."
-        )
     if sampler is not None and not isinstance(sampler, GammaBOSampler):
         raise TypeError(f"sampler must be a GammaBOSampler or None, got {sampler!r}.")
     if n_points is not None and (
         isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2
     ):
         raise ValueError(f"n_points must be an int >= 2 or None, got {n_points!r}.")
+
+
+def _objective_index(study: Study, objective: int | str | None) -> int | None:
+    """``None`` for a single-objective study, else the index of the objective to draw."""
+    n = len(study.directions)
+    names = study.metric_names or []
+    valid = f"an index 0 to {n - 1}" + (f" or a metric name from {names}" if names else "")
+    if objective is None:
+        if n == 1:
+            return None
+        raise ValueError(
+            f"study {study.study_name!r} has {n} objectives and a figure draws one model: "
+            f"pass objective= {valid}."
+        )
+    if isinstance(objective, str):
+        if objective not in names:
+            raise ValueError(f"objective={objective!r} is not a metric name; give {valid}.")
+        index = names.index(objective)
+    elif isinstance(objective, (int, np.integer)) and not isinstance(objective, bool):
+        index = int(objective)
+        if not 0 <= index < n:
+            raise ValueError(f"objective={objective!r} is out of range; give {valid}.")
+    else:
+        raise TypeError(f"objective must be an int, a str or None, got {objective!r}.")
+    return None if n == 1 else index
 
 
 def _target_trial(
@@ -498,21 +549,31 @@ def _plotted_data(
     return completed, SearchSpace(distributions)
 
 
-def _stored_start(
+def _stored_starts(
     trials: list[FrozenTrial],
     target: FrozenTrial | None,
     space: SearchSpace,
     settings: SurrogateSettings,
-) -> _gp.Hyperparams | None:
-    """Where the sampler's kernel fit started at the plotted moment: the hyperparameters the
-    latest earlier trial stored (the storage alone decides, as for the sampler)."""
-    stored = read_latest_hyperparams(
-        trials,
-        target.number if target is not None else math.inf,
-        space_key(space, settings.deterministic_objective),
-        space.dim,
-    )
-    return None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])
+    study: Study,
+) -> tuple[list[_gp.Hyperparams | None], dict[str, _gp.Hyperparams]]:
+    """Where the sampler's kernel fits started at the plotted moment -- per objective, and per
+    constraint by name: the hyperparameters the latest earlier trial stored (the storage alone
+    decides, as for the sampler)."""
+    before = target.number if target is not None else math.inf
+    key = space_key(space, settings.deterministic_objective)
+    stored = read_latest_hyperparams(trials, before, key, space.dim)
+    others = {
+        name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
+        for name, (inv_ls2, g) in read_latest_model_hyperparams(
+            trials, before, key, space.dim
+        ).items()
+    }
+    starts = [None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])]
+    starts += [others.get(f"objective:{k}") for k in range(1, len(study.directions))]
+    constraints = {
+        name.split(":", 1)[1]: hp for name, hp in others.items() if name.startswith("constraint:")
+    }
+    return starts, constraints
 
 
 def _fixed_values(
@@ -551,7 +612,7 @@ def _grid(base: np.ndarray, axes: list[_Axis]) -> tuple[np.ndarray, tuple[int, .
 
 
 def _suggestion(
-    fitted: FittedSurrogate, target: FrozenTrial | None, names: list[str]
+    fitted: FittedSurrogate | MultiObjectiveSurrogate, target: FrozenTrial | None, names: list[str]
 ) -> tuple[dict[str, Any] | None, str]:
     """The suggestion to mark and its label: the plotted trial's own parameters, or what the
     model would suggest next."""
@@ -604,9 +665,13 @@ def _check_params(
     return names
 
 
-def _best_trial(completed: list[FrozenTrial], direction: StudyDirection) -> FrozenTrial:
+def _best_trial(
+    completed: list[FrozenTrial], directions: Sequence[StudyDirection], k: int | None
+) -> FrozenTrial:
+    """The best trial by the drawn objective (the ``k``-th of several)."""
+    direction = directions[0 if k is None else k]
     sign = 1.0 if direction == StudyDirection.MAXIMIZE else -1.0
-    values = np.array([t.value for t in completed], dtype=float)
+    values = np.array([t.value if k is None else t.values[k] for t in completed], dtype=float)
     values = np.where(np.isnan(values), -np.inf, sign * values)
     return completed[int(np.argmax(values))]
 
@@ -651,9 +716,11 @@ def _axis_value(axis: _Axis, value: Any) -> Any:
     return _label(value) if axis.kind == "category" else value
 
 
-def _objective_name(study: Study) -> str:
+def _objective_name(study: Study, k: int | None = None) -> str:
     names = study.metric_names
-    return names[0] if names else "objective value"
+    if k is None:
+        return names[0] if names else "objective value"
+    return names[k] if names else f"objective {k}"
 
 
 def _title(s: _Slice) -> str:

@@ -255,3 +255,32 @@ def test_dashboard_page_renders_in_headless_chromium(
     script.screenshot(chromium, url, out, 1400, 1800)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_multi_objective_studies_get_one_figure_per_objective() -> None:
+    import optuna_dashboard
+
+    def two(trial: optuna.Trial) -> tuple[float, float]:
+        x = trial.suggest_float("x", -3.0, 3.0)
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return (x - 1.0) ** 2, (math.log10(lr) + 2.0) ** 2 + x
+
+    study = optuna.create_study(
+        directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0, n_startup_trials=3)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # publishing works: no "could not publish" warning
+        study.optimize(two, n_trials=5, callbacks=[DashboardPublisher()])
+    detail = _wsgi_get(optuna_dashboard.wsgi(study._storage), f"/api/studies/{study._study_id}")
+    graphs = {g["id"]: json.loads(g["graph_object"]) for g in detail["plotly_graph_objects"]}
+    assert sorted(graphs) == [f"{GRAPH_OBJECT_ID}-0", f"{GRAPH_OBJECT_ID}-1"]
+    assert [graphs[f"{GRAPH_OBJECT_ID}-{k}"]["layout"]["meta"]["objective"] for k in (0, 1)] == [
+        0,
+        1,
+    ]
+    # One objective by name: one figure under the plain id.
+    study.set_metric_names(["error", "cost"])
+    assert DashboardPublisher(objective="cost").publish(study)
+    detail = _wsgi_get(optuna_dashboard.wsgi(study._storage), f"/api/studies/{study._study_id}")
+    ids = {g["id"] for g in detail["plotly_graph_objects"]}
+    assert GRAPH_OBJECT_ID in ids

@@ -377,8 +377,12 @@ def test_too_few_trials_and_multi_objective() -> None:
         plot_surrogate(study)
     multi = optuna.create_study(directions=["minimize", "minimize"])
     multi.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=3)
-    with pytest.raises(ValueError, match="single-objective"):
+    with pytest.raises(ValueError, match="2 objectives.*objective="):
         plot_surrogate(multi)
+    with pytest.raises(ValueError, match="out of range"):
+        plot_surrogate(multi, objective=2)
+    with pytest.raises(ValueError, match="not a metric name"):
+        plot_surrogate(multi, objective="loss")
     with pytest.raises(TypeError, match="sampler"):
         plot_surrogate(study, sampler=optuna.samplers.TPESampler())  # type: ignore[arg-type]
 
@@ -473,3 +477,29 @@ def test_matplotlib_draws_constrained_studies(study_constrained: optuna.Study) -
     assert any(a.get_ylabel() == "P(feasible)" for a in one.axes)
     two = plot_surrogate_matplotlib(study_constrained, ["x", "y"])
     assert [a.get_title() for a in two.axes if a.get_title()][-1] == "P(feasible)"
+
+
+def test_multi_objective_plots_one_objective_by_index_or_name() -> None:
+    def objective(trial: optuna.Trial) -> tuple[float, float]:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        y = trial.suggest_float("y", 0.0, 1.0)
+        return x + 0.1 * y, (1 - x) ** 2 + y
+
+    study = optuna.create_study(
+        directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0)
+    )
+    study.set_metric_names(["error", "size"])
+    study.optimize(objective, n_trials=10)
+    by_name = plot_surrogate(study, "x", objective="size")
+    by_index = plot_surrogate(study, "x", objective=1)
+    assert np.allclose(_trace(by_name, "median").y, _trace(by_index, "median").y)
+    assert by_name.layout.meta["objective"] == 1 and by_name.layout.meta["acquisition"] == "ehvi"
+    # The observations are the second objective's values, the median follows them.
+    obs = _trace(by_name, "observations")
+    assert sorted(obs.y) == sorted(t.values[1] for t in study.trials)
+    first = plot_surrogate(study, "x", objective="error")
+    # Different models, one acquisition: the sampler's log EHVI over both objectives.
+    assert not np.allclose(_trace(first, "median").y, _trace(by_name, "median").y)
+    assert np.allclose(_trace(first, "acquisition").y, _trace(by_name, "acquisition").y)
+    assert np.isfinite(_trace(first, "acquisition").y).all()
+    plot_surrogate_matplotlib(study, ["x", "y"], objective=0)
