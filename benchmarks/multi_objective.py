@@ -1,0 +1,444 @@
+"""Multi-objective optimisation: GammaBOSampler against GPSampler, TPESampler and NSGAIISampler.
+
+Seven problems, all minimised:
+
+- ``zdt1``, ``zdt2``, ``zdt3`` -- Zitzler, Deb and Thiele (2000) in 4 variables: convex, concave
+  and disconnected fronts;
+- ``dtlz2`` -- Deb et al. (2002), three objectives, 5 variables: a spherical front;
+- ``biobj-f01``, ``biobj-f21`` -- COCO's ``bbob-biobj`` suite (``coco-experiment``): sphere /
+  sphere and Gallagher 101 / Gallagher 101 peaks, in 3 variables on ``[-5, 5]^3``, the function
+  instance chosen by the seed (instance ``seed + 1``);
+- ``forest`` -- scikit-learn: 3-fold cross-validated log loss of a random forest on the bundled
+  breast-cancer data against its size (total tree nodes).
+
+Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
+the sampler's time for the suggestion (recorded per trial).
+
+Hypervolume regret of a run at a budget: ``1 - HV(run) / HV*``. Both hypervolumes are taken
+with the problem's reference point -- the per-objective median of 2,000 random points (so a
+point counts once it beats a typical random point in every objective) -- and ``HV*`` is that of
+the non-dominated union of every run's trials and, for the synthetic problems, 400 points of the
+true Pareto front. Rank: per problem, seed and budget among the samplers by hypervolume (ties
+share the mean rank).
+
+    python -m benchmarks.multi_objective --workers 2          # the committed run (resumable)
+    python -m benchmarks.multi_objective --report             # tables from what has run
+    python -m benchmarks.multi_objective --seeds 0-1 --n-trials 12 --out /tmp/mb   # smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+import dataclasses
+import json
+import math
+from pathlib import Path
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks import _env
+
+_env.limit_threads(1)
+
+import optuna  # noqa: E402
+from optuna.distributions import FloatDistribution  # noqa: E402
+from optuna.distributions import IntDistribution  # noqa: E402
+
+from benchmarks.constrained import _parse_seeds  # noqa: E402
+from benchmarks.constrained import _ranks  # noqa: E402
+from optuna_gamma._hypervolume import hypervolume  # noqa: E402
+from optuna_gamma._hypervolume import pareto_mask  # noqa: E402
+
+OUT = _env.REPO_ROOT / "benchmarks" / "results" / "multi_objective"
+SAMPLERS = ("gamma", "gp", "tpe", "nsga2")
+BUDGETS = (25, 50, 100)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    name: str
+    dim: int
+    n_objectives: int
+    f: Callable[[np.ndarray, int], list[float]]  # (x in the box, seed) -> objective values
+    low: float = 0.0
+    high: float = 1.0
+    front: Callable[[int], np.ndarray] | None = None  # n -> points of the true front
+    ints: tuple[int, ...] = ()  # coordinates that are integers
+
+    def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        out: dict[str, optuna.distributions.BaseDistribution] = {}
+        for i in range(self.dim):
+            if i in self.ints:
+                lo, hi = _FOREST_INT_BOUNDS[i]
+                out[f"x{i}"] = IntDistribution(lo, hi, log=i == 2)
+            else:
+                out[f"x{i}"] = FloatDistribution(self.low, self.high)
+        return out
+
+
+def _zdt(x: np.ndarray, shape: str) -> list[float]:
+    f1 = float(x[0])
+    g = 1 + 9 * float(np.sum(x[1:])) / (len(x) - 1)
+    r = f1 / g
+    if shape == "convex":
+        h = 1 - math.sqrt(r)
+    elif shape == "concave":
+        h = 1 - r * r
+    else:
+        h = 1 - math.sqrt(r) - r * math.sin(10 * math.pi * f1)
+    return [f1, g * h]
+
+
+def _zdt_front(shape: str) -> Callable[[int], np.ndarray]:
+    def front(n: int) -> np.ndarray:
+        f1 = np.linspace(0, 1, 20 * n)
+        f2 = {"convex": 1 - np.sqrt(f1), "concave": 1 - f1 * f1}.get(
+            shape, 1 - np.sqrt(f1) - f1 * np.sin(10 * np.pi * f1)
+        )
+        points = np.column_stack([f1, f2])
+        keep = pareto_mask(-points)  # ZDT3's curve has dominated stretches
+        points = points[keep]
+        return points[np.linspace(0, len(points) - 1, n).astype(int)]
+
+    return front
+
+
+def _dtlz2(x: np.ndarray, m: int = 3) -> list[float]:
+    g = float(np.sum((x[m - 1 :] - 0.5) ** 2))
+    out = []
+    for i in range(m):
+        v = 1 + g
+        for xj in x[: m - 1 - i]:
+            v *= math.cos(xj * math.pi / 2)
+        if i > 0:
+            v *= math.sin(x[m - 1 - i] * math.pi / 2)
+        out.append(v)
+    return out
+
+
+def _dtlz2_front(n: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    v = np.abs(rng.normal(size=(n, 3)))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+_COCO: dict[tuple[int, int], Any] = {}
+
+
+def _biobj(function: int) -> Callable[[np.ndarray, int], list[float]]:
+    def f(x: np.ndarray, seed: int) -> list[float]:
+        key = (function, seed)
+        if key not in _COCO:
+            import cocoex
+
+            suite = cocoex.Suite(
+                "bbob-biobj",
+                f"instances: {seed + 1}",
+                f"dimensions: 3 function_indices: {function}",
+            )
+            _COCO[key] = next(iter(suite))
+        return [float(v) for v in _COCO[key](list(x))]
+
+    return f
+
+
+_FOREST_DATA: Any = None
+_FOREST_INT_BOUNDS = {0: (2, 40), 1: (1, 12), 2: (1, 30)}
+
+
+def _forest(x: np.ndarray, seed: int) -> list[float]:
+    global _FOREST_DATA
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import cross_validate
+
+    if _FOREST_DATA is None:
+        _FOREST_DATA = load_breast_cancer(return_X_y=True)
+    X, y = _FOREST_DATA
+    model = RandomForestClassifier(
+        n_estimators=int(x[0]),
+        max_depth=int(x[1]),
+        min_samples_leaf=int(x[2]),
+        max_features=float(x[3]),
+        random_state=0,
+        n_jobs=1,
+    )
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    res = cross_validate(model, X, y, cv=folds, scoring="neg_log_loss", return_estimator=True)
+    nodes = max(sum(t.tree_.node_count for t in m.estimators_) for m in res["estimator"])
+    return [float(-res["test_score"].mean()), float(nodes)]
+
+
+PROBLEMS = {
+    p.name: p
+    for p in (
+        Problem("zdt1", 4, 2, lambda x, s: _zdt(x, "convex"), front=_zdt_front("convex")),
+        Problem("zdt2", 4, 2, lambda x, s: _zdt(x, "concave"), front=_zdt_front("concave")),
+        Problem("zdt3", 4, 2, lambda x, s: _zdt(x, "disconnected"), front=_zdt_front("disc")),
+        Problem("dtlz2", 5, 3, lambda x, s: _dtlz2(x), front=_dtlz2_front),
+        Problem("biobj-f01", 3, 2, _biobj(1), low=-5.0, high=5.0),
+        Problem("biobj-f21", 3, 2, _biobj(21), low=-5.0, high=5.0),
+        Problem("forest", 4, 2, _forest, low=0.05, high=1.0, ints=(0, 1, 2)),
+    )
+}
+
+
+def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    from optuna_gamma import GammaBOSampler
+
+    if name == "gamma":
+        return GammaBOSampler(seed=seed)
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed)
+    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+
+
+def _point(prob: Problem, params: dict[str, Any]) -> np.ndarray:
+    return np.array([params[f"x{i}"] for i in range(prob.dim)], dtype=float)
+
+
+def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
+    """One study; per trial its objective values and the seconds ``ask`` took."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    prob = PROBLEMS[problem]
+    study = optuna.create_study(
+        directions=["minimize"] * prob.n_objectives, sampler=make_sampler(sampler, seed)
+    )
+    distributions = prob.distributions()
+    trials = []
+    for _ in range(n_trials):
+        start = time.perf_counter()
+        trial = study.ask(distributions)
+        ask_seconds = time.perf_counter() - start
+        values = prob.f(_point(prob, trial.params), seed)
+        study.tell(trial, values)
+        trials.append({"values": values, "ask_seconds": ask_seconds})
+    return {"problem": problem, "sampler": sampler, "seed": seed, "trials": trials}
+
+
+def reference_point(problem: str, seed: int, n: int = 2000) -> np.ndarray:
+    """Per-objective median of ``n`` random points (instance ``seed`` for COCO problems)."""
+    prob = PROBLEMS[problem]
+    rng = np.random.default_rng(54321)
+    values = []
+    for _ in range(n if problem != "forest" else 200):
+        x = rng.uniform(prob.low, prob.high, size=prob.dim)
+        for i in prob.ints:
+            lo, hi = _FOREST_INT_BOUNDS[i]
+            x[i] = int(rng.integers(lo, hi + 1))
+        values.append(prob.f(x, seed))
+    return np.median(np.array(values), axis=0)
+
+
+def _hv(points: np.ndarray, ref: np.ndarray) -> float:
+    """Hypervolume of minimised ``points`` below ``ref``."""
+    if len(points) == 0:
+        return 0.0
+    return hypervolume(-points, -ref)
+
+
+def _run_path(out: Path, problem: str, sampler: str, seed: int) -> Path:
+    return out / "raw" / problem / f"{sampler}-{seed}.json"
+
+
+def _run_and_save(job: tuple[Path, str, str, int, int]) -> str:
+    out, problem, sampler, seed, n_trials = job
+    result = run_one(problem, sampler, seed, n_trials)
+    path = _run_path(out, problem, sampler, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result) + "\n")
+    tmp.replace(path)
+    return f"{problem} {sampler} {seed}"
+
+
+def summarise(
+    runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], budgets: tuple[int, ...]
+) -> dict[str, Any]:
+    by_key = {(r["problem"], r["sampler"], r["seed"]): r for r in runs}
+    problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
+    samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
+    seeds = sorted({r["seed"] for r in runs})
+    complete = {
+        p: [s for s in seeds if all((p, sm, s) in by_key for sm in samplers)] for p in problems
+    }
+    per_problem: list[dict[str, Any]] = []
+    overall: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for p in problems:
+        prob = PROBLEMS[p]
+        for seed in complete[p]:
+            ref = np.array(refs[p][str(seed)])
+            union = np.vstack(
+                [np.array([t["values"] for t in by_key[(p, s, seed)]["trials"]]) for s in samplers]
+                + ([prob.front(400)] if prob.front is not None else [])
+            )
+            best = _hv(union[pareto_mask(-union)], ref)
+            for s in samplers:
+                by_key[(p, s, seed)]["_best_hv"] = best
+        for b in budgets:
+            regrets: dict[str, list[float]] = {s: [] for s in samplers}
+            ranks: dict[str, list[float]] = {s: [] for s in samplers}
+            for seed in complete[p]:
+                ref = np.array(refs[p][str(seed)])
+                hvs = []
+                for s in samplers:
+                    run = by_key[(p, s, seed)]
+                    points = np.array([t["values"] for t in run["trials"][:b]])
+                    hv = _hv(points, ref)
+                    hvs.append(-hv)
+                    regrets[s].append(1.0 - hv / run["_best_hv"] if run["_best_hv"] > 0 else 1.0)
+                for s, rank in zip(samplers, _ranks(hvs)):
+                    ranks[s].append(rank)
+            for s in samplers:
+                if not regrets[s]:
+                    continue
+                runs_s = [by_key[(p, s, seed)]["trials"] for seed in complete[p]]
+                row = {
+                    "problem": p,
+                    "sampler": s,
+                    "budget": b,
+                    "runs": len(regrets[s]),
+                    "mean_nreg": statistics.fmean(regrets[s]),
+                    "median_nreg": statistics.median(regrets[s]),
+                    "mean_rank": statistics.fmean(ranks[s]),
+                    "median_ask_s": statistics.median(
+                        t["ask_seconds"] for tr in runs_s for t in tr[max(b - 10, 0) : b]
+                    ),
+                }
+                per_problem.append(row)
+                acc = overall.setdefault((s, b), {"nreg": [], "rank": []})
+                acc["nreg"].append(row["mean_nreg"])
+                acc["rank"].append(row["mean_rank"])
+    summary = [
+        {
+            "sampler": s,
+            "budget": b,
+            "problems": len(v["nreg"]),
+            "mean_nreg": statistics.fmean(v["nreg"]),
+            "mean_rank": statistics.fmean(v["rank"]),
+        }
+        for (s, b), v in sorted(
+            overall.items(), key=lambda kv: (kv[0][1], samplers.index(kv[0][0]))
+        )
+    ]
+    return {"per_problem": per_problem, "overall": summary, "seeds": complete}
+
+
+def write_report(
+    out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], command: str
+) -> None:
+    budgets = tuple(b for b in BUDGETS if all(len(r["trials"]) >= b for r in runs)) or (
+        min(len(r["trials"]) for r in runs),
+    )
+    s = summarise(runs, refs, budgets)
+    (out / "summary.json").write_text(json.dumps(s, indent=1) + "\n")
+    info = _env.machine_info()
+    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
+    seeds = sorted({seed for v in s["seeds"].values() for seed in v})
+    lines = [
+        f"# Multi-objective optimisation (`{command}`)",
+        "",
+        _env.markdown_header(
+            info,
+            {
+                "seeds": f"{seeds[0]}-{seeds[-1]} (runs per problem and sampler below)",
+                "samplers": "GammaBOSampler, GPSampler, TPESampler, NSGAIISampler; defaults",
+            },
+        ),
+        "",
+        "Over all problems (mean over problems of each problem's mean over seeds): mean "
+        "normalised hypervolume regret `1 - HV / HV*` and mean rank by hypervolume:",
+        "",
+        "| trials | sampler | problems | mean HV regret | mean rank |",
+        "|---|---|---|---|---|",
+    ]
+    for row in s["overall"]:
+        lines.append(
+            f"| {row['budget']} | {row['sampler']} | {row['problems']} | {row['mean_nreg']:.3f} "
+            f"| {row['mean_rank']:.2f} |"
+        )
+    lines += [
+        "",
+        "Per problem: runs, mean / median hypervolume regret, mean rank, median seconds the "
+        "sampler took per suggestion over the ten trials before the budget:",
+        "",
+        "| problem | trials | sampler | runs | mean HV regret | median | mean rank "
+        "| s / suggestion |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["per_problem"]:
+        lines.append(
+            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
+            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['mean_rank']:.2f} "
+            f"| {row['median_ask_s']:.3f} |"
+        )
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--n-trials", type=int, default=100)
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--samplers", default=",".join(SAMPLERS))
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--report", action="store_true", help="only write the report")
+    args = parser.parse_args()
+    problems = args.problems.split(",")
+    for name in problems:
+        if name not in PROBLEMS:
+            parser.error(f"unknown problem {name!r}; valid: {', '.join(PROBLEMS)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.report:
+        jobs = [
+            (args.out, p, s, seed, args.n_trials)
+            for s in args.samplers.split(",")
+            for seed in _parse_seeds(args.seeds)
+            for p in problems
+            if not _run_path(args.out, p, s, seed).exists()
+        ]
+        print(f"{len(jobs)} runs to do", flush=True)
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            for done in pool.map(_run_and_save, jobs):
+                print(done, flush=True)
+    runs = [
+        json.loads(path.read_text())
+        for path in sorted((args.out / "raw").glob("*/*.json"))
+        if path.parent.name in problems
+    ]
+    ref_path = args.out / "references.json"
+    refs: dict[str, dict[str, list[float]]] = (
+        json.loads(ref_path.read_text()) if ref_path.exists() else {}
+    )
+    for r in runs:
+        per = refs.setdefault(r["problem"], {})
+        key = str(r["seed"])
+        if key not in per:
+            # COCO instances differ by seed; the others share one reference point.
+            same = r["problem"].startswith("biobj") or not per
+            per[key] = (
+                reference_point(r["problem"], r["seed"]).tolist()
+                if same
+                else next(iter(per.values()))
+            )
+            ref_path.write_text(json.dumps(refs, indent=1) + "\n")
+    command = (
+        f"python -m benchmarks.multi_objective --seeds {args.seeds} --n-trials {args.n_trials}"
+    )
+    write_report(args.out, runs, refs, command)
+    print((args.out / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
