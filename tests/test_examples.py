@@ -70,3 +70,18 @@ def test_constrained_example_finds_a_forest_within_the_budget() -> None:
     nodes = int(best.split(" nodes")[0].rsplit(" ", 1)[-1])
     accuracy = float(best.split("accuracy ")[1].split(",")[0])
     assert nodes <= 400 and 0.85 < accuracy <= 1.0
+
+
+def test_multi_objective_example_prints_a_pareto_front() -> None:
+    cmd = [sys.executable, str(ROOT / "examples" / "multi_objective.py"), "--n-trials", "12"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].startswith("Pareto front: ") and lines[0].endswith("of 12 trials")
+    points = [
+        (float(line.split("log loss ")[1].split(",")[0]), int(line.split(", ")[1].split()[0]))
+        for line in lines[1:]
+    ]
+    assert len(points) == int(lines[0].split()[2]) >= 1
+    # Sorted by size, a front's losses fall as the forests grow, and no point dominates another.
+    assert [n for _, n in points] == sorted(n for _, n in points)
+    assert all(a[0] > b[0] for a, b in zip(points, points[1:]))
