@@ -38,9 +38,7 @@ the mean rank).
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 import dataclasses
 import json
 import math
@@ -52,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _env
+from benchmarks import _runs
 
 _env.limit_threads(1)
 
@@ -307,45 +306,9 @@ def reference(problem: str, n_random: int = 20000) -> dict[str, float]:
 # -- running and reporting ------------------------------------------------------------------
 
 
-def _run_path(out: Path, problem: str, sampler: str, seed: int) -> Path:
-    return out / "raw" / problem / f"{sampler}-{seed}.json"
-
-
-def _run_and_save(job: tuple[Path, str, str, int, int]) -> str:
-    out, problem, sampler, seed, n_trials = job
-    result = run_one(problem, sampler, seed, n_trials)
-    path = _run_path(out, problem, sampler, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result) + "\n")
-    tmp.replace(path)
-    return f"{problem} {sampler} {seed}"
-
-
-def _parse_seeds(spec: str) -> list[int]:
-    if "-" in spec:
-        lo, hi = spec.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in spec.split(",")]
-
-
 def _best_feasible(trials: list[dict[str, Any]], budget: int) -> float:
     values = [t["value"] for t in trials[:budget] if all(c <= 0 for c in t["constraints"])]
     return min(values) if values else math.inf
-
-
-def _ranks(values: list[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
 
 
 def summarise(
@@ -372,7 +335,7 @@ def summarise(
             ranks: dict[str, list[float]] = {s: [] for s in samplers}
             for seed in complete[p]:
                 bests = [_best_feasible(by_key[(p, s, seed)]["trials"], b) for s in samplers]
-                for s, rank in zip(samplers, _ranks(bests)):
+                for s, rank in zip(samplers, _runs.ranks(bests)):
                     ranks[s].append(rank)
             for s in samplers:
                 trials_runs = [by_key[(p, s, seed)]["trials"] for seed in complete[p]]
@@ -507,39 +470,8 @@ def write_report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0-9")
-    parser.add_argument("--n-trials", type=int, default=100)
-    parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--samplers", default=",".join(SAMPLERS))
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--report", action="store_true", help="only write the report")
-    args = parser.parse_args()
-    problems = args.problems.split(",")
-    samplers = args.samplers.split(",")
-    for name in problems:
-        if name not in PROBLEMS:
-            parser.error(f"unknown problem {name!r}; valid: {', '.join(PROBLEMS)}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    if not args.report:
-        # Cheap samplers first, so that a partial run already compares something.
-        jobs = [
-            (args.out, p, s, seed, args.n_trials)
-            for s in samplers
-            for seed in _parse_seeds(args.seeds)
-            for p in problems
-            if not _run_path(args.out, p, s, seed).exists()
-        ]
-        print(f"{len(jobs)} runs to do", flush=True)
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            for done in pool.map(_run_and_save, jobs):
-                print(done, flush=True)
-    runs = [
-        json.loads(path.read_text())
-        for path in sorted((args.out / "raw").glob("*/*.json"))
-        if path.parent.name in problems
-    ]
+    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
+    runs = _runs.run_missing(args, run_one)
     ref_path = args.out / "references.json"
     refs = json.loads(ref_path.read_text()) if ref_path.exists() else {}
     for name in sorted({r["problem"] for r in runs}):

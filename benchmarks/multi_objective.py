@@ -28,9 +28,7 @@ share the mean rank).
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 import dataclasses
 import json
 import math
@@ -42,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _env
+from benchmarks import _runs
 
 _env.limit_threads(1)
 
@@ -49,8 +48,6 @@ import optuna  # noqa: E402
 from optuna.distributions import FloatDistribution  # noqa: E402
 from optuna.distributions import IntDistribution  # noqa: E402
 
-from benchmarks.constrained import _parse_seeds  # noqa: E402
-from benchmarks.constrained import _ranks  # noqa: E402
 from optuna_gamma._hypervolume import hypervolume  # noqa: E402
 from optuna_gamma._hypervolume import pareto_mask  # noqa: E402
 
@@ -247,21 +244,6 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
     return hypervolume(-points, -ref)
 
 
-def _run_path(out: Path, problem: str, sampler: str, seed: int) -> Path:
-    return out / "raw" / problem / f"{sampler}-{seed}.json"
-
-
-def _run_and_save(job: tuple[Path, str, str, int, int]) -> str:
-    out, problem, sampler, seed, n_trials = job
-    result = run_one(problem, sampler, seed, n_trials)
-    path = _run_path(out, problem, sampler, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result) + "\n")
-    tmp.replace(path)
-    return f"{problem} {sampler} {seed}"
-
-
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
@@ -297,7 +279,7 @@ def summarise(
                     hv = _hv(points, ref)
                     hvs.append(-hv)
                     regrets[s].append(1.0 - hv / run["_best_hv"] if run["_best_hv"] > 0 else 1.0)
-                for s, rank in zip(samplers, _ranks(hvs)):
+                for s, rank in zip(samplers, _runs.ranks(hvs)):
                     ranks[s].append(rank)
             for s in samplers:
                 if not regrets[s]:
@@ -386,37 +368,8 @@ def write_report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0-9")
-    parser.add_argument("--n-trials", type=int, default=100)
-    parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--samplers", default=",".join(SAMPLERS))
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--report", action="store_true", help="only write the report")
-    args = parser.parse_args()
-    problems = args.problems.split(",")
-    for name in problems:
-        if name not in PROBLEMS:
-            parser.error(f"unknown problem {name!r}; valid: {', '.join(PROBLEMS)}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    if not args.report:
-        jobs = [
-            (args.out, p, s, seed, args.n_trials)
-            for s in args.samplers.split(",")
-            for seed in _parse_seeds(args.seeds)
-            for p in problems
-            if not _run_path(args.out, p, s, seed).exists()
-        ]
-        print(f"{len(jobs)} runs to do", flush=True)
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            for done in pool.map(_run_and_save, jobs):
-                print(done, flush=True)
-    runs = [
-        json.loads(path.read_text())
-        for path in sorted((args.out / "raw").glob("*/*.json"))
-        if path.parent.name in problems
-    ]
+    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
+    runs = _runs.run_missing(args, run_one)
     ref_path = args.out / "references.json"
     refs: dict[str, dict[str, list[float]]] = (
         json.loads(ref_path.read_text()) if ref_path.exists() else {}

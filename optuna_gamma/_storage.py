@@ -305,6 +305,20 @@ def write_hyperparams(
         study._storage.set_trial_system_attr(trial._trial_id, HYPERPARAMS_KEY, text)
 
 
+def _decode_fit(inv_ls2: object, g: object, dim: int) -> tuple[np.ndarray, float] | None:
+    """``(inv_ls2, g)`` decoded from JSON, or ``None`` unless ``inv_ls2`` is a list of ``dim``
+    positive finite numbers and ``g`` a positive finite number."""
+    if (
+        isinstance(inv_ls2, list)
+        and len(inv_ls2) == dim
+        and all(_finite_number(v) and v > 0 for v in inv_ls2)
+        and _finite_number(g)
+        and g > 0  # type: ignore[operator]
+    ):
+        return np.array(inv_ls2, dtype=float), float(g)  # type: ignore[arg-type]
+    return None
+
+
 def read_latest_hyperparams(
     trials: Sequence[FrozenTrial], before: float, space_key: str, dim: int
 ) -> tuple[np.ndarray, float] | None:
@@ -317,15 +331,9 @@ def read_latest_hyperparams(
         data = loads(t.system_attrs[HYPERPARAMS_KEY])
         if not isinstance(data, dict) or data.get("space") != crc:
             continue
-        inv_ls2, g = data.get("inv_ls2"), data.get("g")
-        if (
-            isinstance(inv_ls2, list)
-            and len(inv_ls2) == dim
-            and all(_finite_number(v) and v > 0 for v in inv_ls2)
-            and _finite_number(g)
-            and g > 0  # type: ignore[operator]
-        ):
-            return np.array(inv_ls2, dtype=float), float(g)  # type: ignore[arg-type]
+        fit = _decode_fit(data.get("inv_ls2"), data.get("g"), dim)
+        if fit is not None:
+            return fit
         _debug(t, HYPERPARAMS_KEY, "malformed hyperparameters")
     return None
 
@@ -374,16 +382,13 @@ def read_latest_model_hyperparams(
             continue
         out = {}
         for name, fit in fits.items():
-            if (
-                isinstance(fit, list)
-                and len(fit) == 2
-                and isinstance(fit[0], list)
-                and len(fit[0]) == dim
-                and all(_finite_number(v) and v > 0 for v in fit[0])
-                and _finite_number(fit[1])
-                and fit[1] > 0
-            ):
-                out[name] = (np.array(fit[0], dtype=float), float(fit[1]))
+            decoded = (
+                _decode_fit(fit[0], fit[1], dim)
+                if isinstance(fit, list) and len(fit) == 2
+                else None
+            )
+            if decoded is not None:
+                out[name] = decoded
         return out
     return {}
 

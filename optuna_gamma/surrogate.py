@@ -161,6 +161,62 @@ def fit_surrogate(
         X = np.vstack([X, X_pruned])
         y = np.concatenate([y, np.full(len(X_pruned), y.min())])
     X_pending = space.encode(list(pending)) if pending else None
+    model = _fit_posterior(X, y, space, settings, X_pending, initial)
+    P = space.snap(X_pending) if X_pending is not None else np.empty((0, space.dim))
+    values = [read_constraints(t) for t in completed] if constrained else []
+    names = sorted({name for c in values if c for name in c})
+    constraints: list[ConstraintModel] = []
+    feasible = order = None
+    y_best: float | None = float(y.max())  # pruned trials, at the minimum, never raise it
+    believed = np.ones(len(P), dtype=bool)
+    if names:
+        constraints, violation = _fit_constraints(
+            values,
+            names,
+            X[: len(completed)],
+            len(X_pruned),
+            space,
+            settings,
+            X_pending,
+            initial_constraints or {},
+        )
+        feasible = violation <= 0.0
+        y_best = float(y[feasible].max()) if feasible.any() else None
+        if len(P):
+            believed = np.all([c.model.predict(P)[0] >= c.threshold for c in constraints], axis=0)
+        # The acquisition optimiser's starting points: feasible trials best first, then the
+        # least violating ones.
+        order = np.lexsort((violation, -np.where(feasible, y, -np.inf)))
+    if y_best is not None and believed.any():
+        # Kriging believer: running trials (those the constraint models believe feasible)
+        # count as observed at their predicted mean, which also raises the incumbent, so EI
+        # no longer rewards crowding next to them.
+        y_best = max(y_best, float(model.predict(P[believed])[0].max()))
+    return FittedSurrogate(
+        space=space,
+        model=model,
+        X=X,
+        y=y,
+        avoid=np.vstack([P, space.snap(X_pruned)]),
+        transform=transform,
+        y_best=y_best,
+        settings=settings,
+        constraints=tuple(constraints),
+        feasible=feasible,
+        order=order,
+    )
+
+
+def _fit_posterior(
+    X: np.ndarray,
+    y: np.ndarray,
+    space: SearchSpace,
+    settings: SurrogateSettings,
+    X_pending: np.ndarray | None,
+    initial: _gp.Hyperparams | None,
+) -> _gp.Posterior:
+    """The kernel hyperparameters fitted to ``(X, y)`` and the posterior they give (running
+    trials' ``X_pending`` as a kriging believer)."""
     hp = _gp.fit_hyperparams(
         X,
         y,
@@ -170,7 +226,7 @@ def fit_surrogate(
         settings.deterministic_objective,
         initial=initial,
     )
-    model = _gp.Posterior(
+    return _gp.Posterior(
         X,
         y,
         space.is_categorical,
@@ -179,59 +235,6 @@ def fit_surrogate(
         settings.prior_rate,
         settings.predictive,
         X_pending=X_pending,
-    )
-    P = space.snap(X_pending) if X_pending is not None else np.empty((0, space.dim))
-    values = [read_constraints(t) for t in completed] if constrained else []
-    names = sorted({name for c in values if c for name in c})
-    if not names:
-        y_best = float(y.max())  # pruned trials, at the minimum, never raise it
-        if len(P):
-            # Kriging believer: running trials count as observed at their predicted mean, which
-            # also raises the incumbent, so EI no longer rewards crowding next to them.
-            y_best = max(y_best, float(model.predict(P)[0].max()))
-        return FittedSurrogate(
-            space=space,
-            model=model,
-            X=X,
-            y=y,
-            avoid=np.vstack([P, space.snap(X_pruned)]),
-            transform=transform,
-            y_best=y_best,
-            settings=settings,
-        )
-    constraints, violation = _fit_constraints(
-        values,
-        names,
-        X[: len(completed)],
-        len(X_pruned),
-        space,
-        settings,
-        X_pending,
-        initial_constraints or {},
-    )
-    feasible = violation <= 0.0
-    y_best_feasible: float | None = float(y[feasible].max()) if feasible.any() else None
-    if y_best_feasible is not None and len(P):
-        # Kriging believer, as above, for the running trials the models believe feasible.
-        believed = np.all([c.model.predict(P)[0] >= c.threshold for c in constraints], axis=0)
-        if believed.any():
-            y_best_feasible = max(y_best_feasible, float(model.predict(P[believed])[0].max()))
-    # The acquisition optimiser's starting points: feasible trials best first, then the least
-    # violating ones.
-    merit = np.where(feasible, y, -np.inf)
-    order = np.lexsort((violation, -merit))
-    return FittedSurrogate(
-        space=space,
-        model=model,
-        X=X,
-        y=y,
-        avoid=np.vstack([P, space.snap(X_pruned)]),
-        transform=transform,
-        y_best=y_best_feasible,
-        settings=settings,
-        constraints=tuple(constraints),
-        feasible=feasible,
-        order=order,
     )
 
 
@@ -304,25 +307,7 @@ class ConstraintModel:
         raw = _clip_infinite(values, warn=False)
         transform = ValueTransform.fit(raw, -1.0, power_transform=settings.power_transform)
         y = transform.forward(raw)
-        hp = _gp.fit_hyperparams(
-            X,
-            y,
-            space.is_categorical,
-            settings.prior_concentration,
-            settings.prior_rate,
-            settings.deterministic_objective,
-            initial=initial,
-        )
-        model = _gp.Posterior(
-            X,
-            y,
-            space.is_categorical,
-            hp,
-            settings.prior_concentration,
-            settings.prior_rate,
-            settings.predictive,
-            X_pending=X_pending,
-        )
+        model = _fit_posterior(X, y, space, settings, X_pending, initial)
         threshold = float(transform.forward(np.zeros(1))[0])
         return cls(name=name, model=model, transform=transform, threshold=threshold), y
 

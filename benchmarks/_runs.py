@@ -1,0 +1,101 @@
+"""The resumable run store shared by the benchmarks that keep one JSON file per run
+(``benchmarks.constrained``, ``benchmarks.multi_objective``): ``<out>/raw/<problem>/<sampler>-
+<seed>.json``, written atomically, so an interrupted benchmark resumes where it stopped."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+RunOne = Callable[[str, str, int, int], dict[str, Any]]  # (problem, sampler, seed, n_trials)
+
+
+def parse_seeds(spec: str) -> list[int]:
+    """``"0-9"`` or ``"0,3,5"``."""
+    if "-" in spec:
+        lo, hi = spec.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in spec.split(",")]
+
+
+def ranks(values: Sequence[float]) -> list[float]:
+    """Ranks of ``values`` (1 = smallest); ties share the mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def run_path(out: Path, problem: str, sampler: str, seed: int) -> Path:
+    return out / "raw" / problem / f"{sampler}-{seed}.json"
+
+
+def _run_and_save(run_one: RunOne, job: tuple[Path, str, str, int, int]) -> str:
+    out, problem, sampler, seed, n_trials = job
+    result = run_one(problem, sampler, seed, n_trials)
+    path = run_path(out, problem, sampler, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result) + "\n")
+    tmp.replace(path)
+    return f"{problem} {sampler} {seed}"
+
+
+def parse_args(
+    doc: str, problems: Sequence[str], samplers: Sequence[str], out: Path
+) -> argparse.Namespace:
+    """The benchmark's command line (``doc``: its module docstring), checked."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--n-trials", type=int, default=100)
+    parser.add_argument("--problems", default=",".join(problems))
+    parser.add_argument("--samplers", default=",".join(samplers))
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--report", action="store_true", help="only write the report")
+    args = parser.parse_args()
+    for name in args.problems.split(","):
+        if name not in problems:
+            parser.error(f"unknown problem {name!r}; valid: {', '.join(problems)}")
+    for name in args.samplers.split(","):
+        if name not in samplers:
+            parser.error(f"unknown sampler {name!r}; valid: {', '.join(samplers)}")
+    return args
+
+
+def run_missing(args: argparse.Namespace, run_one: RunOne) -> list[dict[str, Any]]:
+    """Runs every (sampler, seed, problem) of ``args`` that has no file yet -- cheap samplers
+    first when they are listed first, so a partial run already compares something -- and
+    returns every stored run of ``args.problems``."""
+    problems = args.problems.split(",")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.report:
+        jobs = [
+            (args.out, p, s, seed, args.n_trials)
+            for s in args.samplers.split(",")
+            for seed in parse_seeds(args.seeds)
+            for p in problems
+            if not run_path(args.out, p, s, seed).exists()
+        ]
+        print(f"{len(jobs)} runs to do", flush=True)
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            for done in pool.map(functools.partial(_run_and_save, run_one), jobs):
+                print(done, flush=True)
+    return [
+        json.loads(path.read_text())
+        for path in sorted((args.out / "raw").glob("*/*.json"))
+        if path.parent.name in problems
+    ]
