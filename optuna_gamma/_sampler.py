@@ -7,6 +7,7 @@ This is the only module that knows Optuna's sampler protocol. The model layer is
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +18,6 @@ import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
-from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
@@ -25,7 +25,9 @@ from optuna.trial import TrialState
 from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_int as _check_int
+from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._search_space import union_search_space
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import read_latest_model_hyperparams
 from optuna_gamma._storage import running_claims
@@ -37,6 +39,7 @@ from optuna_gamma._storage import write_model_hyperparams
 from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import RUNNING_RADIUS
+from optuna_gamma.surrogate import Branch
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import MultiObjectiveSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
@@ -48,6 +51,7 @@ from optuna_gamma.surrogate import space_key
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
 _MAX_CLAIM_ROUNDS = 8
+_MAX_BRANCHES = 8  # branches of a conditional space on which the acquisition is maximised
 
 
 class GammaBOSampler(BaseSampler):
@@ -273,7 +277,6 @@ class GammaBOSampler(BaseSampler):
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._record_predictions = bool(record_predictions)
         self._constraints_func = constraints_func
-        self._intersection = IntersectionSearchSpace()
 
     @property
     def surrogate_settings(self) -> SurrogateSettings:
@@ -299,11 +302,12 @@ class GammaBOSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return {
-            name: dist
-            for name, dist in self._intersection.calculate(study).items()
-            if not dist.single()
-        }
+        # The union of the COMPLETE trials' parameters, not their intersection: a parameter only
+        # some branches of a define-by-run objective ask for is modelled as inactive elsewhere.
+        union, _ = union_search_space(
+            study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        )
+        return {name: dist for name, dist in union.items() if not dist.single()}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -311,18 +315,25 @@ class GammaBOSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
-        space = SearchSpace(search_space)
+        conditional = union_search_space([t for t in trials if t.state == TrialState.COMPLETE])[1]
+        conditional &= search_space.keys()
+        space: SearchSpace = (
+            ConditionalSearchSpace(search_space, conditional)
+            if conditional
+            else SearchSpace(search_space)
+        )
+        optional = conditional
         completed = [
             t
             for t in trials
-            if t.state == TrialState.COMPLETE and _encodable(space, t, search_space)
+            if t.state == TrialState.COMPLETE and _encodable(t, search_space, optional)
         ]
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
         pruned = [
             t
             for t in trials
-            if t.state == TrialState.PRUNED and _encodable(space, t, search_space)
+            if t.state == TrialState.PRUNED and _encodable(t, search_space, optional)
         ]
         pending = list(running_claims(trials, trial, search_space).values())
         # The kernel fit starts from the hyperparameters the latest earlier trial stored, so the
@@ -459,13 +470,11 @@ class GammaBOSampler(BaseSampler):
                 initial=initial[0] if initial else None,
                 initial_constraints=initial_constraints,
             )
-        x_best, acq_value = fitted.maximize(rng)
-        if matches_any(x_best, space.snap(fitted.X)):
-            # EI can settle on parameters already evaluated -- typically a bound where a smooth
-            # trend through equally poor values peaks -- and would repeat them forever. A repeat
-            # teaches the model little, so take a pure-exploration step instead.
-            x_best = fitted.most_uncertain(rng, default=x_best)
-            acq_value = float(fitted.acquisition_values(x_best[None])[0])
+        if isinstance(space, ConditionalSearchSpace):
+            params, x_best, acq_value = _suggest_on_branches(fitted, space, completed, rng)
+        else:
+            x_best, acq_value = _maximize_fresh(fitted, space, rng)
+            params = space.decode(x_best)
         prediction: dict[str, float] = {}
         if isinstance(fitted, MultiObjectiveSurrogate):
             for k, (median, lower, upper) in enumerate(fitted.predict(x_best[None])):
@@ -484,7 +493,7 @@ class GammaBOSampler(BaseSampler):
         prediction["acquisition"] = float(acq_value)
         if fitted.constraints:
             prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
-        return space.decode(x_best), prediction, fitted
+        return params, prediction, fitted
 
 
 def _store_constraints(
@@ -513,14 +522,62 @@ def _store_constraints(
         write_constraints(study, trial, values)
 
 
+def _maximize_fresh(
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    space: SearchSpace,
+    rng: np.random.Generator,
+    branch: Branch | None = None,
+) -> tuple[np.ndarray, float]:
+    """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
+    point: EI can settle on parameters already evaluated -- typically a bound where a smooth
+    trend through equally poor values peaks -- and would repeat them forever. A repeat teaches
+    the model little, so a pure-exploration step is taken instead."""
+    x_best, acq_value = fitted.maximize(rng, branch)
+    if matches_any(x_best, space.snap(fitted.X)):
+        x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
+        acq_value = float(fitted.acquisition_values(x_best[None])[0])
+    return x_best, float(acq_value)
+
+
+def _suggest_on_branches(
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    space: ConditionalSearchSpace,
+    completed: list[FrozenTrial],
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], np.ndarray, float]:
+    """A full assignment of the union space: the acquisition is maximised on each branch the
+    trials took (up to ``_MAX_BRANCHES``, the most frequent), the best branch's point is the
+    suggestion, and the parameters it leaves inactive take the values of the next best
+    branches' points -- so whichever branch the trial then takes, every parameter it asks for
+    has a value the model chose (docs/math.md §9)."""
+    counts = Counter(frozenset(n for n in space.conditional if n in t.params) for t in completed)
+    observed = [t.params for t in completed]
+    results = []
+    for active, _ in counts.most_common(_MAX_BRANCHES):
+        x, value = _maximize_fresh(fitted, space, rng, space.branch(active, observed))
+        results.append((value, x))
+    results.sort(key=lambda r: -r[0])
+    acq_value, x_best = results[0]
+    params: dict[str, Any] = {}
+    for _, x in results:
+        for name, value in space.decode(x).items():
+            params.setdefault(name, value)
+    for name in space.union:  # only on branches beyond _MAX_BRANCHES: the latest value seen
+        if name not in params:
+            params[name] = next(t.params[name] for t in reversed(completed) if name in t.params)
+    return {name: params[name] for name in space.union}, x_best, acq_value
+
+
 def _encodable(
-    space: SearchSpace, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    trial: FrozenTrial, search_space: dict[str, BaseDistribution], optional: frozenset[str]
 ) -> bool:
-    """Whether the trial holds every parameter of the space with a value the model can use: a
-    finite number (clipped into the range if outside it, as an enqueued trial may be), or one of
-    a categorical's choices."""
-    return search_space.keys() <= trial.params.keys() and all(
-        usable(dist, trial.params[name]) for name, dist in search_space.items()
+    """Whether the trial holds every parameter of the space (the ``optional`` ones may be
+    absent: an untaken branch) with a value the model can use: a finite number (clipped into
+    the range if outside it, as an enqueued trial may be), or one of a categorical's
+    choices."""
+    return all(
+        usable(dist, trial.params[name]) if name in trial.params else name in optional
+        for name, dist in search_space.items()
     )
 
 

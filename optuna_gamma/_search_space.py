@@ -201,3 +201,160 @@ class SearchSpace:
         cat = self.is_categorical
         U[:, cat] = np.minimum(np.floor(U[:, cat] * self.n_choices[cat]), self.n_choices[cat] - 1)
         return self.snap(U)
+
+
+def _key(value: Any) -> tuple[str, Any]:
+    """A hashable key that keeps 1, 1.0 and True apart (as Optuna's categoricals do)."""
+    return (type(value).__name__, value)
+
+
+#: The category that stands for "not asked by this trial" in a conditional categorical column.
+INACTIVE = "__gammabo_inactive__"
+_ACTIVE_SUFFIX = "\x00active"  # names of the activity columns (no Optuna name holds a NUL)
+
+
+def union_search_space(
+    trials: Sequence[Any],
+) -> tuple[dict[str, BaseDistribution], frozenset[str]]:
+    """The parameters of ``trials`` (finished trials: their ``distributions``) that have one
+    distribution wherever they appear, sorted by name (Optuna's order for relative spaces),
+    and the *conditional* ones among them: those some trial does not hold. A parameter seen
+    with two distributions is left out (it goes to the independent sampler)."""
+    seen: dict[str, BaseDistribution] = {}
+    conflicting: set[str] = set()
+    counts: dict[str, int] = {}
+    for t in trials:
+        for name, dist in t.distributions.items():
+            counts[name] = counts.get(name, 0) + 1
+            if name not in seen:
+                seen[name] = dist
+            elif seen[name] != dist:
+                conflicting.add(name)
+    union = {n: seen[n] for n in sorted(seen) if n not in conflicting}
+    conditional = frozenset(n for n in union if counts[n] < len(trials))
+    return union, conditional
+
+
+class ConditionalSearchSpace(SearchSpace):
+    """The encoding of a union search space whose ``conditional`` parameters a trial may not
+    have asked for (it took another branch of a define-by-run objective).
+
+    A conditional categorical parameter gets one more category, :data:`INACTIVE`; a
+    conditional numeric parameter keeps its column, where an inactive trial sits at the centre
+    of the range, and gets an activity column (a categorical ``True``/``False``). The kernel
+    compares categorical columns by equality, so two trials that both lack a parameter agree
+    on it, and a trial that has it differs from one that does not by a learned amount (the
+    activity column's lengthscale; docs/math.md §9).
+
+    ``encode`` takes the parameter dictionaries of any branch; ``decode`` returns only the
+    parameters a point marks as active. :meth:`branch` gives the sub-space of one branch and
+    the map from its points to points of this space.
+    """
+
+    def __init__(
+        self, distributions: Mapping[str, BaseDistribution], conditional: frozenset[str]
+    ) -> None:
+        self.union = dict(distributions)
+        self.conditional = frozenset(n for n in distributions if n in conditional)
+        augmented: dict[str, BaseDistribution] = {}
+        for name, dist in distributions.items():
+            if name in self.conditional and isinstance(dist, CategoricalDistribution):
+                augmented[name] = CategoricalDistribution((*dist.choices, INACTIVE))
+            else:
+                augmented[name] = dist
+        self._numeric_conditional = [
+            n
+            for n, d in distributions.items()
+            if n in self.conditional and not isinstance(d, CategoricalDistribution)
+        ]
+        for name in self._numeric_conditional:
+            augmented[name + _ACTIVE_SUFFIX] = CategoricalDistribution((True, False))
+        super().__init__(augmented)
+        base = SearchSpace({n: distributions[n] for n in self._numeric_conditional})
+        self._centre = {
+            n: float(base._from_unit(j, np.asarray(0.5)))
+            for j, n in enumerate(self._numeric_conditional)
+        }
+
+    def complete(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` of one branch as a full row of this space (inactive values filled in)."""
+        row = {n: params[n] for n in self.union if n in params}
+        for name in self.conditional:
+            active = name in params
+            if name in self._numeric_conditional:
+                row[name + _ACTIVE_SUFFIX] = active
+                if not active:
+                    row[name] = self._centre[name]
+            elif not active:
+                row[name] = INACTIVE
+        return row
+
+    def encode(self, params_list: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        return super().encode([self.complete(p) for p in params_list])
+
+    def decode(self, x: np.ndarray) -> dict[str, Any]:
+        full = super().decode(x)
+        out = {}
+        for name in self.union:
+            if name in self._numeric_conditional and not full[name + _ACTIVE_SUFFIX]:
+                continue
+            if name in self.conditional and isinstance(full[name], str) and full[name] == INACTIVE:
+                continue
+            out[name] = full[name]
+        return out
+
+    def branch(
+        self, active: frozenset[str], observed: Sequence[Mapping[str, Any]] = ()
+    ) -> tuple[SearchSpace, np.ndarray, Any, Any]:
+        """The branch whose conditional parameters ``active`` are asked (the others not).
+
+        Returns its own search space, the columns of this space that its columns map to, a
+        function from its encoded points ``(s, d_branch)`` to encoded points of this space, and
+        a function telling which of its encoded points lie on the branch. The last is learned
+        from ``observed`` (the parameters of finished trials): a categorical or integer
+        parameter whose values on this branch were never seen on another branch decides the
+        branch (an optimizer choice, a number of layers), so it is held to the values seen on
+        this branch -- elsewhere the trial would take another branch than the one modelled.
+        """
+        names = [n for n in self.union if n not in self.conditional or n in active]
+        sub = SearchSpace({n: self.union[n] for n in names})
+        columns = np.array([self.names.index(n) for n in names], dtype=int)
+        filler = {n: self._any_value(n) for n in names}
+        base = super().encode([self.complete(filler)])[0]
+
+        def embed(Z: np.ndarray) -> np.ndarray:
+            out = np.repeat(base[None, :], len(Z), axis=0)
+            out[:, columns] = Z
+            return out
+
+        deciding: list[tuple[int, np.ndarray]] = []  # (column of sub, allowed encoded values)
+        signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
+        on = [p for p, s in zip(observed, signature) if s == active]
+        off = [p for p, s in zip(observed, signature) if s != active]
+        for j, name in enumerate(names):
+            dist = self.union[name]
+            if name in self.conditional or not (
+                isinstance(dist, CategoricalDistribution)
+                or (isinstance(dist, IntDistribution) and sub.n_grid[j] > 0)
+            ):
+                continue
+            here = {_key(p[name]) for p in on if name in p}
+            there = {_key(p[name]) for p in off if name in p}
+            if here and there and not here & there:
+                rows = sub.encode([{**filler, name: p[name]} for p in on if name in p])
+                deciding.append((j, np.unique(sub.snap(rows)[:, j])))
+
+        def allowed(Z: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(Z), dtype=bool)
+            for j, values in deciding:
+                ok &= np.isin(sub.snap(Z)[:, j], values)
+            return ok
+
+        return sub, columns, embed, allowed
+
+    def _any_value(self, name: str) -> Any:
+        dist = self.union[name]
+        if isinstance(dist, CategoricalDistribution):
+            return dist.choices[0]
+        assert isinstance(dist, (FloatDistribution, IntDistribution))
+        return dist.low

@@ -17,6 +17,7 @@ The mathematics is in docs/math.md (§2 the model, §3 the acquisition, §5 the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -361,19 +362,13 @@ class FittedSurrogate:
         ends = self.transform.inverse(np.stack([loc - q * scale, loc + q * scale]))  # (2, s)
         return self.transform.inverse(loc), ends.min(axis=0), ends.max(axis=0)
 
-    def maximize(self, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-        """The encoded point that maximises the acquisition, and its value."""
+    def maximize(
+        self, rng: np.random.Generator, branch: Branch | None = None
+    ) -> tuple[np.ndarray, float]:
+        """The encoded point that maximises the acquisition, and its value (on one ``branch``
+        of a conditional space, if given: see :meth:`ConditionalSearchSpace.branch`)."""
         order = np.argsort(-self.y, kind="stable") if self.order is None else self.order
-        ranked = self.X[order]
-        return maximize_acquisition(
-            self.space,
-            self.acquisition_values,
-            self.acquisition_values_and_grad,
-            rng,
-            X_seed=ranked[:3],
-            X_start=ranked[:_N_INCUMBENT_STARTS],
-            n_candidates=self.settings.n_candidates,
-        )
+        return _maximize(self, self.X[order], rng, branch)
 
     def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
         """The acquisition (log EI / log PI / UCB on the model's values, plus the log
@@ -395,10 +390,17 @@ class FittedSurrogate:
             value = value + c.log_feasibility(*c.model.predict(Z))[0]
         return value
 
-    def most_uncertain(self, rng: np.random.Generator, default: np.ndarray) -> np.ndarray:
-        """The quasi-random candidate with the largest predictive scale that repeats no
-        completed or running trial's parameters (``default`` if every candidate does)."""
-        Z = self.space.sample_sobol(rng, self.settings.n_candidates)  # (m, d)
+    def most_uncertain(
+        self, rng: np.random.Generator, default: np.ndarray, branch: Branch | None = None
+    ) -> np.ndarray:
+        """The quasi-random candidate (of ``branch``, if given) with the largest predictive
+        scale that repeats no completed or running trial's parameters (``default`` if every
+        candidate does)."""
+        if branch is None:
+            Z = self.space.sample_sobol(rng, self.settings.n_candidates)  # (m, d)
+        else:
+            Z_branch = branch[0].sample_sobol(rng, self.settings.n_candidates)
+            Z = branch[2](Z_branch[branch[3](Z_branch)])
         taken = np.vstack([self.space.snap(self.X), self.avoid])
         fresh = ~np.array([matches_any(z, taken) for z in Z], dtype=bool)
         if not fresh.any():
@@ -606,22 +608,69 @@ class MultiObjectiveSurrogate:
             grad = grad + dv_dm_c[:, None] * d_mean + dv_ds_c[:, None] * d_scale
         return _exclude(value, Z, self.objectives[0].avoid), grad
 
-    def maximize(self, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-        """The encoded point that maximises the acquisition, and its value."""
-        ranked = self.X[self.order]
+    def maximize(
+        self, rng: np.random.Generator, branch: Branch | None = None
+    ) -> tuple[np.ndarray, float]:
+        """The encoded point that maximises the acquisition, and its value (on ``branch``)."""
+        return _maximize(self, self.X[self.order], rng, branch)
+
+    def most_uncertain(
+        self, rng: np.random.Generator, default: np.ndarray, branch: Branch | None = None
+    ) -> np.ndarray:
+        """As :meth:`FittedSurrogate.most_uncertain`, by the first objective's model."""
+        return self.objectives[0].most_uncertain(rng, default, branch)
+
+
+#: One branch of a conditional space: its own space, its columns in the full space, the map from
+#: its encoded points to the full space's, and which of its points lie on the branch
+#: (:meth:`ConditionalSearchSpace.branch`).
+Branch = tuple[
+    SearchSpace,
+    np.ndarray,
+    Callable[[np.ndarray], np.ndarray],
+    Callable[[np.ndarray], np.ndarray],
+]
+
+
+def _maximize(
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    ranked: np.ndarray,
+    rng: np.random.Generator,
+    branch: Branch | None,
+) -> tuple[np.ndarray, float]:
+    """Maximises ``fitted``'s acquisition from the trials ``ranked`` (best first), over the
+    whole space or over one branch: there the other columns stay at the branch's values and
+    the starting points are the trials that took the branch."""
+    if branch is None:
         return maximize_acquisition(
-            self.space,
-            self.acquisition_values,
-            self.acquisition_values_and_grad,
+            fitted.space,
+            fitted.acquisition_values,
+            fitted.acquisition_values_and_grad,
             rng,
             X_seed=ranked[:3],
             X_start=ranked[:_N_INCUMBENT_STARTS],
-            n_candidates=self.settings.n_candidates,
+            n_candidates=fitted.settings.n_candidates,
         )
+    sub, columns, embed, allowed = branch
+    on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
 
-    def most_uncertain(self, rng: np.random.Generator, default: np.ndarray) -> np.ndarray:
-        """As :meth:`FittedSurrogate.most_uncertain`, by the first objective's model."""
-        return self.objectives[0].most_uncertain(rng, default)
+    def values(Z: np.ndarray) -> np.ndarray:
+        return np.where(allowed(Z), fitted.acquisition_values(embed(Z)), -1e300)
+
+    def values_and_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        value, grad = fitted.acquisition_values_and_grad(embed(Z))
+        return np.where(allowed(Z), value, -1e300), grad[:, columns]
+
+    x, value = maximize_acquisition(
+        sub,
+        values,
+        values_and_grad,
+        rng,
+        X_seed=on_branch[:3, columns],
+        X_start=on_branch[:_N_INCUMBENT_STARTS, columns],
+        n_candidates=fitted.settings.n_candidates,
+    )
+    return embed(x[None])[0], value
 
 
 def predictive_quantile(nu: float, p: float) -> float:

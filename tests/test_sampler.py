@@ -254,6 +254,9 @@ def test_independent_sampling_warns_with_optunas_wording(caplog: pytest.LogCaptu
             return x + trial.suggest_float(f"extra_{trial.number}", 0, 1)
         return x
 
+    # Another test module may have lowered Optuna's verbosity at import: set it here.
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     optuna.logging.enable_propagation()
     try:
         study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
@@ -261,6 +264,7 @@ def test_independent_sampling_warns_with_optunas_wording(caplog: pytest.LogCaptu
             study.optimize(objective, n_trials=6)
     finally:
         optuna.logging.disable_propagation()
+        optuna.logging.set_verbosity(verbosity)
     assert "The parameter 'extra_5' in trial#5 is sampled independently" in caplog.text
     assert "extra_1'" not in caplog.text  # no warning during start-up
 
