@@ -7,7 +7,6 @@ This is the only module that knows Optuna's sampler protocol. The model layer is
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
@@ -39,19 +38,18 @@ from optuna_gamma._storage import write_model_hyperparams
 from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import RUNNING_RADIUS
-from optuna_gamma.surrogate import Branch
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import MultiObjectiveSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_multi_objective
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import matches_any
+from optuna_gamma.surrogate import propose
 from optuna_gamma.surrogate import space_key
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
 _MAX_CLAIM_ROUNDS = 8
-_MAX_BRANCHES = 8  # branches of a conditional space on which the acquisition is maximised
 
 
 class GammaBOSampler(BaseSampler):
@@ -108,6 +106,14 @@ class GammaBOSampler(BaseSampler):
     space, so tiny probabilities never underflow). Infeasible trials stay COMPLETE (Optuna's
     convention); in Optuna 5 ``study.best_trial`` is the best feasible trial (the README shows
     how to read it in Optuna 4).
+
+    Define-by-run objectives with branches are modelled, not sampled at random: the relative
+    search space is the union of the COMPLETE trials' parameters, a parameter a trial did not ask
+    for is encoded as inactive (an extra category, or an activity column for numbers), and the
+    acquisition is maximised on each branch the trials took; ``sample_relative`` returns a value
+    for every parameter of the union, so whichever branch a trial takes, the parameters it asks
+    for are the model's. Only a parameter no COMPLETE trial has had yet, or one whose
+    distribution changed, goes to ``independent_sampler``.
 
     Multi-objective studies (``directions=[...]``, any number and mix) get one such model per
     objective and the logarithm of the expected hypervolume improvement over the Pareto front
@@ -470,11 +476,7 @@ class GammaBOSampler(BaseSampler):
                 initial=initial[0] if initial else None,
                 initial_constraints=initial_constraints,
             )
-        if isinstance(space, ConditionalSearchSpace):
-            params, x_best, acq_value = _suggest_on_branches(fitted, space, completed, rng)
-        else:
-            x_best, acq_value = _maximize_fresh(fitted, space, rng)
-            params = space.decode(x_best)
+        params, x_best, acq_value = propose(fitted, space, completed, rng)
         prediction: dict[str, float] = {}
         if isinstance(fitted, MultiObjectiveSurrogate):
             for k, (median, lower, upper) in enumerate(fitted.predict(x_best[None])):
@@ -520,52 +522,6 @@ def _store_constraints(
             raise ValueError("Constraint values cannot be NaN.")
     finally:
         write_constraints(study, trial, values)
-
-
-def _maximize_fresh(
-    fitted: FittedSurrogate | MultiObjectiveSurrogate,
-    space: SearchSpace,
-    rng: np.random.Generator,
-    branch: Branch | None = None,
-) -> tuple[np.ndarray, float]:
-    """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
-    point: EI can settle on parameters already evaluated -- typically a bound where a smooth
-    trend through equally poor values peaks -- and would repeat them forever. A repeat teaches
-    the model little, so a pure-exploration step is taken instead."""
-    x_best, acq_value = fitted.maximize(rng, branch)
-    if matches_any(x_best, space.snap(fitted.X)):
-        x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
-        acq_value = float(fitted.acquisition_values(x_best[None])[0])
-    return x_best, float(acq_value)
-
-
-def _suggest_on_branches(
-    fitted: FittedSurrogate | MultiObjectiveSurrogate,
-    space: ConditionalSearchSpace,
-    completed: list[FrozenTrial],
-    rng: np.random.Generator,
-) -> tuple[dict[str, Any], np.ndarray, float]:
-    """A full assignment of the union space: the acquisition is maximised on each branch the
-    trials took (up to ``_MAX_BRANCHES``, the most frequent), the best branch's point is the
-    suggestion, and the parameters it leaves inactive take the values of the next best
-    branches' points -- so whichever branch the trial then takes, every parameter it asks for
-    has a value the model chose (docs/math.md §9)."""
-    counts = Counter(frozenset(n for n in space.conditional if n in t.params) for t in completed)
-    observed = [t.params for t in completed]
-    results = []
-    for active, _ in counts.most_common(_MAX_BRANCHES):
-        x, value = _maximize_fresh(fitted, space, rng, space.branch(active, observed))
-        results.append((value, x))
-    results.sort(key=lambda r: -r[0])
-    acq_value, x_best = results[0]
-    params: dict[str, Any] = {}
-    for _, x in results:
-        for name, value in space.decode(x).items():
-            params.setdefault(name, value)
-    for name in space.union:  # only on branches beyond _MAX_BRANCHES: the latest value seen
-        if name not in params:
-            params[name] = next(t.params[name] for t in reversed(completed) if name in t.params)
-    return {name: params[name] for name in space.union}, x_best, acq_value
 
 
 def _encodable(

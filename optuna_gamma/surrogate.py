@@ -17,6 +17,7 @@ The mathematics is in docs/math.md (§2 the model, §3 the acquisition, §5 the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ from optuna_gamma._checks import check_choice as _check_choice
 from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._checks import check_real as _check_real
 from optuna_gamma._optim import maximize_acquisition
+from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import read_constraints
 from optuna_gamma._transform import ValueTransform
@@ -51,6 +53,7 @@ __all__ = [
     "SurrogateSettings",
     "fit_multi_objective",
     "fit_surrogate",
+    "propose",
 ]
 
 #: Probability mass of the credible intervals in predictions and plots.
@@ -65,6 +68,8 @@ RUNNING_RADIUS = 1e-3
 # L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
 # so the optimiser can refine around the incumbent even when no candidate lands near it.
 _N_INCUMBENT_STARTS = 1
+#: Branches of a conditional space on which the acquisition is maximised (the most frequent).
+MAX_BRANCHES = 8
 
 
 @dataclass(frozen=True)
@@ -671,6 +676,66 @@ def _maximize(
         n_candidates=fitted.settings.n_candidates,
     )
     return embed(x[None])[0], value
+
+
+def _maximize_fresh(
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    space: SearchSpace,
+    rng: np.random.Generator,
+    branch: Branch | None = None,
+) -> tuple[np.ndarray, float]:
+    """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
+    point: EI can settle on parameters already evaluated -- typically a bound where a smooth
+    trend through equally poor values peaks -- and would repeat them forever. A repeat teaches
+    the model little, so a pure-exploration step is taken instead."""
+    x_best, acq_value = fitted.maximize(rng, branch)
+    if matches_any(x_best, space.snap(fitted.X)):
+        x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
+        acq_value = float(fitted.acquisition_values(x_best[None])[0])
+    return x_best, float(acq_value)
+
+
+def _suggest_on_branches(
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    space: ConditionalSearchSpace,
+    completed: list[FrozenTrial],
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], np.ndarray, float]:
+    """A full assignment of the union space: the acquisition is maximised on each branch the
+    trials took (up to ``MAX_BRANCHES``, the most frequent), the best branch's point is the
+    suggestion, and the parameters it leaves inactive take the values of the next best
+    branches' points -- so whichever branch the trial then takes, every parameter it asks for
+    has a value the model chose (docs/math.md §9)."""
+    counts = Counter(frozenset(n for n in space.conditional if n in t.params) for t in completed)
+    observed = [t.params for t in completed]
+    results = []
+    for active, _ in counts.most_common(MAX_BRANCHES):
+        x, value = _maximize_fresh(fitted, space, rng, space.branch(active, observed))
+        results.append((value, x))
+    results.sort(key=lambda r: -r[0])
+    acq_value, x_best = results[0]
+    params: dict[str, Any] = {}
+    for _, x in results:
+        for name, value in space.decode(x).items():
+            params.setdefault(name, value)
+    for name in space.union:  # only on branches beyond MAX_BRANCHES: the latest value seen
+        if name not in params:
+            params[name] = next(t.params[name] for t in reversed(completed) if name in t.params)
+    return {name: params[name] for name in space.union}, x_best, acq_value
+
+
+def propose(
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    space: SearchSpace,
+    completed: Sequence[FrozenTrial],
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], np.ndarray, float]:
+    """The sampler's next suggestion from ``fitted``: the parameters (a full assignment of a
+    conditional space's union), the encoded point of the chosen branch, and its acquisition."""
+    if isinstance(space, ConditionalSearchSpace):
+        return _suggest_on_branches(fitted, space, list(completed), rng)
+    x_best, acq_value = _maximize_fresh(fitted, space, rng)
+    return space.decode(x_best), x_best, acq_value
 
 
 def predictive_quantile(nu: float, p: float) -> float:

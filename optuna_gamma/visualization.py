@@ -35,7 +35,6 @@ from optuna.distributions import BaseDistribution
 from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
 from optuna.distributions import IntDistribution
-from optuna.search_space import intersection_search_space
 from optuna.study import Study
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
@@ -43,7 +42,9 @@ from optuna.trial import TrialState
 
 from optuna_gamma import _gp
 from optuna_gamma._sampler import GammaBOSampler
+from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._search_space import union_search_space
 from optuna_gamma._storage import intended_params
 from optuna_gamma._storage import read_latest_hyperparams
 from optuna_gamma._storage import read_latest_model_hyperparams
@@ -56,6 +57,7 @@ from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_multi_objective
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import predictive_quantile
+from optuna_gamma.surrogate import propose
 from optuna_gamma.surrogate import space_key
 
 if TYPE_CHECKING:
@@ -371,9 +373,12 @@ def _compute_slice(
     trials = study.get_trials(deepcopy=False)
     target = _target_trial(study, trials, trial_number)
     completed, space = _plotted_data(study, trials, target)
-    names = _check_params(params, dict(zip(space.names, space.distributions)))
+    names = _check_params(params, space)
     settings = _resolve_sampler(study, sampler).surrogate_settings
-    fixed = _fixed_values(space, _best_trial(completed, study.directions, k), fixed_params)
+    # In a conditional space the figure is a slice of the branch that asks for the drawn
+    # parameters: the other values are held at the best trial of that branch.
+    shown = [t for t in completed if all(n in t.params for n in names)]
+    fixed = _fixed_values(space, _best_trial(shown, study.directions, k), fixed_params)
     base = space.encode([fixed])  # (1, d)
     if n_points is None:
         n_points = _DEFAULT_POINTS_1D if len(names) == 1 else _DEFAULT_POINTS_2D
@@ -407,7 +412,7 @@ def _compute_slice(
         feasibility = (
             np.exp(decider.log_feasibility(Z)).reshape(shape) if decider.constraints else None
         )
-        suggestion_params, label = _suggestion(decider, target, names)
+        suggestion_params, label = _suggestion(decider, space, completed, target, names)
         suggestion = suggestion_median = suggestion_acq = None
         if suggestion_params is not None:
             point = dict(fixed)
@@ -449,13 +454,15 @@ def _compute_slice(
         predictive=settings.predictive,
         nu=nu,
         quantile=q,
-        observations=[[_axis_value(ax, t.params[ax.name]) for t in completed] for ax in axes],
-        observed_values=[float(t.value if k is None else t.values[k]) for t in completed],  # type: ignore[arg-type]
-        observed_feasible=[bool(f) for f in decider.feasible[: len(completed)]]
-        if decider.feasible is not None
-        else [True] * len(completed),
+        observations=[[_axis_value(ax, t.params[ax.name]) for t in shown] for ax in axes],
+        observed_values=[float(t.value if k is None else t.values[k]) for t in shown],  # type: ignore[arg-type]
+        observed_feasible=[
+            bool(decider.feasible[i]) if decider.feasible is not None else True
+            for i, t in enumerate(completed)
+            if all(n in t.params for n in names)
+        ],
         feasibility=feasibility,
-        observed_numbers=[t.number for t in completed],
+        observed_numbers=[t.number for t in shown],
         suggestion=suggestion,
         suggestion_label=label,
         suggestion_median=suggestion_median,
@@ -537,16 +544,26 @@ def _plotted_data(
             f"study {study.study_name!r} has {len(completed)} COMPLETE trials{when}; "
             f"plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} (trial_number={number})."
         )
-    # The sampler's rule (Optuna's intersection search space), less single-valued parameters,
-    # over the trials the model saw; sorted by name for the axes' default order.
-    common = intersection_search_space(completed)
-    distributions = {n: common[n] for n in sorted(common) if not common[n].single()}
+    # The sampler's rule (the union of the trials' parameters, each with one distribution), less
+    # single-valued parameters, over the trials the model saw; sorted by name.
+    union, conditional = union_search_space(completed)
+    distributions = {n: d for n, d in union.items() if not d.single()}
     if not distributions:
         raise ValueError(
-            f"The COMPLETE trials{when} of study {study.study_name!r} share no parameter with "
-            "the same distribution, so there is no search space to plot."
+            f"The COMPLETE trials{when} of study {study.study_name!r} have no parameter with "
+            "one distribution, so there is no search space to plot."
         )
+    conditional &= distributions.keys()
+    if conditional:
+        return completed, ConditionalSearchSpace(distributions, conditional)
     return completed, SearchSpace(distributions)
+
+
+def _distributions(space: SearchSpace) -> dict[str, BaseDistribution]:
+    """The parameters of the plotted space (for a conditional space: of its union)."""
+    if isinstance(space, ConditionalSearchSpace):
+        return dict(space.union)
+    return dict(zip(space.names, space.distributions))
 
 
 def _stored_starts(
@@ -580,16 +597,18 @@ def _fixed_values(
     space: SearchSpace, best: FrozenTrial, fixed_params: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """Values of the parameters not on an axis: the best trial's, unless ``fixed_params``."""
-    fixed = {name: best.params[name] for name in space.names}
+    distributions = _distributions(space)
+    fixed = {name: best.params[name] for name in distributions if name in best.params}
     if fixed_params is None:
         return fixed
-    unknown = sorted(set(fixed_params) - set(space.names))
+    unknown = sorted(set(fixed_params) - set(distributions))
     if unknown:
         raise ValueError(
-            f"fixed_params has unknown parameters {unknown}; the search space holds {space.names}."
+            f"fixed_params has unknown parameters {unknown}; the search space holds "
+            f"{list(distributions)}."
         )
     for name, value in fixed_params.items():
-        dist = space.distributions[space.names.index(name)]
+        dist = distributions[name]
         if not _contains(dist, value):
             raise ValueError(
                 f"fixed_params[{name!r}]={value!r} is outside its distribution {dist!r}."
@@ -612,17 +631,24 @@ def _grid(base: np.ndarray, axes: list[_Axis]) -> tuple[np.ndarray, tuple[int, .
 
 
 def _suggestion(
-    fitted: FittedSurrogate | MultiObjectiveSurrogate, target: FrozenTrial | None, names: list[str]
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+    space: SearchSpace,
+    completed: list[FrozenTrial],
+    target: FrozenTrial | None,
+    names: list[str],
 ) -> tuple[dict[str, Any] | None, str]:
     """The suggestion to mark and its label: the plotted trial's own parameters, or what the
-    model would suggest next."""
+    sampler would suggest next (if that is on the drawn parameters' branch)."""
     if target is not None:
         intended = intended_params(target)
         if all(name in intended for name in names):
             return intended, f"suggestion (trial {target.number})"
         return None, ""
-    x_next, _ = fitted.maximize(np.random.default_rng(0))
-    return fitted.space.decode(x_next), "next suggestion"
+    _, x_next, _ = propose(fitted, space, completed, np.random.default_rng(0))
+    params = space.decode(x_next)
+    if all(name in params for name in names):
+        return params, "next suggestion"
+    return None, ""
 
 
 def _check_maps(maps: Sequence[str]) -> tuple[str, ...]:
@@ -642,12 +668,12 @@ def _resolve_sampler(study: Study, sampler: GammaBOSampler | None) -> GammaBOSam
     return GammaBOSampler(seed=0)
 
 
-def _check_params(
-    params: str | Sequence[str] | None, distributions: Mapping[str, BaseDistribution]
-) -> list[str]:
+def _check_params(params: str | Sequence[str] | None, space: SearchSpace) -> list[str]:
+    distributions = _distributions(space)
     available = list(distributions)
-    if params is None:
-        return available[:2]
+    if params is None:  # the first two parameters every trial has, if there are two
+        conditional = space.conditional if isinstance(space, ConditionalSearchSpace) else set()
+        return sorted(available, key=lambda n: n in conditional)[:2]
     names = [params] if isinstance(params, str) else list(params)
     if not 1 <= len(names) <= 2:
         raise ValueError(
@@ -660,7 +686,8 @@ def _check_params(
         if name not in distributions:
             raise ValueError(
                 f"params contains {name!r}, which is not in the search space of the COMPLETE "
-                f"trials (parameters present with one distribution in all of them): {available}."
+                f"trials (parameters present with one distribution wherever they appear): "
+                f"{available}."
             )
     return names
 
@@ -678,7 +705,7 @@ def _best_trial(
 
 def _make_axis(space: SearchSpace, base: np.ndarray, name: str, n_points: int) -> _Axis:
     j = space.names.index(name)
-    dist = space.distributions[j]
+    dist = _distributions(space)[name]
     grid = space.grid_x[j]
     if isinstance(dist, CategoricalDistribution):
         x = np.arange(len(dist.choices), dtype=float)

@@ -503,3 +503,30 @@ def test_multi_objective_plots_one_objective_by_index_or_name() -> None:
     assert np.allclose(_trace(first, "acquisition").y, _trace(by_name, "acquisition").y)
     assert np.isfinite(_trace(first, "acquisition").y).all()
     plot_surrogate_matplotlib(study, ["x", "y"], objective=0)
+
+
+def test_conditional_parameters_are_drawn_on_their_branch() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        shared = trial.suggest_float("shared", -1.0, 1.0)
+        if trial.suggest_categorical("branch", ["a", "b"]) == "a":
+            return (trial.suggest_float("xa", -3.0, 3.0) - 1.0) ** 2 + shared**2
+        return (trial.suggest_float("yb", 0.0, 10.0) - 7.0) ** 2 / 10 + shared**2 + 0.5
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=14)
+    on_a = [t for t in _complete(study) if "xa" in t.params]
+    assert 0 < len(on_a) < len(study.trials)
+    fig = plot_surrogate(study, "xa")
+    # The slice holds the branch fixed at the best branch-a trial; only branch-a trials show.
+    best_a = min(on_a, key=lambda t: t.value)
+    assert fig.layout.meta["fixed_params"] == {
+        "branch": "a",
+        "shared": best_a.params["shared"],
+    }
+    assert sorted(_trace(fig, "observations").x) == sorted(t.params["xa"] for t in on_a)
+    median = np.asarray(_trace(fig, "median").y)
+    x = np.asarray(_trace(fig, "median").x)
+    assert abs(x[int(np.argmin(median))] - 1.0) < 0.5  # the model learned branch a's optimum
+    # Default parameters are ones every trial has; a 2-D plot across a branch works too.
+    assert plot_surrogate(study).layout.meta["params"] == ["branch", "shared"]
+    plot_surrogate(study, ["yb", "shared"])
