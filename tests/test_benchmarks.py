@@ -393,3 +393,41 @@ def test_constrained_benchmark_runs_and_reports(tmp_path: Path) -> None:
         assert 0.0 <= row["feasible_share"] <= 1.0 and row["mean_nreg"] >= 0.0
     constrained.write_report(tmp_path, [result, other], refs, "test")
     assert "| gramacy | 12 | gamma | 1 |" in (tmp_path / "results.md").read_text()
+
+
+def test_multi_objective_benchmark_fronts_and_report(tmp_path: Path) -> None:
+    from benchmarks import multi_objective as mo
+
+    # ZDT1's true front f2 = 1 - sqrt(f1) dominates 2/3 of the unit square (reference (1, 1)).
+    front = mo.PROBLEMS["zdt1"].front(400)
+    assert mo._hv(front, np.array([1.0, 1.0])) == pytest.approx(2 / 3, abs=2e-3)
+    # Points on the true fronts satisfy their equations.
+    assert np.allclose(np.linalg.norm(mo.PROBLEMS["dtlz2"].front(50), axis=1), 1.0)
+    value = mo.PROBLEMS["zdt2"].f(np.array([0.3, 0.0, 0.0, 0.0]), 0)
+    assert value == pytest.approx([0.3, 1 - 0.09])
+    runs = [mo.run_one("zdt1", s, seed=0, n_trials=12) for s in ("gamma", "nsga2")]
+    assert all(len(r["trials"]) == 12 and len(r["trials"][0]["values"]) == 2 for r in runs)
+    refs = {"zdt1": {"0": mo.reference_point("zdt1", 0, n=300).tolist()}}
+    summary = mo.summarise(runs, refs, (12,))
+    rows = {r["sampler"]: r for r in summary["per_problem"]}
+    assert set(rows) == {"gamma", "nsga2"}
+    assert all(0.0 <= r["mean_nreg"] <= 1.0 for r in rows.values())
+    mo.write_report(tmp_path, runs, refs, "test")
+    assert "| zdt1 | 12 | gamma | 1 |" in (tmp_path / "results.md").read_text()
+
+
+def test_conditional_benchmark_problems_and_report(tmp_path: Path) -> None:
+    from benchmarks import conditional as cd
+
+    # The layers problem's optimum: 3 layers of widths 32, 16, 8.
+    study = optuna.create_study()
+    study.enqueue_trial({"n_layers": 3, "width_0": 32, "width_1": 16, "width_2": 8})
+    study.optimize(cd.PROBLEMS["layers"][0], n_trials=1)
+    assert study.best_value == pytest.approx(0.0)
+    runs = [cd.run_one("two-branch", s, seed=0, n_trials=12) for s in ("gamma", "tpe")]
+    assert all(len(r["trials"]) == 12 for r in runs)
+    summary = cd.summarise(runs, {"two-branch": 3.0}, (12,))
+    rows = {r["sampler"]: r for r in summary["per_problem"]}
+    assert set(rows) == {"gamma", "tpe"} and all(r["mean_nreg"] >= 0 for r in rows.values())
+    cd.write_report(tmp_path, runs, {"two-branch": 3.0}, "test")
+    assert "| two-branch | 12 | gamma | 1 |" in (tmp_path / "results.md").read_text()
