@@ -27,8 +27,6 @@ from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._search_space import union_search_space
-from optuna_gamma._storage import read_latest_hyperparams
-from optuna_gamma._storage import read_latest_model_hyperparams
 from optuna_gamma._storage import running_claims
 from optuna_gamma._storage import usable
 from optuna_gamma._storage import write_claim
@@ -46,6 +44,7 @@ from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import matches_any
 from optuna_gamma.surrogate import propose
 from optuna_gamma.surrogate import space_key
+from optuna_gamma.surrogate import stored_starts
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
@@ -342,23 +341,12 @@ class GammaBOSampler(BaseSampler):
             if t.state == TrialState.PRUNED and _encodable(t, search_space, optional)
         ]
         pending = list(running_claims(trials, trial, search_space).values())
-        # The kernel fit starts from the hyperparameters the latest earlier trial stored, so the
-        # decision depends only on the storage's content, not on this process's history.
+        # The kernel fits start from the hyperparameters the latest earlier trial stored, so
+        # the decision depends only on the storage's content, not on this process's history.
         key = space_key(space, self._settings.deterministic_objective)
-        stored = read_latest_hyperparams(trials, trial.number, key, space.dim)
-        others = {
-            name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
-            for name, (inv_ls2, g) in read_latest_model_hyperparams(
-                trials, trial.number, key, space.dim
-            ).items()
-        }
-        initial = [_gp.Hyperparams(inv_ls2=stored[0], g=stored[1]) if stored is not None else None]
-        initial += [others.get(f"objective:{k}") for k in range(1, len(study.directions))]
-        initial_constraints = {
-            name.split(":", 1)[1]: hp
-            for name, hp in others.items()
-            if name.startswith("constraint:")
-        }
+        initial, initial_constraints = stored_starts(
+            trials, trial.number, space, self._settings, len(study.directions)
+        )
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):

@@ -44,6 +44,7 @@ a sampler writes a running trial's system attrs (its own samplers use the storag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 import json
@@ -305,6 +306,20 @@ def write_hyperparams(
         study._storage.set_trial_system_attr(trial._trial_id, HYPERPARAMS_KEY, text)
 
 
+def _stored_for_space(
+    trials: Sequence[FrozenTrial], before: float, key: str, space_key: str
+) -> Iterator[tuple[FrozenTrial, dict[str, Any]]]:
+    """The decoded ``key`` attrs of the trials numbered below ``before``, latest first, that
+    belong to this search space."""
+    crc = space_crc(space_key)
+    for t in sorted(trials, key=lambda t: -t.number):
+        if t.number >= before or key not in t.system_attrs:
+            continue
+        data = loads(t.system_attrs[key])
+        if isinstance(data, dict) and data.get("space") == crc:
+            yield t, data
+
+
 def _decode_fit(inv_ls2: object, g: object, dim: int) -> tuple[np.ndarray, float] | None:
     """``(inv_ls2, g)`` decoded from JSON, or ``None`` unless ``inv_ls2`` is a list of ``dim``
     positive finite numbers and ``g`` a positive finite number."""
@@ -324,13 +339,7 @@ def read_latest_hyperparams(
 ) -> tuple[np.ndarray, float] | None:
     """``(inv_ls2, g)`` stored by the trial with the largest number below ``before`` that holds
     valid hyperparameters for this search space; ``None`` if no trial does."""
-    crc = space_crc(space_key)
-    for t in sorted(trials, key=lambda t: -t.number):
-        if t.number >= before or HYPERPARAMS_KEY not in t.system_attrs:
-            continue
-        data = loads(t.system_attrs[HYPERPARAMS_KEY])
-        if not isinstance(data, dict) or data.get("space") != crc:
-            continue
+    for t, data in _stored_for_space(trials, before, HYPERPARAMS_KEY, space_key):
         fit = _decode_fit(data.get("inv_ls2"), data.get("g"), dim)
         if fit is not None:
             return fit
@@ -369,13 +378,7 @@ def read_latest_model_hyperparams(
 ) -> dict[str, tuple[np.ndarray, float]]:
     """The other models' ``(inv_ls2, g)`` by name, stored by the latest trial numbered below
     ``before`` that holds them for this search space (valid entries only; empty if none)."""
-    crc = space_crc(space_key)
-    for t in sorted(trials, key=lambda t: -t.number):
-        if t.number >= before or MODEL_HYPERPARAMS_KEY not in t.system_attrs:
-            continue
-        data = loads(t.system_attrs[MODEL_HYPERPARAMS_KEY])
-        if not isinstance(data, dict) or data.get("space") != crc:
-            continue
+    for t, data in _stored_for_space(trials, before, MODEL_HYPERPARAMS_KEY, space_key):
         fits = data.get("fits")
         if not isinstance(fits, dict):
             _debug(t, MODEL_HYPERPARAMS_KEY, "malformed hyperparameters")

@@ -43,6 +43,8 @@ from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import read_constraints
+from optuna_gamma._storage import read_latest_hyperparams
+from optuna_gamma._storage import read_latest_model_hyperparams
 from optuna_gamma._transform import ValueTransform
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "fit_multi_objective",
     "fit_surrogate",
     "propose",
+    "stored_starts",
 ]
 
 #: Probability mass of the credible intervals in predictions and plots.
@@ -270,6 +273,33 @@ def _fit_constraints(
         violation[~rows] = np.inf
         violation[rows] += np.maximum(constraint.threshold - y_c, 0.0)
     return constraints, np.concatenate([violation, np.full(n_pruned, np.inf)])
+
+
+def stored_starts(
+    trials: Sequence[FrozenTrial],
+    before: float,
+    space: SearchSpace,
+    settings: SurrogateSettings,
+    n_objectives: int = 1,
+) -> tuple[list[_gp.Hyperparams | None], dict[str, _gp.Hyperparams]]:
+    """Where the kernel fits start: the hyperparameters the latest trial numbered below
+    ``before`` stored for this search space -- one per objective, and the constraint models'
+    by constraint name -- so a decision depends only on the storage's content, not on a
+    process's history (``None``: the defaults)."""
+    key = space_key(space, settings.deterministic_objective)
+    stored = read_latest_hyperparams(trials, before, key, space.dim)
+    others = {
+        name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
+        for name, (inv_ls2, g) in read_latest_model_hyperparams(
+            trials, before, key, space.dim
+        ).items()
+    }
+    starts = [None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])]
+    starts += [others.get(f"objective:{k}") for k in range(1, n_objectives)]
+    constraints = {
+        name.split(":", 1)[1]: hp for name, hp in others.items() if name.startswith("constraint:")
+    }
+    return starts, constraints
 
 
 def space_key(space: SearchSpace, deterministic: bool) -> str:

@@ -40,25 +40,21 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
-from optuna_gamma import _gp
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._search_space import union_search_space
 from optuna_gamma._storage import intended_params
-from optuna_gamma._storage import read_latest_hyperparams
-from optuna_gamma._storage import read_latest_model_hyperparams
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import MultiObjectiveSurrogate
-from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_multi_objective
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate import predictive_quantile
 from optuna_gamma.surrogate import propose
-from optuna_gamma.surrogate import space_key
+from optuna_gamma.surrogate import stored_starts
 
 if TYPE_CHECKING:
     import matplotlib.figure
@@ -386,7 +382,10 @@ def _compute_slice(
     Z, shape = _grid(base, axes)
 
     with single_blas_thread():
-        starts, constraint_starts = _stored_starts(trials, target, space, settings, study)
+        before = target.number if target is not None else math.inf
+        starts, constraint_starts = stored_starts(
+            trials, before, space, settings, len(study.directions)
+        )
         decider: FittedSurrogate | MultiObjectiveSurrogate  # what the sampler maximised
         if k is None:
             fitted = decider = fit_surrogate(
@@ -564,33 +563,6 @@ def _distributions(space: SearchSpace) -> dict[str, BaseDistribution]:
     if isinstance(space, ConditionalSearchSpace):
         return dict(space.union)
     return dict(zip(space.names, space.distributions))
-
-
-def _stored_starts(
-    trials: list[FrozenTrial],
-    target: FrozenTrial | None,
-    space: SearchSpace,
-    settings: SurrogateSettings,
-    study: Study,
-) -> tuple[list[_gp.Hyperparams | None], dict[str, _gp.Hyperparams]]:
-    """Where the sampler's kernel fits started at the plotted moment -- per objective, and per
-    constraint by name: the hyperparameters the latest earlier trial stored (the storage alone
-    decides, as for the sampler)."""
-    before = target.number if target is not None else math.inf
-    key = space_key(space, settings.deterministic_objective)
-    stored = read_latest_hyperparams(trials, before, key, space.dim)
-    others = {
-        name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
-        for name, (inv_ls2, g) in read_latest_model_hyperparams(
-            trials, before, key, space.dim
-        ).items()
-    }
-    starts = [None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])]
-    starts += [others.get(f"objective:{k}") for k in range(1, len(study.directions))]
-    constraints = {
-        name.split(":", 1)[1]: hp for name, hp in others.items() if name.startswith("constraint:")
-    }
-    return starts, constraints
 
 
 def _fixed_values(
