@@ -327,18 +327,17 @@ class GammaBOSampler(BaseSampler):
             if conditional
             else SearchSpace(search_space)
         )
-        optional = conditional
         completed = [
             t
             for t in trials
-            if t.state == TrialState.COMPLETE and _encodable(t, search_space, optional)
+            if t.state == TrialState.COMPLETE and _encodable(t, search_space, conditional)
         ]
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
         pruned = [
             t
             for t in trials
-            if t.state == TrialState.PRUNED and _encodable(t, search_space, optional)
+            if t.state == TrialState.PRUNED and _encodable(t, search_space, conditional)
         ]
         pending = list(running_claims(trials, trial, search_space).values())
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so

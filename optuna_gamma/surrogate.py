@@ -9,10 +9,14 @@ One home for the model layer, used by :class:`~optuna_gamma.GammaBOSampler`, by
 - :class:`FittedSurrogate` -- the fitted model: ``predict`` (median and credible interval in the
   objective's units), ``acquisition_values`` (and gradients), ``maximize``;
 - :class:`ConstraintModel` -- the model of one outcome constraint, fitted alongside when trials
-  carry constraint values (``trial.set_constraint`` or a sampler's ``constraints_func``).
+  carry constraint values (``trial.set_constraint`` or a sampler's ``constraints_func``);
+- :func:`fit_multi_objective` / :class:`MultiObjectiveSurrogate` -- one model per objective and
+  log expected hypervolume improvement;
+- :func:`propose` -- the sampler's next point from a fitted surrogate, on every branch of a
+  conditional space; :func:`stored_starts` -- where the kernel fits start.
 
 The mathematics is in docs/math.md (§2 the model, §3 the acquisition, §5 the value transform,
-§7 constraints).
+§7 constraints, §8 several objectives, §9 conditional spaces).
 """
 
 from __future__ import annotations
