@@ -270,11 +270,10 @@ class ConditionalSearchSpace(SearchSpace):
         for name in self._numeric_conditional:
             augmented[name + _ACTIVE_SUFFIX] = CategoricalDistribution((True, False))
         super().__init__(augmented)
+        # The centre of each range, on the parameter's grid if it has one, so that snapping an
+        # encoded point never moves an inactive coordinate.
         base = SearchSpace({n: distributions[n] for n in self._numeric_conditional})
-        self._centre = {
-            n: float(base._from_unit(j, np.asarray(0.5)))
-            for j, n in enumerate(self._numeric_conditional)
-        }
+        self._centre = base.decode(np.full(base.dim, 0.5))
 
     def complete(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """``params`` of one branch as a full row of this space (inactive values filled in)."""

@@ -206,3 +206,33 @@ def test_conditional_studies_with_running_trials_n_jobs_and_pickling() -> None:
     assert len([t for t in study.trials if t.state == TrialState.COMPLETE]) == 20
     first, second = study.ask(), study.ask()
     assert first.relative_params != second.relative_params
+
+
+def test_snapping_never_moves_an_inactive_coordinate() -> None:
+    union = {
+        "n": IntDistribution(1, 2),
+        "w1": IntDistribution(1, 64, log=True),
+        "w2": IntDistribution(1, 64, log=True),
+        "s": FloatDistribution(0.0, 0.9, step=0.3),
+    }
+    space = ConditionalSearchSpace(union, frozenset({"w2", "s"}))
+    X = space.encode([{"n": 1, "w1": 8}, {"n": 2, "w1": 8, "w2": 4, "s": 0.6}])
+    np.testing.assert_array_equal(space.snap(X), X)
+
+
+def test_a_repeated_point_on_a_branch_is_replaced_by_exploration() -> None:
+    """On integer branches the acquisition can peak at an evaluated point; the sampler must
+    notice the repeat (as without branches) instead of evaluating it again and again."""
+
+    def objective(trial: optuna.Trial) -> float:
+        n = trial.suggest_int("n_layers", 1, 3)
+        widths = [trial.suggest_int(f"width_{i}", 1, 64, log=True) for i in range(n)]
+        return 0.3 * (n - 2) ** 2 + sum(
+            (math.log2(w) - t) ** 2 / 4 for w, t in zip(widths, (5, 4, 3))
+        )
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=40)
+    points = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(set(points)) == len(points)
+    assert study.best_value < 0.3
