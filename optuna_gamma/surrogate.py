@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 import math
 from typing import Any
@@ -409,6 +410,10 @@ class FittedSurrogate:
         order = np.argsort(-self.y, kind="stable") if self.order is None else self.order
         return _maximize(self, self.X[order], rng, branch)
 
+    def avoiding(self, P: np.ndarray) -> FittedSurrogate:
+        """The same surrogate with the encoded points ``P`` also ruled out."""
+        return dataclasses.replace(self, avoid=np.vstack([self.avoid, P]))
+
     def acquisition_values(self, Z: np.ndarray) -> np.ndarray:
         """The acquisition (log EI / log PI / UCB on the model's values, plus the log
         probability of feasibility with constraints) at encoded points."""
@@ -611,6 +616,11 @@ class MultiObjectiveSurrogate:
             value = value + c.log_feasibility(*c.model.predict(Z))[0]
         return value
 
+    def avoiding(self, P: np.ndarray) -> MultiObjectiveSurrogate:
+        """The same surrogates with the encoded points ``P`` also ruled out."""
+        first = self.objectives[0].avoiding(P)
+        return dataclasses.replace(self, objectives=(first, *self.objectives[1:]))
+
     def _nu(self) -> np.ndarray:
         return np.array([o.model.nu for o in self.objectives])
 
@@ -721,9 +731,15 @@ def _maximize_fresh(
     """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
     point: EI can settle on parameters already evaluated -- typically a bound where a smooth
     trend through equally poor values peaks -- and would repeat them forever. A repeat teaches
-    the model little, so a pure-exploration step is taken instead."""
+    the model little, so a pure-exploration step is taken instead. On a branch of a
+    conditional space -- small integer grids, where the acquisition's optimum is often an
+    evaluated point next to other evaluated points -- the best point not yet evaluated comes
+    first, and exploration only if there is none."""
     x_best, acq_value = fitted.maximize(rng, branch)
-    if matches_any(x_best, space.snap(fitted.X)):
+    taken = space.snap(fitted.X)
+    if matches_any(x_best, taken) and branch is not None:
+        x_best, acq_value = fitted.avoiding(taken).maximize(rng, branch)
+    if matches_any(x_best, taken):
         x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
         acq_value = float(fitted.acquisition_values(x_best[None])[0])
     return x_best, float(acq_value)
