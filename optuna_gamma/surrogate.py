@@ -538,7 +538,9 @@ def fit_multi_objective(
     if len(front) and len(P):
         # Kriging believer for several objectives: the running trials the constraint models
         # believe feasible join the front at their predicted means.
-        believed = np.all([c.model.predict(P)[0] >= c.threshold for c in constraints], axis=0)
+        believed = np.ones(len(P), dtype=bool)
+        for c in constraints:
+            believed &= c.model.predict(P)[0] >= c.threshold
         if believed.any():
             means = np.column_stack([o.model.predict(P[believed])[0] for o in objectives])
             front = np.vstack([front, means])

@@ -217,3 +217,26 @@ def test_many_objectives_thin_the_front_and_still_suggest() -> None:
     study.optimize(objective, n_trials=40)
     assert all(math.isfinite(t.user_attrs["gammabo_acq"]) for t in study.trials[5:])
     assert len(study.best_trials) > 8
+
+
+def test_running_trials_join_the_front_without_constraints() -> None:
+    from optuna_gamma._search_space import SearchSpace
+    from optuna_gamma.surrogate import SurrogateSettings
+    from optuna_gamma.surrogate import fit_multi_objective
+
+    study = optuna.create_study(
+        directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0)
+    )
+    study.optimize(_zdt1, n_trials=8)
+    space = SearchSpace(study.trials[0].distributions)
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    pending = [{"x0": 0.5, "x1": 0.0, "x2": 0.0}, {"x0": 0.05, "x1": 0.0, "x2": 0.0}]
+    alone = fit_multi_objective(complete, space, study.directions, SurrogateSettings())
+    with_running = fit_multi_objective(
+        complete, space, study.directions, SurrogateSettings(), pending=pending
+    )
+    assert alone.boxes is not None and with_running.boxes is not None
+    # The believed points on the true front enlarge the front: more boxes, less room to improve.
+    assert len(with_running.boxes[0]) > len(alone.boxes[0])
+    Z = space.encode(pending)
+    assert np.all(with_running.acquisition_values(Z) < -1e200)  # never suggested again
