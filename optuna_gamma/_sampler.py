@@ -317,6 +317,18 @@ class GammaBOSampler(BaseSampler):
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
+        try:
+            return self._sample_relative(study, trial, search_space)
+        except Exception as e:  # noqa: BLE001 - a failure of the model must not fail the trial
+            _logger.warning(
+                f"GammaBOSampler could not model trial {trial.number} ({type(e).__name__}: "
+                f"{e}); its parameters go to the independent sampler. Please report this."
+            )
+            return {}
+
+    def _sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)

@@ -442,3 +442,27 @@ def test_categorical_choices_json_cannot_hold_fail_no_trial(choices: list[Any]) 
     study.optimize(objective, n_trials=9)
     assert set(states(study)) == {TrialState.COMPLETE}
     assert n_modelled(study) == 4
+
+
+def test_a_failure_of_the_model_never_fails_the_trial(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import optuna_gamma._sampler as sampler_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise np.linalg.LinAlgError("simulated")
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, warn_independent_sampling=False))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=6)
+    monkeypatch.setattr(sampler_module, "fit_surrogate", broken)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    finally:
+        optuna.logging.disable_propagation()
+        optuna.logging.set_verbosity(verbosity)
+    assert [t.state for t in study.trials[6:]] == [optuna.trial.TrialState.COMPLETE] * 2
+    assert "could not model trial 6 (LinAlgError: simulated)" in caplog.text
