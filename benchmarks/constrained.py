@@ -19,6 +19,8 @@ values reported through ``trial.set_constraint`` (so every sampler reads them th
 - ``forest-size`` -- scikit-learn: the 3-fold cross-validated log loss of a random forest on the
   bundled breast-cancer data, with a budget of 300 tree nodes (``nodes - 300 <= 0``).
 
+``gamma-nomargin`` is the ablation: ``GammaBOSampler(feasibility_margin=False)``.
+
 Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
 exactly the sampler's time for the trial's suggestion (recorded per trial).
 
@@ -59,7 +61,7 @@ from optuna.distributions import FloatDistribution  # noqa: E402
 from optuna.distributions import IntDistribution  # noqa: E402
 
 OUT = _env.REPO_ROOT / "benchmarks" / "results" / "constrained"
-SAMPLERS = ("gamma", "gp", "tpe")
+SAMPLERS = ("gamma", "gp", "tpe", "gamma-nomargin")
 BUDGETS = (25, 50, 100)
 STARTUP = 10  # "after start-up": trials from this index on, for every sampler
 STUCK = 0.1  # normalised regret above which a run counts as far from the optimum
@@ -222,6 +224,8 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
     if name == "gamma":
         return GammaBOSampler(seed=seed)
+    if name == "gamma-nomargin":  # the ablation of the feasibility margin
+        return GammaBOSampler(seed=seed, feasibility_margin=False)
     if name == "gp":
         return optuna.samplers.GPSampler(seed=seed)
     if name == "tpe":

@@ -99,6 +99,7 @@ class SurrogateSettings:
     xi: float = 0.0
     ucb_beta: float = 2.0
     n_candidates: int = 1024
+    feasibility_margin: bool = True
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -111,10 +112,11 @@ class SurrogateSettings:
         _check_real("prior_rate", self.prior_rate, minimum=0.0, inclusive=False)
         _check_bool("deterministic_objective", self.deterministic_objective)
         _check_bool("power_transform", self.power_transform)
+        _check_bool("feasibility_margin", self.feasibility_margin)
         # Plain Python values, so that the settings compare, hash and print simply.
         for name in ("xi", "ucb_beta", "prior_concentration", "prior_rate"):
             object.__setattr__(self, name, float(getattr(self, name)))
-        for name in ("deterministic_objective", "power_transform"):
+        for name in ("deterministic_objective", "power_transform", "feasibility_margin"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
 
@@ -323,12 +325,15 @@ class ConstraintModel:
     i.e. more feasible). The value transform is monotone, so ``c <= 0`` exactly when
     ``y >= threshold = transform.forward(0)``, and the probability of feasibility is a
     Student-t CDF (docs/math.md eq. 18): ``P(c(x) <= 0) = T_nu((mean(x) - threshold) / s(x))``.
+    With ``margin > 0`` (``SurrogateSettings.feasibility_margin``) the threshold is raised by the
+    model's noise scale ``sqrt(s^2 g)``, so that a violation the model cannot resolve counts.
     """
 
     name: str
     model: _gp.Posterior
     transform: ValueTransform
     threshold: float
+    margin: float = 0.0
 
     @classmethod
     def fit(
@@ -350,15 +355,23 @@ class ConstraintModel:
         y = transform.forward(raw)
         model = _fit_posterior(X, y, space, settings, X_pending, initial)
         threshold = float(transform.forward(np.zeros(1))[0])
-        return cls(name=name, model=model, transform=transform, threshold=threshold), y
+        # The model cannot tell a violation smaller than its noise scale from none; with the
+        # margin such a point counts as infeasible (docs/math.md §7).
+        margin = math.sqrt(model.scale2 * model.hp.g) if settings.feasibility_margin else 0.0
+        constraint = cls(
+            name=name, model=model, transform=transform, threshold=threshold, margin=margin
+        )
+        return constraint, y
 
     def log_feasibility(
         self, mean: np.ndarray, scale: np.ndarray
     ) -> _acquisition.AcquisitionResult:
-        """``log P(c <= 0)`` from the predictive ``(mean, scale)`` of this model, with its
-        derivatives with respect to ``mean`` and ``scale`` (stable far into the tails)."""
+        """``log P(y >= threshold + margin)`` -- ``log P(c <= 0)`` with violations below the
+        model's noise scale counted as violations -- from the predictive ``(mean, scale)`` of
+        this model, with its derivatives with respect to ``mean`` and ``scale`` (stable far into
+        the tails)."""
         return _acquisition.log_probability_of_improvement(
-            mean, scale, self.model.nu, self.threshold, 0.0
+            mean, scale, self.model.nu, self.threshold + self.margin, 0.0
         )
 
 
