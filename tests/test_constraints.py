@@ -71,7 +71,9 @@ def test_probability_of_feasibility_is_the_student_t_cdf(predictive: str) -> Non
     Z = space.sample_uniform(np.random.default_rng(1), 64)
     mean, scale = model.model.predict(Z)
     nu = model.model.nu
-    z = (mean - model.threshold) / scale
+    # The margin is the model's noise scale (docs/math.md §7).
+    assert model.margin == pytest.approx(math.sqrt(model.model.scale2 * model.model.hp.g))
+    z = (mean - model.threshold - model.margin) / scale
     expected = scipy.stats.norm.cdf(z) if math.isinf(nu) else scipy.stats.t.cdf(z, nu)
     np.testing.assert_allclose(np.exp(fitted.log_feasibility(Z)), expected, rtol=1e-10)
     assert math.isinf(nu) == (predictive == "gaussian")
@@ -336,3 +338,22 @@ def test_n_jobs_and_pickling_with_constraints_func() -> None:
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     assert len(complete) == 16
     assert all(set(t.constraints) == {"0", "1"} for t in complete)
+
+
+def test_the_margin_only_lowers_the_probability_and_can_be_switched_off() -> None:
+    rng = np.random.default_rng(0)
+    space = {"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2)}
+    trials = []
+    for _ in range(12):
+        x, y = rng.uniform(-2, 2, size=2)
+        t = optuna.trial.create_trial(params={"x": x, "y": y}, distributions=space, value=x * x)
+        t.system_attrs["constraints:c"] = float(x + 0.2 * y)
+        trials.append(t)
+    direction = optuna.study.StudyDirection.MINIMIZE
+    with_margin = fit_surrogate(trials, space, direction, SurrogateSettings())
+    without = fit_surrogate(trials, space, direction, SurrogateSettings(feasibility_margin=False))
+    assert with_margin.constraints[0].margin > 0 and without.constraints[0].margin == 0
+    Z = SearchSpace(space).sample_uniform(np.random.default_rng(1), 100)
+    assert np.all(with_margin.log_feasibility(Z) <= without.log_feasibility(Z) + 1e-12)
+    with pytest.raises(TypeError, match="feasibility_margin"):
+        GammaBOSampler(feasibility_margin="yes")  # type: ignore[arg-type]
