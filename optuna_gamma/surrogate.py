@@ -199,7 +199,9 @@ def fit_surrogate(
         feasible = violation <= 0.0
         y_best = float(y[feasible].max()) if feasible.any() else None
         if len(P):
-            believed = np.all([c.model.predict(P)[0] >= c.threshold for c in constraints], axis=0)
+            believed = np.all(
+                [c.model.predict(P)[0] >= c.threshold + c.margin for c in constraints], axis=0
+            )
         # The acquisition optimiser's starting points: feasible trials best first, then the
         # least violating ones.
         order = np.lexsort((violation, -np.where(feasible, y, -np.inf)))
@@ -553,7 +555,7 @@ def fit_multi_objective(
         # believe feasible join the front at their predicted means.
         believed = np.ones(len(P), dtype=bool)
         for c in constraints:
-            believed &= c.model.predict(P)[0] >= c.threshold
+            believed &= c.model.predict(P)[0] >= c.threshold + c.margin
         if believed.any():
             means = np.column_stack([o.model.predict(P[believed])[0] for o in objectives])
             front = np.vstack([front, means])
