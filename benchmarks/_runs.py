@@ -11,7 +11,10 @@ from concurrent.futures import ProcessPoolExecutor
 import functools
 import json
 from pathlib import Path
+import statistics
 from typing import Any
+
+from benchmarks import _env
 
 RunOne = Callable[[str, str, int, int], dict[str, Any]]  # (problem, sampler, seed, n_trials)
 
@@ -99,3 +102,74 @@ def run_missing(args: argparse.Namespace, run_one: RunOne) -> list[dict[str, Any
         for path in sorted((args.out / "raw").glob("*/*.json"))
         if path.parent.name in problems
     ]
+
+
+def index_runs(
+    runs: Sequence[dict[str, Any]], problem_order: Sequence[str], sampler_order: Sequence[str]
+) -> tuple[dict[tuple[str, str, int], dict[str, Any]], list[str], list[str], dict[str, list[int]]]:
+    """``(by_key, problems, samplers, complete)``: the runs by ``(problem, sampler, seed)``, the
+    problems and samplers present (in their benchmark's order), and per problem the seeds that
+    every sampler has finished -- only those count, so that ranks compare like with like."""
+    by_key = {(r["problem"], r["sampler"], r["seed"]): r for r in runs}
+    problems = [p for p in problem_order if any(r["problem"] == p for r in runs)]
+    samplers = [s for s in sampler_order if any(r["sampler"] == s for r in runs)]
+    seeds = sorted({r["seed"] for r in runs})
+    complete = {
+        p: [s for s in seeds if all((p, sm, s) in by_key for sm in samplers)] for p in problems
+    }
+    return by_key, problems, samplers, complete
+
+
+def overall(
+    per_problem: Sequence[dict[str, Any]], samplers: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Per sampler and budget, the mean over problems of the per-problem rows' ``mean_nreg``,
+    ``mean_rank`` and (where the rows have it) ``stuck``."""
+    fields = [
+        f for f in ("mean_nreg", "mean_rank", "stuck") if per_problem and f in per_problem[0]
+    ]
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in per_problem:
+        groups.setdefault((row["sampler"], row["budget"]), []).append(row)
+    return [
+        {
+            "sampler": s,
+            "budget": b,
+            "problems": len(rows),
+            **{f: statistics.fmean(r[f] for r in rows) for f in fields},
+        }
+        for (s, b), rows in sorted(
+            groups.items(), key=lambda kv: (kv[0][1], samplers.index(kv[0][0]))
+        )
+    ]
+
+
+def report_budgets(runs: Sequence[dict[str, Any]], budgets: Sequence[int]) -> tuple[int, ...]:
+    """The budgets every run reached (or the shortest run's length, for a smoke run)."""
+    reached = tuple(b for b in budgets if all(len(r["trials"]) >= b for r in runs))
+    return reached or (min(len(r["trials"]) for r in runs),)
+
+
+def save_summary(out: Path, summary: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """Writes ``summary.json`` and ``machine.json``; returns the machine info and the seeds
+    the summary covers."""
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    info = _env.machine_info()
+    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
+    return info, sorted({seed for v in summary["seeds"].values() for seed in v})
+
+
+def overall_table(rows: Sequence[dict[str, Any]], regret: str = "mean nreg") -> list[str]:
+    """The Markdown lines of the table of :func:`overall`'s rows (``regret``: the name of the
+    regret column)."""
+    stuck = bool(rows) and "stuck" in rows[0]
+    lines = [
+        f"| trials | sampler | problems | {regret} | mean rank |" + (" stuck |" if stuck else ""),
+        "|---|---|---|---|---|" + ("---|" if stuck else ""),
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['budget']} | {row['sampler']} | {row['problems']} | {row['mean_nreg']:.3f} "
+            f"| {row['mean_rank']:.2f} |" + (f" {row['stuck']:.0%} |" if stuck else "")
+        )
+    return lines

@@ -267,14 +267,8 @@ def _best(trials: list[dict[str, Any]], budget: int) -> float:
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, float], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
-    by_key = {(r["problem"], r["sampler"], r["seed"]): r for r in runs}
-    problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
-    samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
-    seeds = sorted({r["seed"] for r in runs})
-    complete = {
-        p: [s for s in seeds if all((p, sm, s) in by_key for sm in samplers)] for p in problems
-    }
-    per_problem, overall = [], {}
+    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), SAMPLERS)
+    per_problem: list[dict[str, Any]] = []
     for p in problems:
         optimum = PROBLEMS[p][1]
         if optimum is None:
@@ -304,37 +298,15 @@ def summarise(
                     "mean_rank": statistics.fmean(ranks[s]),
                 }
                 per_problem.append(row)
-                acc = overall.setdefault((s, b), {"nreg": [], "rank": [], "stuck": []})
-                acc["nreg"].append(row["mean_nreg"])
-                acc["rank"].append(row["mean_rank"])
-                acc["stuck"].append(row["stuck"])
-    summary = [
-        {
-            "sampler": s,
-            "budget": b,
-            "problems": len(v["nreg"]),
-            "mean_nreg": statistics.fmean(v["nreg"]),
-            "mean_rank": statistics.fmean(v["rank"]),
-            "stuck": statistics.fmean(v["stuck"]),
-        }
-        for (s, b), v in sorted(
-            overall.items(), key=lambda kv: (kv[0][1], samplers.index(kv[0][0]))
-        )
-    ]
+    summary = _runs.overall(per_problem, samplers)
     return {"per_problem": per_problem, "overall": summary, "seeds": complete, "refs": refs}
 
 
 def write_report(
     out: Path, runs: list[dict[str, Any]], refs: dict[str, float], command: str
 ) -> None:
-    budgets = tuple(b for b in BUDGETS if all(len(r["trials"]) >= b for r in runs)) or (
-        min(len(r["trials"]) for r in runs),
-    )
-    s = summarise(runs, refs, budgets)
-    (out / "summary.json").write_text(json.dumps(s, indent=1) + "\n")
-    info = _env.machine_info()
-    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
-    seeds = sorted({seed for v in s["seeds"].values() for seed in v})
+    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
+    info, seeds = _runs.save_summary(out, s)
     lines = [
         f"# Conditional search spaces (`{command}`)",
         "",
@@ -350,14 +322,8 @@ def write_report(
         "Over all problems (mean over problems of each problem's mean over seeds): mean "
         f"normalised regret, mean rank, share of runs with normalised regret above {STUCK}:",
         "",
-        "| trials | sampler | problems | mean nreg | mean rank | stuck |",
-        "|---|---|---|---|---|---|",
+        *_runs.overall_table(s["overall"]),
     ]
-    for row in s["overall"]:
-        lines.append(
-            f"| {row['budget']} | {row['sampler']} | {row['problems']} | {row['mean_nreg']:.3f} "
-            f"| {row['mean_rank']:.2f} | {row['stuck']:.0%} |"
-        )
     lines += [
         "",
         "| problem | trials | sampler | runs | mean nreg | median nreg | stuck | mean rank |",

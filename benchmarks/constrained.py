@@ -318,16 +318,8 @@ def _best_feasible(trials: list[dict[str, Any]], budget: int) -> float:
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
-    by_key = {(r["problem"], r["sampler"], r["seed"]): r for r in runs}
-    problems = sorted({r["problem"] for r in runs}, key=list(PROBLEMS).index)
-    samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
-    seeds = sorted({r["seed"] for r in runs})
-    # Only seeds every sampler has finished count, so that ranks compare like with like.
-    complete = {
-        p: [s for s in seeds if all((p, sm, s) in by_key for sm in samplers)] for p in problems
-    }
+    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), SAMPLERS)
     per_problem: list[dict[str, Any]] = []
-    overall: dict[tuple[str, int], dict[str, list[float]]] = {}
     for p in problems:
         ref = dict(refs[p])
         if "optimum" not in ref:  # the best any run found
@@ -389,37 +381,15 @@ def summarise(
                     ),
                 }
                 per_problem.append(row)
-                acc = overall.setdefault((s, b), {"nreg": [], "rank": [], "stuck": []})
-                acc["nreg"].append(row["mean_nreg"])
-                acc["rank"].append(row["mean_rank"])
-                acc["stuck"].append(row["stuck"])
-    summary = [
-        {
-            "sampler": s,
-            "budget": b,
-            "problems": len(v["nreg"]),
-            "mean_nreg": statistics.fmean(v["nreg"]),
-            "mean_rank": statistics.fmean(v["rank"]),
-            "stuck": statistics.fmean(v["stuck"]),
-        }
-        for (s, b), v in sorted(
-            overall.items(), key=lambda kv: (kv[0][1], samplers.index(kv[0][0]))
-        )
-    ]
+    summary = _runs.overall(per_problem, samplers)
     return {"per_problem": per_problem, "overall": summary, "refs": refs, "seeds": complete}
 
 
 def write_report(
     out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], command: str
 ) -> None:
-    budgets = tuple(b for b in BUDGETS if all(len(r["trials"]) >= b for r in runs)) or (
-        min(len(r["trials"]) for r in runs),
-    )
-    s = summarise(runs, refs, budgets)
-    (out / "summary.json").write_text(json.dumps(s, indent=1, default=str) + "\n")
-    info = _env.machine_info()
-    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
-    seeds = sorted({seed for v in s["seeds"].values() for seed in v})
+    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
+    info, seeds = _runs.save_summary(out, s)
     lines = [
         f"# Constrained optimisation (`{command}`)",
         "",
@@ -436,14 +406,8 @@ def write_report(
         f"{len({r['sampler'] for r in runs})}), share of runs with normalised regret above "
         f'{STUCK} ("stuck"):',
         "",
-        "| trials | sampler | problems | mean nreg | mean rank | stuck |",
-        "|---|---|---|---|---|---|",
+        *_runs.overall_table(s["overall"]),
     ]
-    for row in s["overall"]:
-        lines.append(
-            f"| {row['budget']} | {row['sampler']} | {row['problems']} | {row['mean_nreg']:.3f} "
-            f"| {row['mean_rank']:.2f} | {row['stuck']:.0%} |"
-        )
     lines += [
         "",
         "Per problem: runs, mean / median normalised regret, stuck runs, runs without a "

@@ -255,15 +255,8 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
-    by_key = {(r["problem"], r["sampler"], r["seed"]): r for r in runs}
-    problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
-    samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
-    seeds = sorted({r["seed"] for r in runs})
-    complete = {
-        p: [s for s in seeds if all((p, sm, s) in by_key for sm in samplers)] for p in problems
-    }
+    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), SAMPLERS)
     per_problem: list[dict[str, Any]] = []
-    overall: dict[tuple[str, int], dict[str, list[float]]] = {}
     for p in problems:
         prob = PROBLEMS[p]
         for seed in complete[p]:
@@ -306,35 +299,15 @@ def summarise(
                     ),
                 }
                 per_problem.append(row)
-                acc = overall.setdefault((s, b), {"nreg": [], "rank": []})
-                acc["nreg"].append(row["mean_nreg"])
-                acc["rank"].append(row["mean_rank"])
-    summary = [
-        {
-            "sampler": s,
-            "budget": b,
-            "problems": len(v["nreg"]),
-            "mean_nreg": statistics.fmean(v["nreg"]),
-            "mean_rank": statistics.fmean(v["rank"]),
-        }
-        for (s, b), v in sorted(
-            overall.items(), key=lambda kv: (kv[0][1], samplers.index(kv[0][0]))
-        )
-    ]
+    summary = _runs.overall(per_problem, samplers)
     return {"per_problem": per_problem, "overall": summary, "seeds": complete}
 
 
 def write_report(
     out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], command: str
 ) -> None:
-    budgets = tuple(b for b in BUDGETS if all(len(r["trials"]) >= b for r in runs)) or (
-        min(len(r["trials"]) for r in runs),
-    )
-    s = summarise(runs, refs, budgets)
-    (out / "summary.json").write_text(json.dumps(s, indent=1) + "\n")
-    info = _env.machine_info()
-    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
-    seeds = sorted({seed for v in s["seeds"].values() for seed in v})
+    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
+    info, seeds = _runs.save_summary(out, s)
     lines = [
         f"# Multi-objective optimisation (`{command}`)",
         "",
@@ -349,14 +322,8 @@ def write_report(
         "Over all problems (mean over problems of each problem's mean over seeds): mean "
         "normalised hypervolume regret `1 - HV / HV*` and mean rank by hypervolume:",
         "",
-        "| trials | sampler | problems | mean HV regret | mean rank |",
-        "|---|---|---|---|---|",
+        *_runs.overall_table(s["overall"], regret="mean HV regret"),
     ]
-    for row in s["overall"]:
-        lines.append(
-            f"| {row['budget']} | {row['sampler']} | {row['problems']} | {row['mean_nreg']:.3f} "
-            f"| {row['mean_rank']:.2f} |"
-        )
     lines += [
         "",
         "Per problem: runs, mean / median hypervolume regret, mean rank, median seconds the "
