@@ -444,10 +444,7 @@ class FittedSurrogate:
     def log_feasibility(self, Z: np.ndarray) -> np.ndarray:
         """``log P(feasible)`` at encoded points ``Z``: the sum over the constraint models
         (independent given the data); zero without constraints."""
-        value = np.zeros(len(Z))
-        for c in self.constraints:
-            value = value + c.log_feasibility(*c.model.predict(Z))[0]
-        return value
+        return _log_feasibility(self.constraints, Z)
 
     def most_uncertain(
         self, rng: np.random.Generator, default: np.ndarray, branch: Branch | None = None
@@ -475,11 +472,7 @@ class FittedSurrogate:
             mean, scale, d_mean, d_scale = self.model.predict_with_grad(Z)
             value, dv_dm, dv_ds = self._acquisition(mean, scale)
             grad = dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
-        for c in self.constraints:
-            mean, scale, d_mean, d_scale = c.model.predict_with_grad(Z)
-            v, dv_dm, dv_ds = c.log_feasibility(mean, scale)
-            value = value + v
-            grad = grad + dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
+        value, grad = _add_log_feasibility(self.constraints, Z, value, grad)
         return _exclude(value, Z, self.avoid), grad
 
     def _acquisition(self, mean: np.ndarray, scale: np.ndarray) -> _acquisition.AcquisitionResult:
@@ -628,10 +621,7 @@ class MultiObjectiveSurrogate:
 
     def log_feasibility(self, Z: np.ndarray) -> np.ndarray:
         """``log P(feasible)`` at encoded points (zero without constraints)."""
-        value = np.zeros(len(Z))
-        for c in self.constraints:
-            value = value + c.log_feasibility(*c.model.predict(Z))[0]
-        return value
+        return _log_feasibility(self.constraints, Z)
 
     def avoiding(self, P: np.ndarray) -> MultiObjectiveSurrogate:
         """The same surrogates with the encoded points ``P`` also ruled out."""
@@ -667,11 +657,7 @@ class MultiObjectiveSurrogate:
             )
             for k, (_, _, d_mean, d_scale) in enumerate(predicted):
                 grad = grad + dv_dm[:, k, None] * d_mean + dv_ds[:, k, None] * d_scale
-        for c in self.constraints:
-            mean_c, scale_c, d_mean, d_scale = c.model.predict_with_grad(Z)
-            v, dv_dm_c, dv_ds_c = c.log_feasibility(mean_c, scale_c)
-            value = value + v
-            grad = grad + dv_dm_c[:, None] * d_mean + dv_ds_c[:, None] * d_scale
+        value, grad = _add_log_feasibility(self.constraints, Z, value, grad)
         return _exclude(value, Z, self.objectives[0].avoid), grad
 
     def maximize(
@@ -815,6 +801,26 @@ def matches_any(x: np.ndarray, P: np.ndarray, tol: float = 1e-12) -> bool:
     """Whether the encoded point ``x`` is within ``tol`` of a row of ``P`` (``(k, d)``) in every
     coordinate."""
     return bool(len(P)) and bool(np.all(np.abs(P - x) < tol, axis=1).any())
+
+
+def _log_feasibility(constraints: Sequence[ConstraintModel], Z: np.ndarray) -> np.ndarray:
+    """``sum_k log P(c_k <= 0)`` at encoded points ``Z`` (zeros without constraints)."""
+    value = np.zeros(len(Z))
+    for c in constraints:
+        value = value + c.log_feasibility(*c.model.predict(Z))[0]
+    return value
+
+
+def _add_log_feasibility(
+    constraints: Sequence[ConstraintModel], Z: np.ndarray, value: np.ndarray, grad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``value`` and ``grad`` plus ``sum_k log P(c_k <= 0)`` and its gradient at ``Z``."""
+    for c in constraints:
+        mean, scale, d_mean, d_scale = c.model.predict_with_grad(Z)
+        v, dv_dm, dv_ds = c.log_feasibility(mean, scale)
+        value = value + v
+        grad = grad + dv_dm[:, None] * d_mean + dv_ds[:, None] * d_scale
+    return value, grad
 
 
 def _exclude(value: np.ndarray, Z: np.ndarray, P: np.ndarray) -> np.ndarray:
