@@ -771,10 +771,14 @@ def _suggest_on_branches(
     for _, x in results:
         for name, value in space.decode(x).items():
             params.setdefault(name, value)
-    for name in space.union:  # only on branches beyond MAX_BRANCHES: the latest value seen
+    # A parameter only on branches beyond MAX_BRANCHES: the latest value a trial had, or none
+    # (then the trial that asks for it gets it from the independent sampler).
+    for name in space.union:
         if name not in params:
-            params[name] = next(t.params[name] for t in reversed(completed) if name in t.params)
-    return {name: params[name] for name in space.union}, x_best, acq_value
+            latest = [t.params[name] for t in completed if name in t.params]
+            if latest:
+                params[name] = latest[-1]
+    return params, x_best, acq_value
 
 
 def propose(
