@@ -8,6 +8,7 @@ This is the only module that knows Optuna's sampler protocol. The model layer is
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
 import warnings
@@ -358,7 +359,8 @@ class GammaBOSampler(BaseSampler):
             for t in trials
             if t.state == TrialState.PRUNED and _encodable(t, search_space, conditional)
         ]
-        pending = list(running_claims(trials, trial, search_space).values())
+        branches = {frozenset(n for n in conditional if n in t.params) for t in completed}
+        pending = _on_branches(running_claims(trials, trial, search_space).values(), branches)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
         # the decision depends only on the storage's content, not on this process's history.
         key = space_key(space, self._settings.deterministic_objective)
@@ -377,7 +379,7 @@ class GammaBOSampler(BaseSampler):
             write_claim(study, trial, params, round_)
             running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             claims = running_claims(running, trial, search_space)
-            pending = list(claims.values())
+            pending = _on_branches(claims.values(), branches)
             clashing = [n for n, p in claims.items() if _clashes(space, params, [p])]
             if not clashing:
                 break
@@ -386,18 +388,10 @@ class GammaBOSampler(BaseSampler):
             # fantasises their moves (greedy kriging believer) before choosing its own.
             with single_blas_thread():
                 for _ in range(sum(n > trial.number for n in clashing)):
-                    pending.append(
-                        self._suggest(
-                            study,
-                            space,
-                            completed,
-                            pending,
-                            rng,
-                            pruned,
-                            initial,
-                            initial_constraints,
-                        )[0]
-                    )
+                    fantasy = self._suggest(
+                        study, space, completed, pending, rng, pruned, initial, initial_constraints
+                    )[0]
+                    pending += _on_branches([fantasy], branches)
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
         objectives = (
             fitted.objectives if isinstance(fitted, MultiObjectiveSurrogate) else (fitted,)
@@ -528,6 +522,25 @@ def _store_constraints(
             raise ValueError("Constraint values cannot be NaN.")
     finally:
         write_constraints(study, trial, values)
+
+
+def _on_branches(
+    claims: Iterable[dict[str, Any]], branches: set[frozenset[str]]
+) -> list[dict[str, Any]]:
+    """The points running trials will evaluate. Without conditional parameters, their claims.
+    With them, a claim assigns every parameter of the union and the trial will use only its
+    branch's, unknown until it asks: the claim on each branch the trials took (one point per
+    branch, inactive parameters dropped), so every branch's version of it is avoided and
+    believed."""
+    conditional = frozenset().union(*branches) if branches else frozenset()
+    if not conditional:
+        return list(claims)
+    return [
+        {n: v for n, v in claim.items() if n not in conditional or n in active}
+        for claim in claims
+        for active in sorted(branches, key=sorted)
+        if active <= claim.keys()
+    ]
 
 
 def _encodable(
