@@ -285,7 +285,7 @@ class GammaBOSampler(BaseSampler):
             )
 
         self._seed = int(seed) if seed is not None else _random_seed()
-        self._independent_sampler = independent_sampler or _TrialKeyedRandomSampler(self._seed)
+        self._independent_sampler = independent_sampler  # None: _keyed_uniform
         self._n_startup_trials = int(n_startup_trials)
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._record_predictions = bool(record_predictions)
@@ -310,7 +310,8 @@ class GammaBOSampler(BaseSampler):
 
     def reseed_rng(self) -> None:
         self._seed = _random_seed()
-        self._independent_sampler.reseed_rng()
+        if self._independent_sampler is not None:
+            self._independent_sampler.reseed_rng()
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -422,12 +423,15 @@ class GammaBOSampler(BaseSampler):
                     "You can suppress this warning by setting `warn_independent_sampling` "
                     "to `False`."
                 )
+        if self._independent_sampler is None:
+            return _keyed_uniform(self._seed, trial.number, param_name, param_distribution)
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution
         )
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._independent_sampler.before_trial(study, trial)
+        if self._independent_sampler is not None:
+            self._independent_sampler.before_trial(study, trial)
 
     def after_trial(
         self,
@@ -438,7 +442,8 @@ class GammaBOSampler(BaseSampler):
     ) -> None:
         if self._constraints_func is not None:
             _store_constraints(self._constraints_func, study, trial, state)
-        self._independent_sampler.after_trial(study, trial, state, values)
+        if self._independent_sampler is not None:
+            self._independent_sampler.after_trial(study, trial, state, values)
 
     # -- model ---------------------------------------------------------------------------------
 
@@ -564,40 +569,15 @@ def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, 
     return matches_any(x, space.snap(space.encode(others)), RUNNING_RADIUS)
 
 
-class _TrialKeyedRandomSampler(BaseSampler):
-    """Uniform random sampling from a generator keyed by ``(seed, trial number, name)``.
-
-    Stateless: reproducible for a seed, and workers that share a seed draw different points
-    because their trials have different numbers.
-    """
-
-    def __init__(self, seed: int) -> None:
-        self._seed = seed
-
-    def reseed_rng(self) -> None:
-        self._seed = _random_seed()
-
-    def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
-
-    def sample_independent(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        key = [self._seed, trial.number, zlib.crc32(param_name.encode())]
-        space = SearchSpace({param_name: param_distribution})
-        x = space.sample_uniform(np.random.default_rng(key), 1)[0]
-        return space.decode(x)[param_name]
+def _keyed_uniform(
+    seed: int, trial_number: int, param_name: str, distribution: BaseDistribution
+) -> Any:
+    """A uniform random value of ``distribution`` from a generator keyed by ``(seed, trial
+    number, name)``: stateless, so reproducible for a seed, and workers that share a seed draw
+    different points because their trials have different numbers."""
+    key = [seed, trial_number, zlib.crc32(param_name.encode())]
+    space = SearchSpace({param_name: distribution})
+    return space.decode(space.sample_uniform(np.random.default_rng(key), 1)[0])[param_name]
 
 
 def _random_seed() -> int:

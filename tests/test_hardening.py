@@ -364,10 +364,9 @@ def test_resuming_in_a_new_process_makes_the_same_decisions(tmp_path: Path) -> N
 # -- 8. a nested sampler is reseeded through its own reseed_rng -------------------------------
 
 
-@pytest.mark.parametrize("independent", [None, optuna.samplers.RandomSampler(seed=1)])
-def test_reseed_reaches_the_independent_sampler(independent: Any) -> None:
-    sampler = GammaBOSampler(seed=0, independent_sampler=independent)
-    nested = sampler._independent_sampler
+def test_reseed_reaches_the_independent_sampler() -> None:
+    nested = optuna.samplers.RandomSampler(seed=1)
+    sampler = GammaBOSampler(seed=0, independent_sampler=nested)
     with mock.patch.object(nested, "reseed_rng", wraps=nested.reseed_rng) as reseed:
         sampler.reseed_rng()
     assert reseed.call_count == 1
