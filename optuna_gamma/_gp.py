@@ -28,7 +28,8 @@ Notation used throughout (shapes as trailing comments in the code):
 
 Hyperparameters ``theta = (log inv_ls2, log(g - G_MIN))`` maximise the log marginal likelihood
 plus the priors of docs/math.md §2 (after eq. 9; the same family as Optuna's GPSampler), named
-once below: ``-(INV_LS2_PRIOR * (1 / inv_ls2 + inv_ls2))`` per dimension and
+once below: ``-INV_LS2_PRIOR * (m / inv_ls2 + inv_ls2 / m)`` per dimension, with its mode at
+``m = INV_LS2_PRIOR_MODE`` (docs/math.md §2, "Lengthscale prior"), and
 ``Gamma(NOISE_PRIOR_SHAPE, rate NOISE_PRIOR_RATE)`` on ``g``.  The amplitude is not a free
 parameter: the Gamma prior on the precision carries it.
 """
@@ -52,7 +53,8 @@ _LOG_INV_LS2_BOUNDS = (math.log(1e-3), math.log(1e4))
 _LOG_G_BOUNDS = (math.log(1e-9), math.log(10.0))
 DEFAULT_LOG_INV_LS2 = 0.0  # l = 1 on the unit cube
 DEFAULT_G = 1e-2
-INV_LS2_PRIOR = 0.1  # log prior -INV_LS2_PRIOR * (1 / inv_ls2 + inv_ls2) per dimension
+INV_LS2_PRIOR = 0.1  # log prior -INV_LS2_PRIOR * (m / inv_ls2 + inv_ls2 / m) per dimension
+INV_LS2_PRIOR_MODE = 4.0  # m: the prior's mode, lengthscale 0.5 on the unit cube (not 1)
 NOISE_PRIOR_SHAPE = 1.1  # g ~ Gamma(shape, rate)
 NOISE_PRIOR_RATE = 30.0
 _NOISE_LOG_WEIGHT = 0.1  # NOISE_PRIOR_SHAPE - 1, written exactly (1.1 - 1.0 is not 0.1 in floats)
@@ -88,9 +90,9 @@ def inverse(L: np.ndarray) -> np.ndarray:
 
 def log_prior(hp: Hyperparams, fit_noise: bool) -> tuple[float, np.ndarray]:
     """Log prior of the hyperparameters and its gradient with respect to ``theta``."""
-    v, c = hp.inv_ls2, INV_LS2_PRIOR
-    value = float(np.sum(-c / v - c * v))
-    grad = c / v - c * v  # d/d log inv_ls2
+    v, c, m = hp.inv_ls2, INV_LS2_PRIOR, INV_LS2_PRIOR_MODE
+    value = float(np.sum(-c * m / v - c * v / m))
+    grad = c * m / v - c * v / m  # d/d log inv_ls2
     if fit_noise:
         w, rate = _NOISE_LOG_WEIGHT, NOISE_PRIOR_RATE
         value += w * math.log(hp.g) - rate * hp.g

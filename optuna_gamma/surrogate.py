@@ -76,6 +76,9 @@ RUNNING_RADIUS = 1e-3
 # L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
 # so the optimiser can refine around the incumbent even when no candidate lands near it.
 _N_INCUMBENT_STARTS = 1
+# How the acquisition optimiser picks its starting points (see optuna_gamma._optim): "roulette"
+# (the default, chosen on benchmarks/bbob.py) or "best", the ablation there.
+_STARTS = "roulette"
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -702,6 +705,7 @@ def _maximize(
             X_seed=ranked[:3],
             X_start=ranked[:_N_INCUMBENT_STARTS],
             n_candidates=fitted.settings.n_candidates,
+            starts=_STARTS,
         )
     sub, columns, embed, allowed = branch
     on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
@@ -721,6 +725,7 @@ def _maximize(
         X_seed=on_branch[:3, columns],
         X_start=on_branch[:_N_INCUMBENT_STARTS, columns],
         n_candidates=fitted.settings.n_candidates,
+        starts=_STARTS,
     )
     return embed(x[None])[0], value
 

@@ -431,3 +431,83 @@ def test_conditional_benchmark_problems_and_report(tmp_path: Path) -> None:
     assert set(rows) == {"gamma", "tpe"} and all(r["mean_nreg"] >= 0 for r in rows.values())
     cd.write_report(tmp_path, runs, {"two-branch": 3.0}, "test")
     assert "| two-branch | 12 | gamma | 1 |" in (tmp_path / "results.md").read_text()
+
+
+@pytest.mark.parametrize("problem", ["f01-d02", "f15-d05", "f21-d10"])
+def test_bbob_optimum_is_below_every_random_point(problem: str) -> None:
+    from benchmarks import bbob
+
+    for seed in (0, 3):
+        ref = bbob.reference(problem, seed)
+        f, d, lo, hi = bbob._objective(problem, seed)
+        X = np.random.default_rng(seed).uniform(lo, hi, (2000, d))
+        assert ref["optimum"] <= min(f(x) for x in X)
+        assert ref["optimum"] < ref["median"]
+    # the seed picks the instance: another optimum
+    assert bbob.reference(problem, 0)["optimum"] != bbob.reference(problem, 3)["optimum"]
+
+
+def test_bbob_benchmark_runs_ranks_and_reports(tmp_path: Path) -> None:
+    from benchmarks import bbob
+
+    runs = [bbob.run_one(p, s, 0, 12) for p in ("f03-d02", "hartmann6") for s in ("gamma", "tpe")]
+    assert all(len(r["trials"]) == 12 == len(r["ask_seconds"]) for r in runs)
+    refs = {bbob.ref_key(p, 0): bbob.reference(p, 0) for p in ("f03-d02", "hartmann6")}
+    summary = bbob.summarise(runs, refs, (10, 12))
+    rows = {(r["problem"], r["sampler"], r["budget"]): r for r in summary["per_problem"]}
+    for p in ("f03-d02", "hartmann6"):
+        for b in (10, 12):
+            ranks = sorted([rows[(p, "gamma", b)]["mean_rank"], rows[(p, "tpe", b)]["mean_rank"]])
+            assert ranks in ([1.0, 2.0], [1.5, 1.5])
+            best = min(
+                next(r for r in runs if r["problem"] == p and r["sampler"] == "gamma")["trials"][
+                    :b
+                ]
+            )
+            nreg = (best - refs[bbob.ref_key(p, 0)]["optimum"]) / (
+                refs[bbob.ref_key(p, 0)]["median"] - refs[bbob.ref_key(p, 0)]["optimum"]
+            )
+            assert rows[(p, "gamma", b)]["mean_nreg"] == pytest.approx(nreg)
+            assert rows[(p, "gamma", b)]["stuck"] == float(nreg > bbob.STUCK)
+    # the overall table is over the bbob problems only, Hartmann-6 is reported on its own
+    assert {r["problems"] for r in summary["overall"]} == {1}
+    bbob.write_report(tmp_path, runs, refs, "test")
+    text = (tmp_path / "results.md").read_text()
+    assert (
+        "| hartmann6 | 10 | gamma | 1 |" in text  # budgets all runs reached
+        and "### multimodal, weak global structure" in text
+    )
+
+
+def test_bbob_variants_patch_only_their_run() -> None:
+    from benchmarks import bbob
+    from optuna_gamma import _gp
+    from optuna_gamma import surrogate
+
+    new = bbob.run_one("f15-d02", "gamma", 0, 20)["trials"]
+    old = bbob.run_one("f15-d02", "gamma-0.1", 0, 20)["trials"]
+    assert new[:5] == old[:5]  # the same start-up points
+    assert new != old  # and then the 0.1 decisions
+    assert _gp.INV_LS2_PRIOR_MODE == 4.0 and surrogate._STARTS == "roulette"  # restored
+    assert _gp.log_prior is not bbob._dimension_scaled_log_prior
+
+
+def test_dimension_scaled_prior_gradient() -> None:
+    from benchmarks import bbob
+    from optuna_gamma import _gp
+
+    hp = _gp.Hyperparams(np.array([1.0, 4.0, 0.3]), 0.01)
+    theta = hp.to_theta(True)
+    value, grad = bbob._dimension_scaled_log_prior(hp, True)
+    for j in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[j] = 1e-6
+        up = bbob._dimension_scaled_log_prior(
+            _gp.Hyperparams.from_theta(theta + step, 3, True), True
+        )
+        assert (up[0] - value) / 1e-6 == pytest.approx(grad[j], abs=1e-4)
+    # the lengthscale part peaks at l = exp(sqrt(2) + log(d) / 2)
+    peak = np.exp(-2 * (np.sqrt(2) + 0.5 * np.log(3)))
+    assert bbob._dimension_scaled_log_prior(_gp.Hyperparams(np.full(3, peak), 0.01), False)[
+        1
+    ] == pytest.approx(np.zeros(3), abs=1e-12)

@@ -109,7 +109,8 @@ def test_log_posterior_is_marginal_likelihood_plus_priors() -> None:
     def log_prior(hp: _gp.Hyperparams) -> float:  # an independent formula, up to a constant
         noise = scipy.stats.gamma(a=_gp.NOISE_PRIOR_SHAPE, scale=1.0 / _gp.NOISE_PRIOR_RATE)
         v = hp.inv_ls2
-        return float(np.sum(-_gp.INV_LS2_PRIOR * (1.0 / v + v)) + noise.logpdf(hp.g))
+        m = _gp.INV_LS2_PRIOR_MODE
+        return float(np.sum(-_gp.INV_LS2_PRIOR * (m / v + v / m)) + noise.logpdf(hp.g))
 
     diff_model = (
         -_gp._neg_log_posterior(theta_a, X, y, is_cat, A0, B0, True)[0]
@@ -191,3 +192,13 @@ def test_constant_values_fit() -> None:
 
 def test_prior_constants_agree() -> None:
     assert _gp._NOISE_LOG_WEIGHT == pytest.approx(_gp.NOISE_PRIOR_SHAPE - 1.0, rel=1e-12)
+
+
+def test_lengthscale_prior_peaks_at_its_mode() -> None:
+    m = _gp.INV_LS2_PRIOR_MODE
+    hp = _gp.Hyperparams(inv_ls2=np.array([m, m / 3, 3 * m]), g=0.1)
+    value, grad = _gp.log_prior(hp, fit_noise=False)
+    assert grad[0] == pytest.approx(0.0, abs=1e-12)
+    assert grad[1] > 0.0 > grad[2]  # towards the mode from either side
+    per_dim = -_gp.INV_LS2_PRIOR * (m / hp.inv_ls2 + hp.inv_ls2 / m)
+    assert value == pytest.approx(float(per_dim.sum()))

@@ -7,6 +7,7 @@ from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
 from optuna.distributions import IntDistribution
 
+from optuna_gamma._optim import _roulette
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import SearchSpace
 
@@ -71,3 +72,20 @@ def test_seed_points_are_used() -> None:
         space, f, f_grad, np.random.default_rng(2), X_seed=seed, n_candidates=8
     )
     assert value == 1.0 and space.decode(x) == {"c": 37, "d": 6}
+
+
+def test_roulette_starts_are_the_best_and_distinct_draws_by_weight() -> None:
+    scores = np.log(np.array([8.0, 4.0, 2.0, 1.0, 1.0]))
+    scores = np.concatenate([scores, [-1e300, -np.inf]])  # ruled-out points: never drawn
+    counts = np.zeros(len(scores))
+    rng = np.random.default_rng(0)
+    for _ in range(4000):
+        chosen = _roulette(scores, 0, 2, rng)
+        assert chosen[0] == 0 and len(chosen) == 2
+        counts[chosen[1]] += 1
+    assert counts[0] == counts[5] == counts[6] == 0
+    # One draw among the others: probabilities 4/8, 2/8, 1/8, 1/8 (four-sigma bounds).
+    for k, p in zip(range(1, 5), (0.5, 0.25, 0.125, 0.125), strict=True):
+        assert abs(counts[k] / 4000 - p) < 4 * np.sqrt(p * (1 - p) / 4000)
+    many = _roulette(scores, 0, 20, np.random.default_rng(1))
+    assert sorted(many) == [0, 1, 2, 3, 4]  # only as many as have a positive weight
