@@ -75,6 +75,10 @@ HEAD_TO_HEAD = (
 _VARIANT = re.compile(r"^(?P<base>.+)-(?:s\d+|xi\d+|nopt)$")
 
 
+STUCK = 0.1  # normalised regret above which a run counts as stuck far from the optimum
+LOG_FLOOR = 1e-8  # regrets below count as this in the log10 regret (COCO's final target)
+
+
 def is_variant(sampler: str) -> bool:
     """Whether ``sampler`` is a variant (``<base>-s<k>`` start-up, ``<base>-xi<v>`` offset,
     ``<base>-nopt`` without the power transform) of a registered base sampler."""
@@ -227,6 +231,11 @@ def summarise(runs: list[Run]) -> tuple[list[dict[str, Any]], list[int], dict[st
                         "nregret_median": q50 / scale,
                         "nregret_q25": q25 / scale,
                         "nregret_q75": q75 / scale,
+                        "nregret_mean": float(np.nanmean(reg)) / scale,
+                        "stuck": float(np.nanmean(reg / scale > STUCK)),
+                        "log10_regret_mean": float(
+                            np.nanmean(np.log10(np.maximum(reg, LOG_FLOOR)))
+                        ),
                         "best_median": float(np.nanmedian(best)),
                         "sampler_s_median": float(np.nanmedian(sampler_s)),
                         "sampler_s_mean": float(np.nanmean(sampler_s)),
@@ -416,6 +425,33 @@ def write_markdown(
     skipped = sorted({s for inv in invocations for s in inv.get("skipped", [])})
     if skipped:
         parts += ["", "Skipped combinations: " + "; ".join(skipped) + "."]
+
+    body = []
+    for b in budgets:
+        for smp in samplers:
+            cells = [by[(p, smp, b)] for p in problems if (p, smp, b) in by]
+            if len(cells) == len(problems):
+                body.append(
+                    [str(b), smp]
+                    + [
+                        f"{np.mean([c[k] for c in cells]):{fmt}}"
+                        for k, fmt in (
+                            ("nregret_mean", ".3f"),
+                            ("stuck", ".0%"),
+                            ("log10_regret_mean", ".2f"),
+                        )
+                    ]
+                )
+    parts += [
+        "",
+        "## Means over seeds",
+        "",
+        f"Over the {len(problems)} problems, the mean over problems of: the mean normalised "
+        f"regret over seeds, the share of runs with normalised regret above {STUCK} (stuck), "
+        f"and the mean over seeds of log10 regret (floored at {LOG_FLOOR:g}; precision).",
+        "",
+        _table(["trials", "sampler", "mean nreg", "stuck", "mean log10 regret"], body),
+    ]
 
     ranked, rank_problems, ranks = mean_ranks(rows, budgets)
     parts += [
@@ -682,6 +718,9 @@ SUMMARY_FIELDS = (
     "nregret_median",
     "nregret_q25",
     "nregret_q75",
+    "nregret_mean",
+    "stuck",
+    "log10_regret_mean",
     "best_median",
     "rank",
     "sampler_s_median",

@@ -101,6 +101,26 @@ def _gamma(
     return make
 
 
+def _make_gamma_01(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
+    """GammaBOSampler with the two global-search decisions of 0.2 undone (benchmarks/bbob.py's
+    ``gamma-0.1``): the lengthscale prior's mode at 1 and the top-scored acquisition starts.
+    The module attributes are patched around each ``sample_relative`` call, which is safe here
+    because the benchmark runs one study per process, one trial at a time."""
+    from unittest import mock
+
+    from optuna_gamma import GammaBOSampler
+
+    class GammaBO01(GammaBOSampler):
+        def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+            with (
+                mock.patch("optuna_gamma._gp.INV_LS2_PRIOR_MODE", 1.0),
+                mock.patch("optuna_gamma.surrogate._STARTS", "best"),
+            ):
+                return super().sample_relative(study, trial, search_space)
+
+    return GammaBO01(seed=seed, warn_independent_sampling=False)
+
+
 def _grid_unsupported(problem: Problem, n_trials: int) -> str | None:
     if problem.distributions is None:
         return "conditional search space"
@@ -162,6 +182,12 @@ SAMPLERS: dict[str, SamplerSpec] = {
             _gamma("student_t", power_transform=False),
             _always,
             "GammaBOSampler, Student-t, power_transform=False (standardisation only)",
+        ),
+        SamplerSpec(
+            "gamma-t-0.1",
+            _make_gamma_01,
+            _always,
+            "GammaBOSampler, Student-t, with 0.1's lengthscale prior and acquisition starts",
         ),
         SamplerSpec(
             "gp",
