@@ -270,6 +270,7 @@ def summarise(
     baselines = [s for s in ("gp", "tpe", "cmaes") if s in samplers]
     ours = [s for s in samplers if s not in baselines]  # "gamma" first when present
     per_problem = []
+    all_nregs: dict[tuple[str, int], list[float]] = {}  # bbob problems, every run
     for p in problems:
         seeds = complete[p]
         if not seeds:
@@ -298,6 +299,8 @@ def summarise(
                     math.log10(max(v - refs[ref_key(p, seed)]["optimum"], LOG_FLOOR))
                     for v, seed in zip(best, seeds, strict=True)
                 ]
+                if p != "hartmann6":
+                    all_nregs.setdefault((s, b), []).extend(nregs)
                 per_problem.append(
                     {
                         "problem": p,
@@ -342,7 +345,13 @@ def summarise(
         "overall": _runs.overall(bbob_rows, samplers),
         "groups": groups,
         "log10_regret": [
-            {"sampler": s, "budget": b, "mean_log10_regret": v} for (s, b), v in log_regret.items()
+            {
+                "sampler": s,
+                "budget": b,
+                "mean_log10_regret": v,
+                "median_nreg": statistics.median(all_nregs[(s, b)]),
+            }
+            for (s, b), v in log_regret.items()
         ],
         "ask": ask,
         "per_problem": per_problem,
@@ -362,8 +371,7 @@ def write_report(
             info,
             {
                 "seeds": f"{seeds[0]}-{seeds[-1]} (instance = seed + 1; runs per problem below)",
-                "samplers": "GammaBOSampler, GPSampler, TPESampler, CmaEsSampler (defaults)"
-                + (f"; variants {', '.join(VARIANTS)}" if VARIANTS else ""),
+                "samplers": "GammaBOSampler, GPSampler, TPESampler, CmaEsSampler (defaults)",
             },
         ),
         "",
@@ -371,21 +379,53 @@ def write_report(
         f"mean over seeds): mean normalised regret, mean rank, share of runs with normalised "
         f'regret above {STUCK} ("stuck"):',
         "",
-        *_runs.overall_table(s["overall"]),
-        "",
-        "Mean log10 regret over the bbob problems (floored at 1e-8):",
-        "",
-        "| trials | "
-        + " | ".join(sorted({r["sampler"] for r in s["log10_regret"]}, key=SAMPLERS.index))
-        + " |",
+        *_runs.overall_table([r for r in s["overall"] if r["sampler"] in MAIN]),
     ]
-    samplers = sorted({r["sampler"] for r in s["log10_regret"]}, key=SAMPLERS.index)
-    lines.append("|---|" + "---|" * len(samplers))
-    for b in s["budgets"]:
-        cells = {
-            r["sampler"]: r["mean_log10_regret"] for r in s["log10_regret"] if r["budget"] == b
-        }
-        lines.append(f"| {b} | " + " | ".join(f"{cells[x]:.2f}" for x in samplers) + " |")
+    ablations = [r for r in s["overall"] if r["sampler"] not in MAIN[1:]]
+    if any(r["sampler"] in VARIANTS for r in ablations):
+        lines += [
+            "",
+            "Ablations: GammaBOSampler with one decision changed (ranked against the three "
+            "baselines in place of `gamma`, so their ranks compare with `gamma`'s):",
+            "",
+            *(
+                f"- `{name}`: {VARIANTS[name][0]}"
+                for name in VARIANTS
+                if any(r["sampler"] == name for r in ablations)
+            ),
+            "",
+            *_runs.overall_table(ablations),
+        ]
+    h6 = [r for r in s["per_problem"] if r["problem"] == "hartmann6"]
+    if h6:
+        lines += [
+            "",
+            f"Hartmann-6 ({h6[0]['runs']} seeds; not in the means above):",
+            "",
+            "| trials | sampler | mean nreg | median nreg | stuck | mean rank |",
+            "|---|---|---|---|---|---|",
+            *(
+                f"| {r['budget']} | {r['sampler']} | {r['mean_nreg']:.3f} "
+                f"| {r['median_nreg']:.3f} | {r['stuck']:.0%} | {r['mean_rank']:.2f} |"
+                for r in sorted(h6, key=lambda r: (r["budget"], SAMPLERS.index(r["sampler"])))
+            ),
+        ]
+    lines += [
+        "",
+        "Precision and medians over the bbob problems: the mean over problems of the mean "
+        "log10 regret over seeds (floored at 1e-8), and the median normalised regret over all "
+        "runs:",
+        "",
+        "| trials | sampler | mean log10 regret | median nreg |",
+        "|---|---|---|---|",
+        *(
+            f"| {r['budget']} | {r['sampler']} | {r['mean_log10_regret']:.2f} "
+            f"| {r['median_nreg']:.4f} |"
+            for r in sorted(
+                s["log10_regret"], key=lambda r: (r["budget"], SAMPLERS.index(r["sampler"]))
+            )
+        ),
+    ]
     for label, rows in s["groups"].items():
         lines += ["", f"### {label}", "", *_runs.overall_table(rows)]
     lines += [
@@ -410,7 +450,9 @@ def write_report(
 
 def main() -> None:
     args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
-    runs = _runs.run_missing(args, run_one)
+    runs = [
+        r for r in _runs.run_missing(args, run_one) if r["sampler"] in args.samplers.split(",")
+    ]
     ref_path = args.out / "references.json"
     refs = json.loads(ref_path.read_text()) if ref_path.exists() else {}
     for key in sorted({(r["problem"], r["seed"]) for r in runs}):
@@ -418,6 +460,8 @@ def main() -> None:
             refs[ref_key(*key)] = reference(*key)
             ref_path.write_text(json.dumps(refs, indent=1, sort_keys=True) + "\n")
     command = f"python -m benchmarks.bbob --seeds {args.seeds} --n-trials {args.n_trials}"
+    if args.samplers != ",".join(SAMPLERS):
+        command += f" --samplers {args.samplers}"
     write_report(args.out, runs, refs, command)
     print((args.out / "results.md").read_text())
 
