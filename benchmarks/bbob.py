@@ -125,8 +125,18 @@ def _propose_exploring_on_stagnation(
 _LIBRARY_PROPOSE = surrogate.propose
 _OLD_PRIOR = ("optuna_gamma._gp.INV_LS2_PRIOR_MODE", 1.0)
 _OLD_STARTS = ("optuna_gamma.surrogate._STARTS", "best")
+_LOOSE_FIT = ("optuna_gamma._gp.LOOSE_FIT_FROM", 0)
 VARIANTS: dict[str, tuple[str, dict[str, Any], tuple[tuple[str, Any], ...]]] = {
-    "gamma-0.1": ("both decisions undone: GammaBOSampler 0.1", {}, (_OLD_PRIOR, _OLD_STARTS)),
+    "gamma-0.1": (
+        "GammaBOSampler 0.1: both decisions undone",
+        {},
+        (_OLD_PRIOR, _OLD_STARTS),
+    ),
+    "gamma-loosefit": (
+        "the kernel fit's loose tolerance (1e-6) at every number of trials, not from 200 on",
+        {},
+        (_LOOSE_FIT,),
+    ),
     "gamma-prior1": (
         "lengthscale prior with its mode at 1 (0.1's and GPSampler's)",
         {},

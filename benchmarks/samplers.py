@@ -102,7 +102,7 @@ def _gamma(
 
 
 def _make_gamma_01(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
-    """GammaBOSampler with the two global-search decisions of 0.2 undone (benchmarks/bbob.py's
+    """GammaBOSampler with the global-search decisions of 0.2 undone (benchmarks/bbob.py's
     ``gamma-0.1``): the lengthscale prior's mode at 1 and the top-scored acquisition starts.
     The module attributes are patched around each ``sample_relative`` call, which is safe here
     because the benchmark runs one study per process, one trial at a time."""

@@ -57,18 +57,26 @@ INV_LS2_PRIOR = 0.1  # log prior -INV_LS2_PRIOR * (m / inv_ls2 + inv_ls2 / m) pe
 INV_LS2_PRIOR_MODE = 4.0  # m: the prior's mode, lengthscale 0.5 on the unit cube (not 1)
 NOISE_PRIOR_SHAPE = 1.1  # g ~ Gamma(shape, rate)
 NOISE_PRIOR_RATE = 30.0
+# L-BFGS-B stops the kernel fit when the log posterior improves by less than FIT_FTOL of itself
+# per iteration: scipy's default while the trials are few, and from LOOSE_FIT_FROM observations
+# on, where each evaluation costs O(n^3), a looser one -- a warm-started fit then takes about
+# 4 evaluations instead of 14 and the hyperparameters move by about 1 %. Loose at every n, the
+# bbob suite at 100 trials came out within its noise (docs/benchmarks.md, "Global search").
+FIT_FTOL = 2.220446049250313e-09  # scipy's default
+LOOSE_FIT_FTOL = 1e-6
+LOOSE_FIT_FROM = 200
 _NOISE_LOG_WEIGHT = 0.1  # NOISE_PRIOR_SHAPE - 1, written exactly (1.1 - 1.0 is not 0.1 in floats)
 
 
 def correlation(
     X: np.ndarray, hp: Hyperparams, is_cat: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(r2, C)``: the weighted squared distances ``(n, n)`` and ``C = K + g I`` (docs/math.md
-    eq. 4) -- the one place ``C`` is built."""
+    """``(dK, C)``: the kernel's derivative ``d k / d r2`` at the weighted squared distances
+    ``(n, n)`` and ``C = K + g I`` (docs/math.md eq. 4) -- the one place ``C`` is built."""
     r2 = sq_dist(X, X, hp.inv_ls2, is_cat)  # (n, n)
-    C = matern52(r2)
+    C, dK = _matern52_and_d_r2(r2)
     C[np.diag_indices(len(X))] += hp.g
-    return r2, C
+    return dK, C
 
 
 def cholesky(C: np.ndarray) -> np.ndarray | None:
@@ -117,8 +125,26 @@ def sq_dist(X1: np.ndarray, X2: np.ndarray, inv_ls2: np.ndarray, is_cat: np.ndar
 
 def matern52(r2: np.ndarray) -> np.ndarray:
     """Matérn-5/2 correlation as a function of the squared distance ``r2``."""
+    r = np.sqrt(r2)  # then, in place: (1 + sqrt5 r + 5/3 r2) exp(-sqrt5 r)
+    r *= _SQRT5
+    e = np.exp(-r)
+    r += 1.0
+    r += (5.0 / 3.0) * r2
+    r *= e
+    return r
+
+
+def _matern52_and_d_r2(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`matern52` and :func:`matern52_d_r2` together (one square root, one exponential)."""
     r = np.sqrt(r2)
-    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-_SQRT5 * r)
+    e = np.exp(-_SQRT5 * r)
+    r *= _SQRT5  # sqrt5 r
+    r += 1.0
+    dk = r * e
+    dk *= -5.0 / 6.0
+    r += (5.0 / 3.0) * r2
+    r *= e
+    return r, dk
 
 
 def matern52_d_r2(r2: np.ndarray) -> np.ndarray:
@@ -128,15 +154,15 @@ def matern52_d_r2(r2: np.ndarray) -> np.ndarray:
 
 
 def _weighted_sq_diff_sums(M: np.ndarray, X: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
-    """``S_d = sum_ij M_ij delta_d(x_i, x_j)^2`` for symmetric ``M`` without an ``(n, n, d)``
-    tensor: for numeric columns ``S_d = 2 sum_i x_id^2 (M 1)_i - 2 x_d^T M x_d``."""
+    """``S_d = sum_ij M_ij delta_d(x_i, x_j)^2`` without an ``(n, n, d)`` tensor: for numeric
+    columns ``S_d = sum_i x_id^2 ((M 1)_i + (M^T 1)_i) - 2 x_d^T M x_d``."""
     S = np.empty(X.shape[1])
     cont = np.flatnonzero(~is_cat)
     if len(cont):
         Xc = X[:, cont]  # (n, dc)
-        row = M.sum(axis=1)  # (n,)
+        row_col = M.sum(axis=1) + M.sum(axis=0)  # (n,)
         MX = M @ Xc  # (n, dc)
-        S[cont] = 2.0 * (row @ (Xc * Xc)) - 2.0 * np.einsum("id,id->d", Xc, MX)
+        S[cont] = row_col @ (Xc * Xc) - 2.0 * np.einsum("id,id->d", Xc, MX)
     total = M.sum()
     for j in np.flatnonzero(is_cat):
         _, codes = np.unique(X[:, j], return_inverse=True)
@@ -205,7 +231,7 @@ def _neg_log_posterior(
     """Negative (log marginal likelihood + log priors) up to a constant, and its gradient."""
     n, d = X.shape
     hp = Hyperparams.from_theta(theta, d, fit_noise)
-    r2, C = correlation(X, hp, is_cat)  # (n, n)
+    dK, C = correlation(X, hp, is_cat)  # (n, n)
     L = cholesky(C)
     if L is None:
         return 1e25, np.zeros_like(theta)
@@ -217,12 +243,18 @@ def _neg_log_posterior(
     prior, prior_grad = log_prior(hp, fit_noise)
 
     # docs/math.md eq. 9: d log p / d theta_j = 1/2 sum_ab W_ab (dC/dtheta_j)_ab with
-    # W = (a_n/b_n) alpha alpha^T - C^-1
-    W = (a_n / b_n) * np.outer(alpha, alpha) - inverse(L)  # (n, n)
-    M = W * matern52_d_r2(r2)  # (n, n); dC/dlog inv_ls2_d = dk/dr2 * inv_ls2_d delta_d^2
+    # W = (a_n/b_n) alpha alpha^T - C^-1. dC/dlog inv_ls2_d = dk/dr2 * inv_ls2_d delta_d^2 is
+    # symmetric with a zero diagonal, so C^-1 enters through its lower triangle, twice (the
+    # upper one is never formed).
+    C_inv_lower = lapack.dpotri(L, lower=1)[0]  # (n, n); zeros above the diagonal
+    c = a_n / b_n
+    M = c * np.outer(alpha, alpha)  # (n, n)
+    M -= 2.0 * C_inv_lower
+    M *= dK
     grad = 0.5 * hp.inv_ls2 * _weighted_sq_diff_sums(M, X, is_cat)
-    if fit_noise:
-        grad = np.append(grad, 0.5 * (hp.g - G_MIN) * np.trace(W))  # dC/dlog(g - G_MIN) = e I
+    if fit_noise:  # dC/dlog(g - G_MIN) = (g - G_MIN) I; tr W = c alpha.alpha - tr C^-1
+        trace_W = c * float(alpha @ alpha) - float(np.trace(C_inv_lower))
+        grad = np.append(grad, 0.5 * (hp.g - G_MIN) * trace_W)
     return -(log_lik + prior), -(grad + prior_grad)
 
 
@@ -255,7 +287,10 @@ def fit_hyperparams(
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": max_iter},
+            options={
+                "maxiter": max_iter,
+                "ftol": LOOSE_FIT_FTOL if len(X) >= LOOSE_FIT_FROM else FIT_FTOL,
+            },
         )
         if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or res.fun >= 1e25:
             raise RuntimeError(res.message)

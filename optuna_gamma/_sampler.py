@@ -341,8 +341,14 @@ class GammaBOSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
-        conditional = union_search_space([t for t in trials if t.state == TrialState.COMPLETE])[1]
-        conditional &= search_space.keys()
+        # The parameters of the (union) space that some COMPLETE trial lacks.
+        conditional = frozenset[str]().union(
+            *(
+                search_space.keys() - t.params.keys()
+                for t in trials
+                if t.state == TrialState.COMPLETE
+            )
+        )
         space: SearchSpace = (
             ConditionalSearchSpace(search_space, conditional)
             if conditional

@@ -132,6 +132,8 @@ def usable(dist: BaseDistribution, value: object) -> bool:
     value may be; it is clipped into the range when encoded."""
     if isinstance(dist, CategoricalDistribution):
         return admissible(dist, value)
+    if type(value) is float:  # the common case first: this runs per trial and parameter
+        return math.isfinite(value)
     if isinstance(value, (np.integer, np.floating)):
         value = value.item()
     return _finite_number(value)

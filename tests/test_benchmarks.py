@@ -489,6 +489,7 @@ def test_bbob_variants_patch_only_their_run() -> None:
     assert new[:5] == old[:5]  # the same start-up points
     assert new != old  # and then the 0.1 decisions
     assert _gp.INV_LS2_PRIOR_MODE == 4.0 and surrogate._STARTS == "roulette"  # restored
+    assert _gp.LOOSE_FIT_FROM == 200
     assert _gp.log_prior is not bbob._dimension_scaled_log_prior
 
 
