@@ -173,3 +173,30 @@ def overall_table(rows: Sequence[dict[str, Any]], regret: str = "mean nreg") -> 
             f"| {row['mean_rank']:.2f} |" + (f" {row['stuck']:.0%} |" if stuck else "")
         )
     return lines
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> list[str]:
+    """The Markdown lines of a table with one row per ``rows`` entry and one column per
+    ``(header, key, format spec)`` of ``columns``."""
+    lines = ["| " + " | ".join(h for h, _, _ in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(format(r[k], f) for _, k, f in columns) + " |" for r in rows]
+    return lines
+
+
+def optuna_sampler(name: str, seed: int, valid: Sequence[str]) -> Any:
+    """One of Optuna's samplers with its defaults, by the benchmarks' name for it (``gp``,
+    ``tpe``, ``cmaes``, ``nsga2``, ``random``); ``valid`` names the benchmark's samplers for the
+    error. Optuna is imported here, not at module level, so that a benchmark can limit the
+    BLAS threads first."""
+    import optuna
+
+    classes = {
+        "gp": optuna.samplers.GPSampler,
+        "tpe": optuna.samplers.TPESampler,
+        "cmaes": optuna.samplers.CmaEsSampler,
+        "nsga2": optuna.samplers.NSGAIISampler,
+        "random": optuna.samplers.RandomSampler,
+    }
+    if name not in classes or name not in valid:
+        raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(valid)}")
+    return classes[name](seed=seed)

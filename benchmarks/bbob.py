@@ -50,6 +50,7 @@ from benchmarks import _runs
 _env.limit_threads(1)
 
 import optuna  # noqa: E402
+from optuna.distributions import BaseDistribution  # noqa: E402
 from optuna.distributions import FloatDistribution  # noqa: E402
 
 from benchmarks.problems import hartmann6  # noqa: E402
@@ -171,13 +172,7 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return GammaBOSampler(seed=seed)
     if name in VARIANTS:
         return GammaBOSampler(seed=seed, **VARIANTS[name][1])
-    if name == "gp":
-        return optuna.samplers.GPSampler(seed=seed)
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
-    if name == "cmaes":
-        return optuna.samplers.CmaEsSampler(seed=seed)
-    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+    return _runs.optuna_sampler(name, seed, SAMPLERS)
 
 
 def _bbob_problem(problem: str, seed: int) -> Any:
@@ -208,7 +203,9 @@ def _run(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     f, d, lo, hi = _objective(problem, seed)
     study = optuna.create_study(sampler=make_sampler(sampler, seed))
-    distributions = {f"x{i}": FloatDistribution(lo, hi) for i in range(d)}
+    distributions: dict[str, BaseDistribution] = {
+        f"x{i}": FloatDistribution(lo, hi) for i in range(d)
+    }
     values, seconds = [], []
     for _ in range(n_trials):
         start = time.perf_counter()
@@ -279,7 +276,7 @@ def summarise(
     by_key, problems, samplers, complete = _runs.index_runs(runs, PROBLEMS, SAMPLERS)
     baselines = [s for s in ("gp", "tpe", "cmaes") if s in samplers]
     ours = [s for s in samplers if s not in baselines]  # "gamma" first when present
-    per_problem = []
+    per_problem: list[dict[str, Any]] = []
     all_nregs: dict[tuple[str, int], list[float]] = {}  # bbob problems, every run
     for p in problems:
         seeds = complete[p]
@@ -288,16 +285,16 @@ def summarise(
         for b in budgets:
             rank: dict[str, list[float]] = {s: [] for s in samplers}
             for seed in seeds:
-                best = {s: _best_at(by_key[(p, s, seed)], b) for s in samplers}
+                best_by = {s: _best_at(by_key[(p, s, seed)], b) for s in samplers}
                 for s in ours:  # gamma's ranks also give the baselines theirs
-                    r = _runs.ranks([best[s]] + [best[x] for x in baselines])
+                    r = _runs.ranks([best_by[s]] + [best_by[x] for x in baselines])
                     rank[s].append(r[0])
                     if s == ours[0]:
                         for x, rx in zip(baselines, r[1:], strict=True):
                             rank[x].append(rx)
                 if not ours:
                     for x, rx in zip(
-                        baselines, _runs.ranks([best[x] for x in baselines]), strict=True
+                        baselines, _runs.ranks([best_by[x] for x in baselines]), strict=True
                     ):
                         rank[x].append(rx)
             for s in samplers:
@@ -445,16 +442,17 @@ def write_report(
         "",
         "## Per problem",
         "",
-        "| problem | trials | sampler | runs | mean nreg | median nreg | stuck | mean rank "
-        "| mean log10 regret |",
-        "|---|---|---|---|---|---|---|---|---|",
+        *_runs.table(
+            s["per_problem"],
+            [
+                *(("problem", "problem", ""), ("trials", "budget", "")),
+                *(("sampler", "sampler", ""), ("runs", "runs", "")),
+                *(("mean nreg", "mean_nreg", ".3f"), ("median nreg", "median_nreg", ".3f")),
+                *(("stuck", "stuck", ".0%"), ("mean rank", "mean_rank", ".2f")),
+                ("mean log10 regret", "mean_log10_regret", ".2f"),
+            ],
+        ),
     ]
-    for row in s["per_problem"]:
-        lines.append(
-            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
-            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['stuck']:.0%} "
-            f"| {row['mean_rank']:.2f} | {row['mean_log10_regret']:.2f} |"
-        )
     (out / "results.md").write_text("\n".join(lines) + "\n")
 
 

@@ -196,13 +196,7 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
     if name == "gamma":
         return GammaBOSampler(seed=seed)
-    if name == "gp":
-        return optuna.samplers.GPSampler(seed=seed)
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
-    if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed)
-    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+    return _runs.optuna_sampler(name, seed, SAMPLERS)
 
 
 def _point(prob: Problem, params: dict[str, Any]) -> np.ndarray:
