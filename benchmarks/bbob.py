@@ -11,8 +11,8 @@ problem as well as in the sampler's randomness.
 
 Normalised regret of a run at a budget: ``(best - optimum) / (reference - optimum)``, where the
 reference is the median value of 10,000 uniform random points of the same instance -- 1 is as
-good as a typical random point, 0 the optimum. A run is *stuck* when its normalised regret after
-its last trial is above ``STUCK`` (0.1). Rank: per problem, seed and budget among the four main
+good as a typical random point, 0 the optimum. A run is *stuck* at a budget when its normalised
+regret there is above ``STUCK`` (0.1). Rank: per problem, seed and budget among the four main
 samplers by best value (ties share the mean rank); variants (``gamma-...``, the ablations) are
 ranked against the same three baselines in place of ``gamma``. Log regret: ``log10(best -
 optimum)``, floored at 1e-8 (COCO's final target), over the bbob problems.
@@ -20,8 +20,9 @@ optimum)``, floored at 1e-8 (COCO's final target), over the bbob problems.
 Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
 exactly the sampler's time for the trial's suggestion (recorded per trial, one thread).
 
-    python -m benchmarks.bbob --workers 2                     # the committed run (resumable)
-    python -m benchmarks.bbob --report                        # tables from what has run
+    python -m benchmarks.bbob --seeds 0-4 --workers 2         # the committed run (resumable)
+    python -m benchmarks.bbob --problems hartmann6 --seeds 0-49 --workers 2
+    python -m benchmarks.bbob --report --seeds 0-4            # tables from every stored run
     python -m benchmarks.bbob --problems f15-d05,f21-d05 --seeds 0-1 --n-trials 12 --out /tmp/b
 
 The raw runs (``raw/<problem>/<sampler>-<seed>.json``: per trial its value and ask seconds)
