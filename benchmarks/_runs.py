@@ -200,3 +200,16 @@ def optuna_sampler(name: str, seed: int, valid: Sequence[str]) -> Any:
     if name not in classes or name not in valid:
         raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(valid)}")
     return classes[name](seed=seed)
+
+
+def regret_stats(
+    regrets: Sequence[float], ranks: Sequence[float], stuck: float
+) -> dict[str, float]:
+    """The per-problem row fields every benchmark reports for one sampler and budget: the mean
+    and median normalised regret over seeds, the share above ``stuck``, the mean rank."""
+    return {
+        "mean_nreg": statistics.fmean(regrets),
+        "median_nreg": statistics.median(regrets),
+        "stuck": statistics.fmean(r > stuck for r in regrets),
+        "mean_rank": statistics.fmean(ranks),
+    }

@@ -55,6 +55,7 @@ from optuna.distributions import BaseDistribution  # noqa: E402
 from optuna.distributions import FloatDistribution  # noqa: E402
 
 from benchmarks.problems import hartmann6  # noqa: E402
+from benchmarks.samplers import GAMMA_01_PATCHES  # noqa: E402
 from optuna_gamma import GammaBOSampler  # noqa: E402
 from optuna_gamma import _gp  # noqa: E402
 from optuna_gamma import surrogate  # noqa: E402
@@ -125,8 +126,7 @@ def _propose_exploring_on_stagnation(
 
 
 _LIBRARY_PROPOSE = surrogate.propose
-_OLD_PRIOR = ("optuna_gamma._gp.INV_LS2_PRIOR_MODE", 1.0)
-_OLD_STARTS = ("optuna_gamma.surrogate._STARTS", "best")
+_OLD_PRIOR, _OLD_STARTS = GAMMA_01_PATCHES
 _LOOSE_FIT = ("optuna_gamma._gp.LOOSE_FIT_FROM", 0)
 VARIANTS: dict[str, tuple[str, dict[str, Any], tuple[tuple[str, Any], ...]]] = {
     "gamma-0.1": (
@@ -315,10 +315,7 @@ def summarise(
                         "sampler": s,
                         "budget": b,
                         "runs": len(seeds),
-                        "mean_nreg": statistics.fmean(nregs),
-                        "median_nreg": statistics.median(nregs),
-                        "stuck": statistics.fmean(n > STUCK for n in nregs),
-                        "mean_rank": statistics.fmean(rank[s]),
+                        **_runs.regret_stats(nregs, rank[s], STUCK),
                         "mean_log10_regret": statistics.fmean(logs),
                     }
                 )

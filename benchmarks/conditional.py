@@ -292,10 +292,7 @@ def summarise(
                     "sampler": s,
                     "budget": b,
                     "runs": len(regrets),
-                    "mean_nreg": statistics.fmean(regrets),
-                    "median_nreg": statistics.median(regrets),
-                    "stuck": statistics.fmean(r > STUCK for r in regrets),
-                    "mean_rank": statistics.fmean(ranks[s]),
+                    **_runs.regret_stats(regrets, ranks[s], STUCK),
                 }
                 per_problem.append(row)
     summary = _runs.overall(per_problem, samplers)

@@ -360,13 +360,10 @@ def summarise(
                     "sampler": s,
                     "budget": b,
                     "runs": len(trials_runs),
-                    "mean_nreg": statistics.fmean(regrets),
-                    "median_nreg": statistics.median(regrets),
-                    "stuck": statistics.fmean(r > STUCK for r in regrets),
+                    **_runs.regret_stats(regrets, ranks[s], STUCK),
                     "no_feasible": statistics.fmean(
                         math.isinf(_best_feasible(t, b)) for t in trials_runs
                     ),
-                    "mean_rank": statistics.fmean(ranks[s]),
                     "median_first_feasible": statistics.median(
                         [f if f is not None else math.inf for f in first]
                     ),

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
+import contextlib
 from dataclasses import dataclass
 import importlib.util
 import inspect
@@ -101,6 +102,14 @@ def _gamma(
     return make
 
 
+# 0.1's lengthscale prior mode and acquisition-start rule, as (module attribute, value) patches:
+# the baseline of the 0.2 global-search decisions here and in benchmarks/bbob.py.
+GAMMA_01_PATCHES = (
+    ("optuna_gamma._gp.INV_LS2_PRIOR_MODE", 1.0),
+    ("optuna_gamma.surrogate._STARTS", "best"),
+)
+
+
 def _make_gamma_01(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
     """GammaBOSampler with the global-search decisions of 0.2 undone (benchmarks/bbob.py's
     ``gamma-0.1``): the lengthscale prior's mode at 1 and the top-scored acquisition starts.
@@ -112,10 +121,9 @@ def _make_gamma_01(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
 
     class GammaBO01(GammaBOSampler):
         def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
-            with (
-                mock.patch("optuna_gamma._gp.INV_LS2_PRIOR_MODE", 1.0),
-                mock.patch("optuna_gamma.surrogate._STARTS", "best"),
-            ):
+            with contextlib.ExitStack() as stack:
+                for target, value in GAMMA_01_PATCHES:
+                    stack.enter_context(mock.patch(target, value))
                 return super().sample_relative(study, trial, search_space)
 
     return GammaBO01(seed=seed, warn_independent_sampling=False)
