@@ -193,23 +193,10 @@ def plot_surrogate(
             ``trial_number``, ``fixed_params`` or ``n_points`` are invalid.
         ImportError: If plotly is not installed.
     """
-    go, make_subplots = _import_plotly()
-    if maps is not None:
-        maps = _check_maps(maps)
+    _import_plotly()  # a missing plotly is said before the model is fitted
+    maps = None if maps is None else _check_maps(maps)
     s = _compute_slice(study, params, trial_number, sampler, fixed_params, n_points, objective)
-    if maps is None:
-        maps = _DEFAULT_MAPS + (("feasibility",) if s.feasibility is not None else ())
-    elif "feasibility" in maps and s.feasibility is None:
-        raise ValueError(
-            "maps includes 'feasibility', but the trials carry no constraint values; give maps "
-            f"from {_DEFAULT_MAPS}."
-        )
-    if len(s.axes) == 1:
-        fig = _plotly_1d(go, make_subplots, s)
-    else:
-        fig = _plotly_2d(go, make_subplots, s, maps)
-    fig.update_layout(meta=s.meta, template="plotly_white")
-    return fig
+    return _plotly_figure(s, maps)
 
 
 def plot_surrogate_matplotlib(
@@ -282,6 +269,7 @@ def plot_surrogate_animation(
     """
     # Long by design: argument checks, then one frame per trial and the slider that plays them.
     go, _ = _import_plotly()
+    maps = None if maps is None else _check_maps(maps)
     if trial_numbers is None:
         trials = study.get_trials(deepcopy=False)
         trial_numbers = []
@@ -296,19 +284,12 @@ def plot_surrogate_animation(
             "trial_numbers is empty: the study needs a trial after at least "
             f"{_MIN_COMPLETE_TRIALS} COMPLETE trials to animate."
         )
-    figures = [
-        plot_surrogate(
-            study,
-            params,
-            trial_number=k,
-            sampler=sampler,
-            fixed_params=fixed_params,
-            n_points=n_points,
-            maps=maps,
-            objective=objective,
-        )
+    # Frame k is plot_surrogate(..., trial_number=k).
+    slices = (
+        _compute_slice(study, params, k, sampler, fixed_params, n_points, objective)
         for k in trial_numbers
-    ]
+    )
+    figures = [_plotly_figure(s, maps) for s in slices]
     fig = go.Figure(figures[-1])
     fig.frames = [
         go.Frame(data=f.data, name=str(k), layout={"title": f.layout.title})
@@ -346,6 +327,24 @@ def plot_surrogate_animation(
             }
         ],
     )
+    return fig
+
+
+def _plotly_figure(s: _Slice, maps: tuple[str, ...] | None) -> go.Figure:
+    """The figure of :func:`plot_surrogate` for a computed slice (``maps`` already checked)."""
+    go, make_subplots = _import_plotly()
+    if maps is None:
+        maps = _DEFAULT_MAPS + (("feasibility",) if s.feasibility is not None else ())
+    elif "feasibility" in maps and s.feasibility is None:
+        raise ValueError(
+            "maps includes 'feasibility', but the trials carry no constraint values; give maps "
+            f"from {_DEFAULT_MAPS}."
+        )
+    if len(s.axes) == 1:
+        fig = _plotly_1d(go, make_subplots, s)
+    else:
+        fig = _plotly_2d(go, make_subplots, s, maps)
+    fig.update_layout(meta=s.meta, template="plotly_white")
     return fig
 
 
@@ -813,29 +812,21 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
                 meta=key,
             )
     else:
-        scatter(
-            1,
-            x=ax.values,
-            y=_list(s.upper),
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
-            hoverinfo="skip",
-            name="band upper",
-            meta="band_upper",
-        )
-        scatter(
-            1,
-            x=ax.values,
-            y=_list(s.lower),
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(31, 119, 180, 0.2)",
-            name=band,
-            hoverinfo="skip",
-            meta="band_lower",
-        )
+        # The band: an invisible upper edge, then the lower edge filled up to it.
+        fill = {"fill": "tonexty", "fillcolor": "rgba(31, 119, 180, 0.2)"}
+        for values, edge in (
+            (s.upper, {"showlegend": False, "name": "band upper", "meta": "band_upper"}),
+            (s.lower, {**fill, "name": band, "meta": "band_lower"}),
+        ):
+            scatter(
+                1,
+                x=ax.values,
+                y=_list(values),
+                mode="lines",
+                line={"width": 0},
+                hoverinfo="skip",
+                **edge,
+            )
         scatter(
             1,
             x=ax.values,
@@ -861,48 +852,38 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
                 name=group.replace("_", " "),
                 meta=group,
             )
+    # The curves of the lower panels: acquisition (row 2), P(feasible) (row 3).
+    lower_panels = [(2, s.acquisition, "#2ca02c", s.acquisition_name, "acquisition")]
     if s.feasibility is not None:
+        lower_panels.insert(0, (3, s.feasibility, "#9467bd", "P(feasible)", "feasibility"))
+        fig.update_yaxes(title_text="P(feasible)", range=[-0.05, 1.05], row=3, col=1)
+    for row, values, color, name, meta in lower_panels:
         scatter(
-            3,
+            row,
             x=ax.values,
-            y=_list(s.feasibility),
+            y=_list(values),
             mode="markers" if ax.kind == "category" else "lines",
             marker={"size": 10},
-            line={"color": "#9467bd"},
-            name="P(feasible)",
-            meta="feasibility",
+            line={"color": color},
+            name=name,
+            meta=meta,
         )
-        fig.update_yaxes(title_text="P(feasible)", range=[-0.05, 1.05], row=3, col=1)
-    scatter(
-        2,
-        x=ax.values,
-        y=_list(s.acquisition),
-        mode="markers" if ax.kind == "category" else "lines",
-        marker={"size": 10},
-        line={"color": "#2ca02c"},
-        name=s.acquisition_name,
-        meta="acquisition",
-    )
+    # The suggestion: a star on the curve (in the legend) and one on the acquisition.
     sx = [] if s.suggestion is None else [s.suggestion[0]]
-    scatter(
-        1,
-        x=sx,
-        y=[] if s.suggestion_median is None else [s.suggestion_median],
-        mode="markers",
-        marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
-        name=s.suggestion_label or "suggestion",
-        meta="suggestion",
-    )
-    scatter(
-        2,
-        x=sx,
-        y=[] if s.suggestion_acquisition is None else [s.suggestion_acquisition],
-        mode="markers",
-        marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
-        showlegend=False,
-        name=s.suggestion_label or "suggestion",
-        meta="suggestion_acquisition",
-    )
+    for row, y, meta in (
+        (1, s.suggestion_median, "suggestion"),
+        (2, s.suggestion_acquisition, "suggestion_acquisition"),
+    ):
+        scatter(
+            row,
+            x=sx,
+            y=[] if y is None else [y],
+            mode="markers",
+            marker={"symbol": "star", "size": 15, "color": "red", "line": {"width": 1}},
+            showlegend=None if row == 1 else False,
+            name=s.suggestion_label or "suggestion",
+            meta=meta,
+        )
     low, high = _acq_range(s)
     pad = 0.05 * max(high - low, 1e-12)
     fig.update_yaxes(title_text=s.objective_name, row=1, col=1)
@@ -1101,26 +1082,13 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
         twin.plot(grid_x, s.feasibility, "--", color="tab:purple")
         twin.set_ylim(-0.05, 1.05)
         twin.set_ylabel("P(feasible)", color="tab:purple")
-    if sx is not None:
-        top.scatter(
-            [sx],
-            [s.suggestion_median],
-            marker="*",
-            s=220,
-            color="red",
-            zorder=4,
-            edgecolors="black",
-            label=s.suggestion_label,
-        )
-        bottom.scatter(
-            [sx],
-            [s.suggestion_acquisition],
-            marker="*",
-            s=220,
-            color="red",
-            zorder=4,
-            edgecolors="black",
-        )
+    if sx is not None:  # the star on the curve (in the legend) and on the acquisition
+        for panel, y, label in (
+            (top, s.suggestion_median, s.suggestion_label),
+            (bottom, s.suggestion_acquisition, None),
+        ):
+            star = {"marker": "*", "s": 220, "color": "red", "zorder": 4, "edgecolors": "black"}
+            panel.scatter([sx], [y], label=label, **star)
     low, high = _acq_range(s)
     pad = 0.05 * max(high - low, 1e-12)
     bottom.set_ylim(low - pad, high + pad)
