@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 import contextlib
 import gc
-import math
 from typing import Any
 
 import numpy as np
@@ -14,8 +13,6 @@ import optuna
 import torch
 
 from optuna_gamma._kappa import _VARIANTS
-from optuna_gamma._kappa import KappaVariant
-from optuna_gamma._kappa import kappa_score
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 #: The optimizers :func:`optuna_gamma.torch.make_optimizer` builds by name.
@@ -124,13 +121,6 @@ def check_positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     return value
-
-
-def score_diverged(metrics: dict[str, Any], lam: float, kappa_variant: KappaVariant) -> None:
-    """Scores a diverged run in place: loss ``+inf`` and the κ of an infinite loss, a finite
-    low value (docs/math.md §1)."""
-    metrics["loss"] = math.inf
-    metrics["kappa"] = kappa_score(metrics["accuracy"], math.inf, lam, variant=kappa_variant)
 
 
 @contextlib.contextmanager

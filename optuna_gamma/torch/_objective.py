@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
+import dataclasses
 import inspect
 import math
 import time
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from optuna_gamma._kappa import KappaVariant
+from optuna_gamma._kappa import kappa_score
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import as_tensors
 from optuna_gamma.torch._data import check_train_val
@@ -31,7 +33,6 @@ from optuna_gamma.torch._device import check_training_choices
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import record_out_of_memory
 from optuna_gamma.torch._device import resolve_device
-from optuna_gamma.torch._device import score_diverged
 from optuna_gamma.torch._device import seeded
 from optuna_gamma.torch._device import trial_seed
 from optuna_gamma.torch._metrics import classification_metrics
@@ -296,6 +297,77 @@ def evaluate(
     )
 
 
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+#: ``(X_train, y_train, X_val, y_val)``.
+TrainValData = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochRunner:
+    """One epoch of training followed by the validation metrics, the step that
+    :class:`TorchObjective` repeats for a trial and :class:`~optuna_gamma.torch.EpochwiseLRSearch`
+    for each candidate learning rate: the loss, the classes, κ and the precision they share."""
+
+    num_classes: int
+    loss_fn: LossFn | None
+    lam: float
+    kappa_variant: KappaVariant
+    eval_batch_size: int = 1024
+    autocast_dtype: torch.dtype | None = None
+
+    def evaluate(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
+        """:func:`evaluate` with these settings."""
+        return evaluate(
+            model,
+            X,
+            y,
+            num_classes=self.num_classes,
+            loss_fn=self.loss_fn,
+            batch_size=self.eval_batch_size,
+            lam=self.lam,
+            kappa_variant=self.kappa_variant,
+            autocast_dtype=self.autocast_dtype,
+        )
+
+    def train_and_evaluate(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        data: TrainValData,
+        *,
+        batch_size: int,
+        generator: torch.Generator,
+        grad_scaler: torch.amp.GradScaler | None = None,
+    ) -> tuple[float, dict[str, Any], bool]:
+        """Trains ``model`` one epoch on ``data``'s training half and evaluates it on its
+        validation half ``(X_train, y_train, X_val, y_val)``.
+
+        Returns ``(train_loss, metrics, diverged)``. A run whose training or validation loss is
+        not finite has diverged: its metrics carry loss ``+inf`` and the κ of an infinite loss,
+        a finite low value (docs/math.md §1), so it ranks below every run that learned.
+        """
+        X_train, y_train, X_val, y_val = data
+        train_loss = train_one_epoch(
+            model,
+            optimizer,
+            X_train,
+            y_train,
+            batch_size=batch_size,
+            loss_fn=self.loss_fn,
+            generator=generator,
+            autocast_dtype=self.autocast_dtype,
+            grad_scaler=grad_scaler,
+        )
+        metrics = self.evaluate(model, X_val, y_val)
+        diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
+        if diverged:
+            metrics["loss"] = math.inf
+            metrics["kappa"] = kappa_score(
+                metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant
+            )
+        return train_loss, metrics, diverged
+
+
 def _range_or_value(name: str, value: Any, *, positive: bool) -> None:
     def ok(v: Any) -> bool:
         return (
@@ -469,14 +541,10 @@ class TorchObjective:
         self.momentum = momentum
         self.optimizer = optimizer
         self.target: Target = target
-        self.lam = float(lam)
-        self.kappa_variant: KappaVariant = kappa_variant
-        self.loss_fn = loss_fn
         self.device = resolve_device(device)
         self.seed = seed
         self.mixed_precision = bool(mixed_precision)
         self.data_on_device = data_on_device
-        self.eval_batch_size = eval_batch_size
         self.catch_oom = bool(catch_oom)
         self._model_takes_trial = _takes_argument(model_fn)
 
@@ -484,12 +552,12 @@ class TorchObjective:
         X_val, y_val = as_tensors(val_data, name="val_data")
         self.num_classes = check_train_val(X_train, y_train, X_val, y_val, num_classes)
         self._host_data = (X_train, y_train, X_val, y_val)
-        self._device_data: tuple[torch.Tensor, ...] | None = None
+        self._device_data: TrainValData | None = None
 
-        self._autocast_dtype: torch.dtype | None = None
+        autocast_dtype: torch.dtype | None = None
         if self.mixed_precision:
             if self.device.type == "cuda":
-                self._autocast_dtype = (
+                autocast_dtype = (
                     torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
                 )
             else:
@@ -498,10 +566,13 @@ class TorchObjective:
                     "full precision.",
                     stacklevel=2,
                 )
+        self._epoch = EpochRunner(
+            self.num_classes, loss_fn, float(lam), kappa_variant, eval_batch_size, autocast_dtype
+        )
 
     # ------------------------------------------------------------------ helpers
 
-    def _data(self) -> tuple[torch.Tensor, ...]:
+    def _data(self) -> TrainValData:
         if self._device_data is None:
             X_train, y_train, X_val, y_val = self._host_data
             train = prepare_data(
@@ -589,7 +660,7 @@ class TorchObjective:
     def _run(self, trial: optuna.trial.BaseTrial, params: dict[str, Any]) -> float:
         # Long by design: the epoch loop keeps training, evaluation, divergence, report and pruning
         # in the order they must happen, visible in one place.
-        X_train, y_train, X_val, y_val = self._data()
+        data = self._data()
         run_seed = None if self.seed is None else trial_seed(self.seed, trial.number)
         with seeded(run_seed, self.device):
             generator = torch.Generator()
@@ -606,7 +677,7 @@ class TorchObjective:
                 momentum=params["momentum"],
             )
             scaler = None
-            if self._autocast_dtype == torch.float16:
+            if self._epoch.autocast_dtype == torch.float16:
                 scaler = torch.amp.GradScaler("cuda")
             seconds: list[float] = []
             metrics: dict[str, Any] = {}
@@ -614,32 +685,15 @@ class TorchObjective:
             diverged = False
             for epoch in range(1, self.epochs + 1):
                 start = time.perf_counter()
-                train_loss = train_one_epoch(
+                train_loss, metrics, diverged = self._epoch.train_and_evaluate(
                     model,
                     optimizer,
-                    X_train,
-                    y_train,
+                    data,
                     batch_size=params["batch_size"],
-                    loss_fn=self.loss_fn,
                     generator=generator,
-                    autocast_dtype=self._autocast_dtype,
                     grad_scaler=scaler,
                 )
-                metrics = evaluate(
-                    model,
-                    X_val,
-                    y_val,
-                    num_classes=self.num_classes,
-                    loss_fn=self.loss_fn,
-                    batch_size=self.eval_batch_size,
-                    lam=self.lam,
-                    kappa_variant=self.kappa_variant,
-                    autocast_dtype=self._autocast_dtype,
-                )
                 seconds.append(time.perf_counter() - start)
-                diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
-                if diverged:
-                    score_diverged(metrics, self.lam, self.kappa_variant)
                 value = float(metrics[self.target])
                 trial.report(value, epoch)
                 if diverged:

@@ -59,12 +59,10 @@ from optuna_gamma.torch._device import derived_seed
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import record_out_of_memory
 from optuna_gamma.torch._device import resolve_device
-from optuna_gamma.torch._device import score_diverged
 from optuna_gamma.torch._device import seeded
-from optuna_gamma.torch._objective import evaluate
+from optuna_gamma.torch._objective import EpochRunner
 from optuna_gamma.torch._objective import make_optimizer
 from optuna_gamma.torch._objective import prepare_data
-from optuna_gamma.torch._objective import train_one_epoch
 
 __all__ = ["EpochwiseLRSearch", "WarmStart"]
 
@@ -283,9 +281,6 @@ class EpochwiseLRSearch:
         self.weight_decay = float(weight_decay)
         self.momentum = None if momentum is None else float(momentum)
         self.optimizer = optimizer
-        self.lam = float(lam)
-        self.kappa_variant: KappaVariant = kappa_variant
-        self.loss_fn = loss_fn
         self.device = resolve_device(device)
         self.sampler_fn = sampler_fn
         self.callbacks = list(callbacks)
@@ -304,6 +299,7 @@ class EpochwiseLRSearch:
         )
         self.num_classes = check_train_val(X_train, y_train, X_val, y_val, num_classes)
         self._data = (X_train, y_train, X_val, y_val)
+        self._epoch = EpochRunner(self.num_classes, loss_fn, float(lam), kappa_variant)
         #: History of the completed epochs (filled by :meth:`run`).
         self.history: list[dict[str, Any]] = []
 
@@ -409,7 +405,7 @@ class EpochwiseLRSearch:
             # Every candidate diverged (or failed): keep the epoch's starting weights.
             model.load_state_dict(start_weights)
             new_optimizer, kept_index = optimizer_state, None
-            metrics = self._evaluate(model)
+            metrics = self._epoch.evaluate(model, *self._data[2:])
             _logger.warning(
                 f"Epoch {epoch}: all {len(candidates)} candidates diverged; the weights of the "
                 "previous epoch are kept."
@@ -581,18 +577,6 @@ class EpochwiseLRSearch:
             group["lr"] = lr
         return opt
 
-    def _evaluate(self, model: nn.Module) -> dict[str, Any]:
-        _, _, X_val, y_val = self._data
-        return evaluate(
-            model,
-            X_val,
-            y_val,
-            num_classes=self.num_classes,
-            loss_fn=self.loss_fn,
-            lam=self.lam,
-            kappa_variant=self.kappa_variant,
-        )
-
     def _train_candidate(
         self,
         trial: optuna.trial.Trial,
@@ -601,23 +585,15 @@ class EpochwiseLRSearch:
         lr: float,
         epoch_seed: int,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        X_train, y_train, _, _ = self._data
         start = time.perf_counter()
         message: str | None = None
         try:
             opt = self._make_optimizer(model, lr, optimizer_state)
             with seeded(epoch_seed, self.device):  # common random numbers within the epoch
                 generator = torch.Generator().manual_seed(epoch_seed)
-                train_loss = train_one_epoch(
-                    model,
-                    opt,
-                    X_train,
-                    y_train,
-                    batch_size=self.batch_size,
-                    loss_fn=self.loss_fn,
-                    generator=generator,
+                train_loss, metrics, diverged = self._epoch.train_and_evaluate(
+                    model, opt, self._data, batch_size=self.batch_size, generator=generator
                 )
-            metrics = self._evaluate(model)
         except Exception as exc:  # KeyboardInterrupt is a BaseException: it propagates.
             if not (self.catch_oom and is_out_of_memory_error(exc)):
                 raise
@@ -632,9 +608,6 @@ class EpochwiseLRSearch:
                 "diverged": False,
                 "failed": True,
             }, {}
-        diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
-        if diverged:
-            score_diverged(metrics, self.lam, self.kappa_variant)
         seconds = time.perf_counter() - start
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
