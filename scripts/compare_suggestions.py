@@ -1,9 +1,9 @@
 """Are GammaBOSampler's suggestions unchanged between a git revision and the working tree?
 
-For restructurings that must not change behaviour: runs the same seeded studies (Branin and a
-mixed float/log/int/step/categorical space, 30 trials each, seed 0) with the package as it is
-at REV (checked out into a temporary git worktree) and as it is in the working tree, and
-compares every trial's value exactly.
+For restructurings that must not change behaviour: runs the same seeded studies (Branin, a
+mixed float/log/int/step/categorical space, a constrained, a two-objective and a conditional
+problem, 30 trials each, seed 0) with the package as it is at REV (checked out into a temporary
+git worktree) and as it is in the working tree, and compares every trial's values exactly.
 
     python scripts/compare_suggestions.py f87b3b5      # exit 0: identical; 1: they differ
 """
@@ -46,16 +46,40 @@ def mixed(t):
     )
 
 
+def constrained(t):
+    x, y = t.suggest_float("x", -2, 2), t.suggest_float("y", -2, 2)
+    t.set_constraint("half", x)  # feasible: x <= 0; the optimum (0, 0) is on the boundary
+    return (x - 1) ** 2 + y**2
+
+
+def two_objectives(t):
+    x, y = t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)
+    return x, (1 - math.sqrt(x)) * (1 + 4 * y)
+
+
+def conditional(t):
+    if t.suggest_categorical("kind", ["quadratic", "sine"]) == "quadratic":
+        return (t.suggest_float("u", -2, 2) - 0.5) ** 2
+    return math.sin(3 * t.suggest_float("v", 0, 3)) + 0.5
+
+
 out = {}
-for name, f in (("branin", branin), ("mixed", mixed)):
-    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+for name, f, n_objectives in (
+    ("branin", branin, 1),
+    ("mixed", mixed, 1),
+    ("constrained", constrained, 1),
+    ("two-objectives", two_objectives, 2),
+    ("conditional", conditional, 1),
+):
+    directions = ["minimize"] * n_objectives
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0), directions=directions)
     study.optimize(f, n_trials=30)
-    out[name] = [t.value for t in study.trials]
+    out[name] = [t.values for t in study.trials]
 print(json.dumps(out))
 """
 
 
-def run_studies(package_root: Path) -> dict[str, list[float]]:
+def run_studies(package_root: Path) -> dict[str, list[list[float]]]:
     env = dict(os.environ, PYTHONPATH=str(package_root))
     with tempfile.TemporaryDirectory() as cwd:  # not the checkout: "" on sys.path would win
         out = subprocess.run(
