@@ -341,31 +341,9 @@ class GammaBOSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
-        # The parameters of the (union) space that some COMPLETE trial lacks.
-        conditional = frozenset[str]().union(
-            *(
-                search_space.keys() - t.params.keys()
-                for t in trials
-                if t.state == TrialState.COMPLETE
-            )
-        )
-        space: SearchSpace = (
-            ConditionalSearchSpace(search_space, conditional)
-            if conditional
-            else SearchSpace(search_space)
-        )
-        completed = [
-            t
-            for t in trials
-            if t.state == TrialState.COMPLETE and _encodable(t, search_space, conditional)
-        ]
+        space, conditional, completed, pruned = _modelled_trials(trials, search_space)
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
-        pruned = [
-            t
-            for t in trials
-            if t.state == TrialState.PRUNED and _encodable(t, search_space, conditional)
-        ]
         branches = {frozenset(n for n in conditional if n in t.params) for t in completed}
         pending = _on_branches(running_claims(trials, trial, search_space).values(), branches)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
@@ -400,17 +378,7 @@ class GammaBOSampler(BaseSampler):
                     )[0]
                     pending += _on_branches([fantasy], branches)
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
-        objectives = (
-            fitted.objectives if isinstance(fitted, MultiObjectiveSurrogate) else (fitted,)
-        )
-        first = objectives[0].model.hp
-        write_hyperparams(study, trial, key, first.inv_ls2, first.g)
-        fits = {f"constraint:{c.name}": c.model.hp for c in fitted.constraints}
-        fits.update({f"objective:{k}": o.model.hp for k, o in enumerate(objectives) if k})
-        if fits:
-            write_model_hyperparams(
-                study, trial, key, {name: (hp.inv_ls2, hp.g) for name, hp in fits.items()}
-            )
+        _write_fits(study, trial, key, fitted)
         return params
 
     def sample_independent(
@@ -507,6 +475,50 @@ class GammaBOSampler(BaseSampler):
         if fitted.constraints:
             prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
         return params, prediction, fitted
+
+
+def _modelled_trials(
+    trials: Sequence[FrozenTrial], search_space: dict[str, BaseDistribution]
+) -> tuple[SearchSpace, frozenset[str], list[FrozenTrial], list[FrozenTrial]]:
+    """The space the model works in, its conditional parameters (those of the union space that
+    some COMPLETE trial lacks), and the COMPLETE and PRUNED trials it can encode."""
+    conditional = frozenset[str]().union(
+        *(search_space.keys() - t.params.keys() for t in trials if t.state == TrialState.COMPLETE)
+    )
+    space: SearchSpace = (
+        ConditionalSearchSpace(search_space, conditional)
+        if conditional
+        else SearchSpace(search_space)
+    )
+    completed = [
+        t
+        for t in trials
+        if t.state == TrialState.COMPLETE and _encodable(t, search_space, conditional)
+    ]
+    pruned = [
+        t
+        for t in trials
+        if t.state == TrialState.PRUNED and _encodable(t, search_space, conditional)
+    ]
+    return space, conditional, completed, pruned
+
+
+def _write_fits(
+    study: Study,
+    trial: FrozenTrial,
+    key: str,
+    fitted: FittedSurrogate | MultiObjectiveSurrogate,
+) -> None:
+    """Stores the fitted kernel hyperparameters, where the next trial's fits start from."""
+    objectives = fitted.objectives if isinstance(fitted, MultiObjectiveSurrogate) else (fitted,)
+    first = objectives[0].model.hp
+    write_hyperparams(study, trial, key, first.inv_ls2, first.g)
+    fits = {f"constraint:{c.name}": c.model.hp for c in fitted.constraints}
+    fits.update({f"objective:{k}": o.model.hp for k, o in enumerate(objectives) if k})
+    if fits:
+        write_model_hyperparams(
+            study, trial, key, {name: (hp.inv_ls2, hp.g) for name, hp in fits.items()}
+        )
 
 
 def _store_constraints(

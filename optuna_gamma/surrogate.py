@@ -161,6 +161,8 @@ def fit_surrogate(
     Returns:
         The fitted surrogate.
     """
+    # Long by design: the fit's steps in order (encode, transform, pruned trials, posterior,
+    # constraint models, incumbent), each a few lines working on the same arrays.
     if not isinstance(space, SearchSpace):
         space = SearchSpace(space)
     X = space.encode([t.params for t in completed])  # (n, d)

@@ -1057,26 +1057,7 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
         sx = None if s.suggestion is None else s.suggestion[0]
         if ax.kind == "log":
             bottom.set_xscale("log")
-    ok = np.array(s.observed_feasible, dtype=bool)
-    obs_y = np.asarray(s.observed_values)
-    top.scatter(
-        [x for x, f in zip(obs_x, ok) if f],
-        obs_y[ok],
-        color="black",
-        s=18,
-        zorder=3,
-        label="observations",
-    )
-    if not ok.all():
-        top.scatter(
-            [x for x, f in zip(obs_x, ok) if not f],
-            obs_y[~ok],
-            color="grey",
-            marker="x",
-            s=24,
-            zorder=3,
-            label="infeasible observations",
-        )
+    _matplotlib_observations(top, obs_x, s)
     if s.feasibility is not None:
         twin = bottom.twinx()
         twin.plot(grid_x, s.feasibility, "--", color="tab:purple")
@@ -1098,6 +1079,30 @@ def _matplotlib_1d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
     top.legend(loc="best", fontsize="small")
     fig.suptitle(_title(s).replace("<br><sup>", "\n").replace("</sup>", ""), fontsize="medium")
     return fig
+
+
+def _matplotlib_observations(panel: Any, obs_x: Sequence[Any], s: _Slice) -> None:
+    """The observed trials on a 1-D curve: feasible ones as black dots, infeasible as crosses."""
+    ok = np.array(s.observed_feasible, dtype=bool)
+    obs_y = np.asarray(s.observed_values)
+    panel.scatter(
+        [x for x, f in zip(obs_x, ok) if f],
+        obs_y[ok],
+        color="black",
+        s=18,
+        zorder=3,
+        label="observations",
+    )
+    if not ok.all():
+        panel.scatter(
+            [x for x, f in zip(obs_x, ok) if not f],
+            obs_y[~ok],
+            color="grey",
+            marker="x",
+            s=24,
+            zorder=3,
+            label="infeasible observations",
+        )
 
 
 def _matplotlib_2d(Figure: Any, s: _Slice) -> matplotlib.figure.Figure:
