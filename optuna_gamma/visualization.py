@@ -852,7 +852,8 @@ def _plotly_1d(go: Any, make_subplots: Any, s: _Slice) -> Any:
                 name=group.replace("_", " "),
                 meta=group,
             )
-    # The curves of the lower panels: acquisition (row 2), P(feasible) (row 3).
+    # The curves of the lower panels, P(feasible) (row 3) before the acquisition (row 2), the
+    # order of the figure's traces since constraints were added.
     lower_panels = [(2, s.acquisition, "#2ca02c", s.acquisition_name, "acquisition")]
     if s.feasibility is not None:
         lower_panels.insert(0, (3, s.feasibility, "#9467bd", "P(feasible)", "feasibility"))

@@ -405,7 +405,8 @@ class EpochwiseLRSearch:
             # Every candidate diverged (or failed): keep the epoch's starting weights.
             model.load_state_dict(start_weights)
             new_optimizer, kept_index = optimizer_state, None
-            metrics = self._epoch.evaluate(model, *self._data[2:])
+            _, _, X_val, y_val = self._data
+            metrics = self._epoch.evaluate(model, X_val, y_val)
             _logger.warning(
                 f"Epoch {epoch}: all {len(candidates)} candidates diverged; the weights of the "
                 "previous epoch are kept."
