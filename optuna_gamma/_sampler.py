@@ -146,7 +146,9 @@ class GammaBOSampler(BaseSampler):
         n_startup_trials: Number of COMPLETE trials sampled by ``independent_sampler`` before the
             model is used. Defaults to ``5``.
         deterministic_objective: If ``True``, the noise ratio is fixed at its minimum (1e-6)
-            instead of being fitted. Defaults to ``False``.
+            instead of being fitted: for objectives without noise (simulations, analytic
+            functions). On noise-free problems with several objectives it can matter a lot
+            (docs/benchmarks.md, "Several objectives"). Defaults to ``False``.
         predictive: ``"student_t"`` (the Gamma prior integrated out) or ``"gaussian"`` (normal
             predictive with the plug-in scale). Defaults to ``"student_t"``.
         acquisition: ``"ei"`` (log Expected Improvement), ``"pi"`` (log Probability of
