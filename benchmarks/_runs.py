@@ -58,9 +58,14 @@ def _run_and_save(run_one: RunOne, job: tuple[Path, str, str, int, int]) -> str:
 
 
 def parse_args(
-    doc: str, problems: Sequence[str], samplers: Sequence[str], out: Path
+    doc: str,
+    problems: Sequence[str],
+    samplers: Sequence[str],
+    out: Path,
+    ablations: Sequence[str] = (),
 ) -> argparse.Namespace:
-    """The benchmark's command line (``doc``: its module docstring), checked."""
+    """The benchmark's command line (``doc``: its module docstring), checked. ``samplers`` run
+    by default; ``ablations`` only when ``--samplers`` names them."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--n-trials", type=int, default=100)
@@ -73,9 +78,10 @@ def parse_args(
     for name in args.problems.split(","):
         if name not in problems:
             parser.error(f"unknown problem {name!r}; valid: {', '.join(problems)}")
+    valid = [*samplers, *ablations]
     for name in args.samplers.split(","):
-        if name not in samplers:
-            parser.error(f"unknown sampler {name!r}; valid: {', '.join(samplers)}")
+        if name not in valid:
+            parser.error(f"unknown sampler {name!r}; valid: {', '.join(valid)}")
     return args
 
 

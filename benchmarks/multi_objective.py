@@ -60,7 +60,15 @@ from optuna_gamma._hypervolume import hypervolume  # noqa: E402
 from optuna_gamma._hypervolume import pareto_mask  # noqa: E402
 
 OUT = _env.REPO_ROOT / "benchmarks" / "results" / "multi_objective"
-SAMPLERS = ("gamma", "gp", "tpe", "nsga2", "gamma-det")
+SAMPLERS = ("gamma", "gp", "tpe", "nsga2")
+ABLATIONS = ("gamma-det",)  # run only when named
+_LABELS = {
+    "gamma": "GammaBOSampler()",
+    "gp": "GPSampler()",
+    "tpe": "TPESampler()",
+    "nsga2": "NSGAIISampler()",
+    "gamma-det": "GammaBOSampler(deterministic_objective=True)",
+}
 BUDGETS = (25, 50, 100)
 
 
@@ -204,7 +212,7 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return GammaBOSampler(seed=seed)
     if name == "gamma-det":  # the ablation: no noise term fitted
         return GammaBOSampler(seed=seed, deterministic_objective=True)
-    return _runs.optuna_sampler(name, seed, SAMPLERS)
+    return _runs.optuna_sampler(name, seed, (*SAMPLERS, *ABLATIONS))
 
 
 def _point(prob: Problem, params: dict[str, Any]) -> np.ndarray:
@@ -257,7 +265,8 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
-    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), SAMPLERS)
+    order = (*SAMPLERS, *ABLATIONS)
+    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), order)
     per_problem: list[dict[str, Any]] = []
     for p in problems:
         prob = PROBLEMS[p]
@@ -317,11 +326,10 @@ def write_report(
             info,
             {
                 "seeds": f"{seeds[0]}-{seeds[-1]} (runs per problem and sampler below)",
-                "samplers": "GammaBOSampler, GPSampler, TPESampler, NSGAIISampler; defaults"
-                + (
-                    "; gamma-det: GammaBOSampler(deterministic_objective=True)"
-                    if any(r["sampler"] == "gamma-det" for r in runs)
-                    else ""
+                "samplers": "; ".join(
+                    f"{name}: {label}"
+                    for name, label in _LABELS.items()
+                    if any(r["sampler"] == name for r in runs)
                 ),
             },
         ),
@@ -350,7 +358,7 @@ def write_report(
 
 
 def main() -> None:
-    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
+    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT, ABLATIONS)
     runs = _runs.run_missing(args, run_one)
     ref_path = args.out / "references.json"
     refs: dict[str, dict[str, list[float]]] = (

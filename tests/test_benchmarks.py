@@ -512,3 +512,17 @@ def test_dimension_scaled_prior_gradient() -> None:
     assert bbob._dimension_scaled_log_prior(_gp.Hyperparams(np.full(3, peak), 0.01), False)[
         1
     ] == pytest.approx(np.zeros(3), abs=1e-12)
+
+
+def test_ablations_run_only_when_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from benchmarks import _runs
+
+    def parse(*argv: str) -> str:
+        monkeypatch.setattr(sys, "argv", ["bench", *argv])
+        args = _runs.parse_args("doc", ["p"], ["a", "b"], tmp_path, ablations=["a-x"])
+        return str(args.samplers)
+
+    assert parse() == "a,b"
+    assert parse("--samplers", "a,a-x") == "a,a-x"
+    with pytest.raises(SystemExit):
+        parse("--samplers", "a-y")
