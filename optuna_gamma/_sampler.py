@@ -25,11 +25,11 @@ from optuna.trial import TrialState
 from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_int as _check_int
-from optuna_gamma._search_space import ConditionalSearchSpace
+from optuna_gamma._inputs import ModelInputs
+from optuna_gamma._inputs import model_inputs
+from optuna_gamma._inputs import relative_search_space
 from optuna_gamma._search_space import SearchSpace
-from optuna_gamma._search_space import union_search_space
 from optuna_gamma._storage import running_claims
-from optuna_gamma._storage import usable
 from optuna_gamma._storage import write_claim
 from optuna_gamma._storage import write_constraints
 from optuna_gamma._storage import write_hyperparams
@@ -40,8 +40,7 @@ from optuna_gamma.surrogate import RUNNING_RADIUS
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import MultiObjectiveSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
-from optuna_gamma.surrogate import fit_multi_objective
-from optuna_gamma.surrogate import fit_surrogate
+from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import matches_any
 from optuna_gamma.surrogate import propose
 from optuna_gamma.surrogate import space_key
@@ -159,15 +158,19 @@ class GammaBOSampler(BaseSampler):
             of the modelled values (the standardised, possibly power-transformed objective
             values); ``xi >= 0``. Defaults to ``0.0``: in the committed benchmark
             (docs/benchmarks.md) the blog's ``0.01`` stalled refinement near the optimum and
-            lost to ``0.0`` on most problems.
-        ucb_beta: Multiplier of the predictive scale for ``acquisition="ucb"``; ``>= 0``.
+            lost to ``0.0`` on most problems. At most ``1000``.
+        ucb_beta: Multiplier of the predictive scale for ``acquisition="ucb"``; ``0 <= ucb_beta
+            <= 1000``.
             Defaults to ``2.0``.
-        prior_concentration: Shape ``a0 > 0`` of the Gamma prior on the precision. Together with
-            ``prior_rate`` it sets the prior degrees of freedom ``2 a0`` and the prior mean
-            variance ``b0 / (a0 - 1)``; larger values make the Student-t closer to a Gaussian.
-            Defaults to ``2.5``.
-        prior_rate: Rate ``b0 > 0`` of the Gamma prior on the precision. Defaults to ``1.5``
-            (with ``a0 = 2.5``, the prior variance of the standardised objective is exactly 1).
+        prior_concentration: Shape ``a0`` of the Gamma prior on the precision, ``0 < a0 <=
+            1000``. Together with ``prior_rate`` it sets the prior degrees of freedom ``2 a0``
+            and the prior mean variance ``b0 / (a0 - 1)``; larger values make the Student-t
+            closer to a Gaussian. The prior is on the precision of the *standardised* values
+            (variance 1): a large ``a0`` with a variance ``b0 / (a0 - 1)`` far from 1 outweighs
+            the data and flattens the search. Defaults to ``2.5``.
+        prior_rate: Rate ``b0`` of the Gamma prior on the precision, ``0 < b0 <= 1000``.
+            Defaults to ``1.5`` (with ``a0 = 2.5``, the prior variance of the standardised
+            objective is exactly 1).
         warn_independent_sampling: If ``True``, a warning is logged when a parameter is sampled
             by ``independent_sampler`` after the start-up trials. Defaults to ``True``.
         n_candidates: Number of quasi-random candidates scored before local optimisation (a
@@ -318,12 +321,9 @@ class GammaBOSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        # The union of the COMPLETE trials' parameters, not their intersection: a parameter only
-        # some branches of a define-by-run objective ask for is modelled as inactive elsewhere.
-        union, _ = union_search_space(
+        return relative_search_space(
             study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         )
-        return {name: dist for name, dist in union.items() if not dist.single()}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -343,31 +343,27 @@ class GammaBOSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
-        space, conditional, completed, pruned = _modelled_trials(trials, search_space)
-        if len(completed) < max(self._n_startup_trials, 1):
+        inputs = model_inputs(trials, search_space)
+        if len(inputs.completed) < max(self._n_startup_trials, 1):
             return {}
-        branches = {frozenset(n for n in conditional if n in t.params) for t in completed}
+        space, branches = inputs.space, inputs.branches
         pending = _on_branches(running_claims(trials, trial, search_space).values(), branches)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
         # the decision depends only on the storage's content, not on this process's history.
         key = space_key(space, self._settings.deterministic_objective)
-        initial, initial_constraints = stored_starts(
-            trials, trial.number, space, self._settings, len(study.directions)
-        )
+        starts = stored_starts(trials, trial.number, space, self._settings, len(study.directions))
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):
             with single_blas_thread():
-                params, prediction, fitted = self._suggest(
-                    study, space, completed, pending, rng, pruned, initial, initial_constraints
-                )
+                params, prediction, fitted = self._suggest(study, inputs, pending, rng, starts)
             # Claim first, then look: of two workers that computed from the same storage
             # contents, at least one sees the other's claim here and suggests again.
             write_claim(study, trial, params, round_)
             running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             claims = running_claims(running, trial, search_space)
             pending = _on_branches(claims.values(), branches)
-            clashing = [n for n, p in claims.items() if _clashes(space, params, [p])]
+            clashing = [n for n, p in claims.items() if _clashes(space, params, p, branches)]
             if not clashing:
                 break
             # Workers that see each other's clash would move in lockstep to the same new point.
@@ -375,9 +371,7 @@ class GammaBOSampler(BaseSampler):
             # fantasises their moves (greedy kriging believer) before choosing its own.
             with single_blas_thread():
                 for _ in range(sum(n > trial.number for n in clashing)):
-                    fantasy = self._suggest(
-                        study, space, completed, pending, rng, pruned, initial, initial_constraints
-                    )[0]
+                    fantasy = self._suggest(study, inputs, pending, rng, starts)[0]
                     pending += _on_branches([fantasy], branches)
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
         _write_fits(study, trial, key, fitted)
@@ -426,37 +420,15 @@ class GammaBOSampler(BaseSampler):
     def _suggest(
         self,
         study: Study,
-        space: SearchSpace,
-        completed: list[FrozenTrial],
+        inputs: ModelInputs,
         pending: list[dict[str, Any]],
         rng: np.random.Generator,
-        pruned: Sequence[FrozenTrial] = (),
-        initial: Sequence[_gp.Hyperparams | None] = (),
-        initial_constraints: dict[str, _gp.Hyperparams] | None = None,
+        starts: tuple[Sequence[_gp.Hyperparams | None], dict[str, _gp.Hyperparams]],
     ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate | MultiObjectiveSurrogate]:
-        fitted: FittedSurrogate | MultiObjectiveSurrogate
-        if len(study.directions) > 1:
-            fitted = fit_multi_objective(
-                completed,
-                space,
-                study.directions,
-                self._settings,
-                pending=pending,
-                pruned=pruned,
-                initial=initial,
-                initial_constraints=initial_constraints,
-            )
-        else:
-            fitted = fit_surrogate(
-                completed,
-                space,
-                study.direction,
-                self._settings,
-                pending=pending,
-                pruned=pruned,
-                initial=initial[0] if initial else None,
-                initial_constraints=initial_constraints,
-            )
+        fitted = fit_model(
+            inputs, study.directions, self._settings, pending=pending, starts=starts
+        )
+        space, completed = inputs.space, inputs.completed
         params, x_best, acq_value = propose(fitted, space, completed, rng)
         prediction: dict[str, float] = {}
         if isinstance(fitted, MultiObjectiveSurrogate):
@@ -477,32 +449,6 @@ class GammaBOSampler(BaseSampler):
         if fitted.constraints:
             prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
         return params, prediction, fitted
-
-
-def _modelled_trials(
-    trials: Sequence[FrozenTrial], search_space: dict[str, BaseDistribution]
-) -> tuple[SearchSpace, frozenset[str], list[FrozenTrial], list[FrozenTrial]]:
-    """The space the model works in, its conditional parameters (those of the union space that
-    some COMPLETE trial lacks), and the COMPLETE and PRUNED trials it can encode."""
-    conditional = frozenset[str]().union(
-        *(search_space.keys() - t.params.keys() for t in trials if t.state == TrialState.COMPLETE)
-    )
-    space: SearchSpace = (
-        ConditionalSearchSpace(search_space, conditional)
-        if conditional
-        else SearchSpace(search_space)
-    )
-    completed = [
-        t
-        for t in trials
-        if t.state == TrialState.COMPLETE and _encodable(t, search_space, conditional)
-    ]
-    pruned = [
-        t
-        for t in trials
-        if t.state == TrialState.PRUNED and _encodable(t, search_space, conditional)
-    ]
-    return space, conditional, completed, pruned
 
 
 def _write_fits(
@@ -568,25 +514,29 @@ def _on_branches(
     ]
 
 
-def _encodable(
-    trial: FrozenTrial, search_space: dict[str, BaseDistribution], optional: frozenset[str]
+def _clashes(
+    space: SearchSpace,
+    params: dict[str, Any],
+    other: dict[str, Any],
+    branches: set[frozenset[str]],
 ) -> bool:
-    """Whether the trial holds every parameter of the space (the ``optional`` ones may be
-    absent: an untaken branch) with a value the model can use: a finite number (clipped into
-    the range if outside it, as an enqueued trial may be), or one of a categorical's
-    choices."""
-    return all(
-        usable(dist, trial.params[name]) if name in trial.params else name in optional
-        for name, dist in search_space.items()
-    )
-
-
-def _clashes(space: SearchSpace, params: dict[str, Any], others: list[dict[str, Any]]) -> bool:
-    """Whether ``params`` is within ``RUNNING_RADIUS`` of any of ``others``."""
-    if not others:
-        return False
-    x = space.snap(space.encode([params]))[0]
-    return matches_any(x, space.snap(space.encode(others)), RUNNING_RADIUS)
+    """Whether ``params`` and ``other`` (full assignments of the space) come within
+    ``RUNNING_RADIUS`` of each other on some branch both can take. A trial uses only its
+    branch's parameters, so two assignments that differ only in a parameter of another branch
+    are the same trial if both take this one (docs/math.md §9): they are compared branch by
+    branch, never as whole assignments."""
+    conditional = frozenset[str]().union(*branches)
+    for active in branches or {frozenset()}:
+        if not active <= params.keys() & other.keys():
+            continue
+        a, b = (
+            {n: v for n, v in p.items() if n not in conditional or n in active}
+            for p in (params, other)
+        )
+        x, y = space.snap(space.encode([a, b]))
+        if matches_any(x, y[None], RUNNING_RADIUS):
+            return True
+    return False
 
 
 def _keyed_uniform(

@@ -16,6 +16,7 @@ Decoding clips to the distribution's range, snaps to its grid and returns plain 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from collections.abc import Sequence
 import math
@@ -30,6 +31,10 @@ from optuna.distributions import IntDistribution
 # A grid with more points than this is searched by continuous relaxation plus neighbour search
 # instead of exhaustively.
 _MAX_EXHAUSTIVE_GRID = 32
+_FLOAT_MAX = float(np.finfo(float).max)
+# A grid with more points than this (an int range of 2**64 values) is modelled as a continuous
+# column, decoded to the grid: float64 cannot tell its neighbouring points apart in [0, 1].
+_MAX_GRID_POINTS = 2**53
 # Grids up to this size are also kept as arrays (``grid_x``); larger ones -- an int parameter
 # over ``0 .. 2**31 - 1`` has two billion values -- exist only implicitly (index <-> value
 # arithmetic), so no operation costs memory or time in proportion to a grid's size.
@@ -60,6 +65,7 @@ class SearchSpace:
         self._is_log = np.zeros(self.dim, dtype=bool)
         self._lo = np.zeros(self.dim)  # bounds of the (log-)transformed, widened range
         self._hi = np.ones(self.dim)
+        self._scale = np.ones(self.dim)  # 0.5 where hi - lo overflows: differences in halves
         self._low = np.zeros(self.dim)  # the distribution's own low and step (grids only)
         self._step = np.zeros(self.dim)
         self.n_grid = np.zeros(self.dim, dtype=np.int64)
@@ -77,17 +83,24 @@ class SearchSpace:
                 )
             step = dist.step
             low, high = float(dist.low), float(dist.high)
+            # A range wider than the largest float (-1e308 .. 1e308) is measured in halves.
+            scale = 1.0 if math.isfinite(high - low) else 0.5
+            self._scale[j] = scale
             half = 0.5 * step if step is not None else 0.0
             self._is_log[j] = dist.log
-            lo, hi = low - half, high + half
+            lo, hi = max(low - half, -_FLOAT_MAX), min(high + half, _FLOAT_MAX)
             if dist.log:
                 lo, hi = math.log(lo), math.log(hi)
             self._lo[j], self._hi[j] = lo, hi
-            if step is None:
-                self.grid_x.append(None)
+            n_points = 0
+            if isinstance(dist, IntDistribution):
+                n_points = (dist.high - dist.low) // dist.step + 1  # exact, however large
+            elif step is not None:
+                n_points = int(round((high * scale - low * scale) / (step * scale))) + 1
+            if not 0 < n_points <= _MAX_GRID_POINTS:
+                self.grid_x.append(None)  # continuous, or a grid too fine for float64
             else:
-                n_points = int(round((high - low) / step)) + 1
-                self._low[j], self._step[j], self.n_grid[j] = low, step, n_points
+                self._low[j], self._step[j], self.n_grid[j] = low, float(dist.step or 1), n_points
                 if n_points <= _MAX_EXPLICIT_GRID:
                     self.grid_x.append(self.grid_values(j, np.arange(n_points)))
                 else:
@@ -105,19 +118,23 @@ class SearchSpace:
 
     def _to_unit(self, j: int, values: np.ndarray) -> np.ndarray:
         t = np.log(values) if self._is_log[j] else values
-        width = self._hi[j] - self._lo[j]
+        s = self._scale[j]  # 1, or 0.5 for a range wider than the largest float
+        width = self._hi[j] * s - self._lo[j] * s
         if width <= 0.0:  # single-valued continuous distribution: any x decodes to low
             return np.full_like(t, 0.5, dtype=float)
-        return (t - self._lo[j]) / width
+        return (t * s - self._lo[j] * s) / width
 
     def _from_unit(self, j: int, x: np.ndarray) -> np.ndarray:
-        t = self._lo[j] + np.clip(x, 0.0, 1.0) * (self._hi[j] - self._lo[j])
+        s = self._scale[j]
+        lo, hi = self._lo[j] * s, self._hi[j] * s
+        t = np.clip((lo + np.clip(x, 0.0, 1.0) * (hi - lo)) / s, self._lo[j], self._hi[j])
         return np.exp(t) if self._is_log[j] else t
 
     def grid_values(self, j: int, index: np.ndarray) -> np.ndarray:
         """Encoded values of the grid points ``index`` (integers ``0 .. n_grid[j] - 1``) of the
         numeric discrete column ``j``."""
-        values = self._low[j] + self._step[j] * np.asarray(index, dtype=float)
+        s = self._scale[j]  # in halves where step * index would overflow
+        values = (self._low[j] * s + self._step[j] * s * np.asarray(index, dtype=float)) / s
         return self._to_unit(j, values)
 
     def grid_index(self, j: int, x: np.ndarray) -> np.ndarray:
@@ -128,7 +145,8 @@ class SearchSpace:
         """
         x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
         last = self.n_grid[j] - 1
-        position = (self._from_unit(j, x) - self._low[j]) / self._step[j]
+        s = self._scale[j]
+        position = (self._from_unit(j, x) * s - self._low[j] * s) / (self._step[j] * s)
         left = np.clip(np.floor(position), 0, last)
         right = np.clip(left + 1, 0, last)
         closer_left = np.abs(x - self.grid_values(j, left)) <= np.abs(
@@ -177,8 +195,14 @@ class SearchSpace:
             v = float(self._from_unit(j, np.asarray(x[j], dtype=float)))
             step = dist.step
             if step is not None:
-                k = round((v - dist.low) / step)
-                k = min(max(k, 0), int(round((dist.high - dist.low) / step)))
+                s = self._scale[j]  # differences in halves where they would overflow
+                last = (
+                    (dist.high - dist.low) // step if isinstance(dist, IntDistribution) else None
+                )
+                k = round((v * s - dist.low * s) / (step * s))
+                if last is None:
+                    last = int(round((dist.high * s - dist.low * s) / (step * s)))
+                k = min(max(k, 0), last)
                 v = dist.low + k * step
             v = min(max(v, dist.low), dist.high)
             params[name] = int(round(v)) if isinstance(dist, IntDistribution) else float(v)
@@ -201,6 +225,37 @@ class SearchSpace:
         cat = self.is_categorical
         U[:, cat] = np.minimum(np.floor(U[:, cat] * self.n_choices[cat]), self.n_choices[cat] - 1)
         return self.snap(U)
+
+
+#: A parameter whose values separate the branches decides them only if a separation at least as
+#: clean would arise by chance with at most this probability (:func:`separation_probability`).
+DECIDING_LEVEL = 0.05
+
+
+def separation_probability(here: Sequence[Any], there: Sequence[Any]) -> float:
+    """The probability that ``len(here)`` of the pooled observations ``here + there``, drawn at
+    random without replacement, share no value with the rest -- how often values unrelated to
+    the branch would separate it as cleanly as observed (a permutation test's p-value).
+
+    Equal values form groups of sizes ``c_1, ..., c_g``; a draw is separated exactly when it is a
+    union of whole groups, so the probability is the number of sub-collections of groups whose
+    sizes sum to ``len(here)`` over ``C(n, len(here))``. Values all distinct (a wide integer
+    range): every draw separates, probability 1. Two categories seen 5 and 5 times: 2 / 252.
+    """
+    counts = Counter(list(here) + list(there)).values()
+    k, n = len(here), len(here) + len(there)
+    ways = [1] + [0] * k  # ways[s]: sub-collections of the groups seen so far of total size s
+    for c in counts:
+        for s in range(k, c - 1, -1):
+            ways[s] += ways[s - c]
+    return ways[k] / math.comb(n, k)
+
+
+def _rows_as_keys(A: np.ndarray) -> np.ndarray:
+    """Each row of ``A`` ``(n, k)`` as one opaque value, equal exactly when the rows are equal
+    (``-0.0`` counted as ``0.0``): a set membership test of rows costs one ``np.isin``."""
+    A = np.ascontiguousarray(A + 0.0, dtype=float)
+    return A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
 
 
 def _key(value: Any) -> tuple[str, Any]:
@@ -239,7 +294,8 @@ class ConditionalSearchSpace(SearchSpace):
     """The encoding of a union search space whose ``conditional`` parameters a trial may not
     have asked for (it took another branch of a define-by-run objective).
 
-    A conditional categorical parameter gets one more category, :data:`INACTIVE`; a
+    A conditional categorical parameter gets one more category, :data:`INACTIVE` (longer by
+    underscores if a choice is that very string); a
     conditional numeric parameter keeps its column, where an inactive trial sits at the centre
     of the range, and gets an activity column (a categorical ``True``/``False``). The kernel
     compares categorical columns by equality, so two trials that both lack a parameter agree
@@ -257,9 +313,15 @@ class ConditionalSearchSpace(SearchSpace):
         self.union = dict(distributions)
         self.conditional = frozenset(n for n in distributions if n in conditional)
         augmented: dict[str, BaseDistribution] = {}
+        self._inactive: dict[str, str] = {}  # the "inactive" category of each categorical
         for name, dist in distributions.items():
             if name in self.conditional and isinstance(dist, CategoricalDistribution):
-                augmented[name] = CategoricalDistribution((*dist.choices, INACTIVE))
+                # A choice may equal the sentinel string itself: then a longer one stands in.
+                sentinel = INACTIVE
+                while any(isinstance(c, str) and c == sentinel for c in dist.choices):
+                    sentinel += "_"
+                self._inactive[name] = sentinel
+                augmented[name] = CategoricalDistribution((*dist.choices, sentinel))
             else:
                 augmented[name] = dist
         self._numeric_conditional = [
@@ -285,7 +347,7 @@ class ConditionalSearchSpace(SearchSpace):
                 if not active:
                     row[name] = self._centre[name]
             elif not active:
-                row[name] = INACTIVE
+                row[name] = self._inactive[name]
         return row
 
     def encode(self, params_list: Sequence[Mapping[str, Any]]) -> np.ndarray:
@@ -297,7 +359,8 @@ class ConditionalSearchSpace(SearchSpace):
         for name in self.union:
             if name in self._numeric_conditional and not full[name + _ACTIVE_SUFFIX]:
                 continue
-            if name in self.conditional and isinstance(full[name], str) and full[name] == INACTIVE:
+            inactive = self._inactive.get(name)
+            if inactive is not None and isinstance(full[name], str) and full[name] == inactive:
                 continue
             out[name] = full[name]
         return out
@@ -311,9 +374,14 @@ class ConditionalSearchSpace(SearchSpace):
         function from its encoded points ``(s, d_branch)`` to encoded points of this space, and
         a function telling which of its encoded points lie on the branch. The last is learned
         from ``observed`` (the parameters of finished trials): a categorical or integer
-        parameter whose values on this branch were never seen on another branch decides the
-        branch (an optimizer choice, a number of layers), so it is held to the values seen on
-        this branch -- elsewhere the trial would take another branch than the one modelled.
+        parameter *decides* the branch (an optimizer choice, a number of layers) when its values
+        on this branch were never seen on another branch **and** that separation is unlikely to
+        be chance (:func:`separation_probability` below ``DECIDING_LEVEL``); it is then held to
+        the values seen on this branch -- elsewhere the trial would take another branch than the
+        one modelled. The second condition matters: a shared integer over a wide range (a number
+        of estimators asked by every branch) takes a new value in almost every trial, so its
+        values never overlap between branches, and holding it to the values seen would freeze it
+        for the rest of the study (docs/math.md §9).
         """
         names = [n for n in self.union if n not in self.conditional or n in active]
         sub = SearchSpace({n: self.union[n] for n in names})
@@ -337,16 +405,40 @@ class ConditionalSearchSpace(SearchSpace):
                 or (isinstance(dist, IntDistribution) and sub.n_grid[j] > 0)
             ):
                 continue
-            here = {_key(p[name]) for p in on if name in p}
-            there = {_key(p[name]) for p in off if name in p}
-            if here and there and not here & there:
+            here = [_key(p[name]) for p in on if name in p]
+            there = [_key(p[name]) for p in off if name in p]
+            if (
+                here
+                and there
+                and not set(here) & set(there)
+                and separation_probability(here, there) < DECIDING_LEVEL
+            ):
                 rows = sub.encode([{**filler, name: p[name]} for p in on if name in p])
                 deciding.append((j, np.unique(sub.snap(rows)[:, j])))
 
+        # A point of this branch that gives every parameter of a finished trial of a smaller
+        # branch that trial's value would re-run it: a define-by-run objective branches on the
+        # values it has drawn, so the new trial follows the old one's path, asks exactly its
+        # parameters and gets the same answers (n_layers = 1 proposed on the two-layer branch,
+        # with the first width of a one-layer trial).
+        reruns: list[tuple[np.ndarray, np.ndarray]] = []  # (columns of sub, their values)
+        for smaller in {s for s in signature if s < active}:
+            held = [p for p, s in zip(observed, signature) if s == smaller]
+            cols = np.array([j for j, n in enumerate(names) if n in held[0]], dtype=int)
+            if len(cols) == 0:
+                continue
+            rows = sub.snap(
+                sub.encode([{**filler, **{n: p[n] for n in p if n in filler}} for p in held])
+            )
+            reruns.append((cols, np.unique(rows[:, cols], axis=0)))
+
         def allowed(Z: np.ndarray) -> np.ndarray:
             ok = np.ones(len(Z), dtype=bool)
+            snapped = sub.snap(Z) if deciding or reruns else Z
             for j, values in deciding:
-                ok &= np.isin(sub.snap(Z)[:, j], values)
+                ok &= np.isin(snapped[:, j], values)
+            for cols, values in reruns:
+                ok &= ~np.isin(_rows_as_keys(snapped[:, cols]), _rows_as_keys(values))
             return ok
 
         return sub, columns, embed, allowed

@@ -406,6 +406,10 @@ def _constraint_number(value: object) -> float | None:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
+    if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+        # A Python int beyond the float range (10**400) has no float; it is a violation (or a
+        # satisfaction) larger than any number the model can hold: infinite, as +-inf is kept.
+        return math.inf if value > 0 else -math.inf
     value = float(value)
     return None if math.isnan(value) else value
 

@@ -44,6 +44,7 @@ from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_choice as _check_choice
 from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._checks import check_real as _check_real
+from optuna_gamma._inputs import ModelInputs
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
@@ -58,6 +59,7 @@ __all__ = [
     "FittedSurrogate",
     "MultiObjectiveSurrogate",
     "SurrogateSettings",
+    "fit_model",
     "fit_multi_objective",
     "fit_surrogate",
     "propose",
@@ -69,6 +71,10 @@ CREDIBLE_MASS = 0.95
 PREDICTIVES = ("student_t", "gaussian")
 ACQUISITIONS = ("ei", "pi", "ucb")
 PRUNED_TRIALS = ("worst", "exclude")
+#: Largest accepted ``prior_concentration`` and ``prior_rate``.
+MAX_PRIOR = 1e3
+#: Largest accepted ``xi`` and ``ucb_beta`` (in standard deviations of the modelled values).
+MAX_XI = 1e3
 MAX_CANDIDATES = 2**18  # more cost memory without helping the acquisition optimiser
 # A suggestion closer than this to a running or pruned trial's parameters in every encoded
 # coordinate (fractions of each parameter's range) counts as the same point.
@@ -109,10 +115,13 @@ class SurrogateSettings:
         _check_choice("acquisition", self.acquisition, ACQUISITIONS)
         _check_choice("pruned_trials", self.pruned_trials, PRUNED_TRIALS)
         _check_int("n_candidates", self.n_candidates, minimum=1, maximum=MAX_CANDIDATES)
-        _check_real("xi", self.xi, minimum=0.0, inclusive=True)
-        _check_real("ucb_beta", self.ucb_beta, minimum=0.0, inclusive=True)
-        _check_real("prior_concentration", self.prior_concentration, 0.0, inclusive=False)
-        _check_real("prior_rate", self.prior_rate, minimum=0.0, inclusive=False)
+        # The upper bounds keep every derived quantity finite (2 a0 + n, 2 b0 + q, y_best + xi)
+        # and lie far beyond any useful value: the prior is on the precision of standardised
+        # values (variance 1), and a0 = 1e3 already makes the predictive Gaussian to 3 decimals.
+        _check_real("xi", self.xi, minimum=0.0, inclusive=True, maximum=MAX_XI)
+        _check_real("ucb_beta", self.ucb_beta, minimum=0.0, inclusive=True, maximum=MAX_XI)
+        for name in ("prior_concentration", "prior_rate"):
+            _check_real(name, getattr(self, name), 0.0, inclusive=False, maximum=MAX_PRIOR)
         _check_bool("deterministic_objective", self.deterministic_objective)
         _check_bool("power_transform", self.power_transform)
         _check_bool("feasibility_margin", self.feasibility_margin)
@@ -195,7 +204,7 @@ def fit_surrogate(
             values,
             names,
             X[: len(completed)],
-            len(X_pruned),
+            len(X) - len(completed),  # pruned rows, where they joined the data ("worst")
             space,
             settings,
             X_pending,
@@ -287,6 +296,50 @@ def _fit_constraints(
         violation[~rows] = np.inf
         violation[rows] += np.maximum(constraint.threshold - y_c, 0.0)
     return constraints, np.concatenate([violation, np.full(n_pruned, np.inf)])
+
+
+def fit_model(
+    inputs: ModelInputs,
+    directions: Sequence[StudyDirection],
+    settings: SurrogateSettings,
+    *,
+    pending: Sequence[Mapping[str, Any]] = (),
+    starts: tuple[Sequence[_gp.Hyperparams | None], Mapping[str, _gp.Hyperparams]] = ((), {}),
+) -> FittedSurrogate | MultiObjectiveSurrogate:
+    """The study's model from :func:`optuna_gamma._inputs.model_inputs`: :func:`fit_surrogate`
+    for one objective, :func:`fit_multi_objective` for several -- the one call the sampler and
+    the plots make, so both fit the same model to the same trials.
+
+    Args:
+        inputs: The trials and the space.
+        directions: The study's directions.
+        settings: The surrogate's settings.
+        pending: Parameters of RUNNING trials (a kriging believer).
+        starts: Where the kernel fits start (:func:`stored_starts`): one entry per objective
+            and the constraint models' by name.
+    """
+    initial, initial_constraints = starts
+    if len(directions) > 1:
+        return fit_multi_objective(
+            inputs.completed,
+            inputs.space,
+            directions,
+            settings,
+            pending=pending,
+            pruned=inputs.pruned,
+            initial=initial,
+            initial_constraints=initial_constraints,
+        )
+    return fit_surrogate(
+        inputs.completed,
+        inputs.space,
+        directions[0],
+        settings,
+        pending=pending,
+        pruned=inputs.pruned,
+        initial=initial[0] if initial else None,
+        initial_constraints=initial_constraints,
+    )
 
 
 def stored_starts(

@@ -40,18 +40,19 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
+from optuna_gamma._inputs import ModelInputs
+from optuna_gamma._inputs import model_inputs
+from optuna_gamma._inputs import relative_search_space
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
-from optuna_gamma._search_space import union_search_space
 from optuna_gamma._storage import intended_params
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import MultiObjectiveSurrogate
-from optuna_gamma.surrogate import fit_multi_objective
-from optuna_gamma.surrogate import fit_surrogate
+from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import predictive_quantile
 from optuna_gamma.surrogate import propose
 from optuna_gamma.surrogate import stored_starts
@@ -64,6 +65,7 @@ __all__ = ["plot_surrogate", "plot_surrogate_animation", "plot_surrogate_matplot
 
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
+_MAX_POINTS = {1: 10_000, 2: 300}  # per axis, by the number of drawn parameters
 _MIN_COMPLETE_TRIALS = 2
 _MAPS = ("median", "width", "acquisition", "feasibility")
 _DEFAULT_MAPS = ("median", "width", "acquisition")  # and "feasibility" with constraints
@@ -172,7 +174,8 @@ def plot_surrogate(
             Defaults to ``None`` (see above).
         fixed_params: Values for parameters that are not drawn, overriding the best trial's.
             Defaults to ``None``.
-        n_points: Grid points per axis. Defaults to ``None``: 200 for one parameter, 50 for
+        n_points: Grid points per axis, at most 10,000 for one parameter and 300 for two.
+            Defaults to ``None``: 200 for one parameter, 50 for
             two. Integer and categorical axes use their own grid when it is smaller.
         maps: The maps of a 2-D plot, side by side, from ``"median"``, ``"width"``,
             ``"acquisition"`` and ``"feasibility"`` (one map per figure suits a narrow dashboard
@@ -367,7 +370,8 @@ def _compute_slice(
     k = _objective_index(study, objective)
     trials = study.get_trials(deepcopy=False)
     target = _target_trial(study, trials, trial_number)
-    completed, space = _plotted_data(study, trials, target)
+    inputs = _plotted_data(study, trials, target)
+    completed, space = inputs.completed, inputs.space
     names = _check_params(params, space)
     settings = _resolve_sampler(study, sampler).surrogate_settings
     # In a conditional space the figure is a slice of the branch that asks for the drawn
@@ -377,6 +381,13 @@ def _compute_slice(
     base = space.encode([fixed])  # (1, d)
     if n_points is None:
         n_points = _DEFAULT_POINTS_1D if len(names) == 1 else _DEFAULT_POINTS_2D
+    if n_points > _MAX_POINTS[len(names)]:
+        # Each grid point costs a prediction against every trial: a 2-D grid of 10**6 per axis
+        # would need terabytes.
+        raise ValueError(
+            f"n_points={n_points} is too many for a {len(names)}-D plot; give at most "
+            f"{_MAX_POINTS[len(names)]} (points per axis)."
+        )
     axes = [_make_axis(space, base, name, int(n_points)) for name in names]
     Z, shape = _grid(base, axes)
 
@@ -385,26 +396,10 @@ def _compute_slice(
         starts, constraint_starts = stored_starts(
             trials, before, space, settings, len(study.directions)
         )
-        decider: FittedSurrogate | MultiObjectiveSurrogate  # what the sampler maximised
-        if k is None:
-            fitted = decider = fit_surrogate(
-                completed,
-                space,
-                study.direction,
-                settings,
-                initial=starts[0],
-                initial_constraints=constraint_starts,
-            )
-        else:
-            decider = fit_multi_objective(
-                completed,
-                space,
-                study.directions,
-                settings,
-                initial=starts,
-                initial_constraints=constraint_starts,
-            )
-            fitted = decider.objectives[k]
+        # What the sampler maximised: the same model from the same inputs (no running trials:
+        # which ones were running when the trial was suggested is not recorded).
+        decider = fit_model(inputs, study.directions, settings, starts=(starts, constraint_starts))
+        fitted = decider if isinstance(decider, FittedSurrogate) else decider.objectives[k or 0]
         median, lower, upper = (a.reshape(shape) for a in fitted.predict(Z, CREDIBLE_MASS))
         acq = decider.acquisition_values(Z).reshape(shape)
         feasibility = (
@@ -528,33 +523,28 @@ def _target_trial(
 
 def _plotted_data(
     study: Study, trials: list[FrozenTrial], target: FrozenTrial | None
-) -> tuple[list[FrozenTrial], SearchSpace]:
-    """The COMPLETE trials the model saw (before ``target``) and their common search space."""
-    completed = [
-        t
-        for t in trials
-        if t.state == TrialState.COMPLETE and (target is None or t.number < target.number)
-    ]
+) -> ModelInputs:
+    """What the model saw when the sampler suggested ``target`` (the trials numbered below it;
+    every trial if ``None``), read by the sampler's own path (:func:`model_inputs`): the same
+    COMPLETE and PRUNED trials, the same encodable filter, the same space."""
+    seen = [t for t in trials if target is None or t.number < target.number]
     when = "" if target is None else f" before trial {target.number}"
-    if len(completed) < _MIN_COMPLETE_TRIALS:
-        number = None if target is None else target.number
-        raise ValueError(
-            f"study {study.study_name!r} has {len(completed)} COMPLETE trials{when}; "
-            f"plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} (trial_number={number})."
-        )
-    # The sampler's rule (the union of the trials' parameters, each with one distribution), less
-    # single-valued parameters, over the trials the model saw; sorted by name.
-    union, conditional = union_search_space(completed)
-    distributions = {n: d for n, d in union.items() if not d.single()}
-    if not distributions:
+    distributions = relative_search_space(seen)
+    n_complete = sum(t.state == TrialState.COMPLETE for t in seen)
+    if n_complete >= _MIN_COMPLETE_TRIALS and not distributions:
         raise ValueError(
             f"The COMPLETE trials{when} of study {study.study_name!r} have no parameter with "
             "one distribution, so there is no search space to plot."
         )
-    conditional &= distributions.keys()
-    if conditional:
-        return completed, ConditionalSearchSpace(distributions, conditional)
-    return completed, SearchSpace(distributions)
+    inputs = model_inputs(seen, distributions)
+    if len(inputs.completed) < _MIN_COMPLETE_TRIALS:
+        number = None if target is None else target.number
+        raise ValueError(
+            f"study {study.study_name!r} has {len(inputs.completed)} COMPLETE trials{when} "
+            f"the model can use; plot_surrogate needs at least {_MIN_COMPLETE_TRIALS} "
+            f"(trial_number={number})."
+        )
+    return inputs
 
 
 def _distributions(space: SearchSpace) -> dict[str, BaseDistribution]:
