@@ -28,10 +28,30 @@ def check_bool(name: str, value: object) -> None:
         raise TypeError(f"{name} must be True or False, got {value!r}.")
 
 
-def check_real(name: str, value: object, minimum: float, inclusive: bool) -> None:
+def check_real(
+    name: str, value: object, minimum: float, inclusive: bool, maximum: float | None = None
+) -> None:
     relation = ">=" if inclusive else ">"
+    valid = f"a finite number {relation} {minimum}" + (
+        "" if maximum is None else f" and <= {maximum:g}"
+    )
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a finite number {relation} {minimum}, got {value!r}.")
-    ok = value >= minimum if inclusive else value > minimum
-    if not math.isfinite(float(value)) or not ok:
-        raise ValueError(f"{name} must be a finite number {relation} {minimum}, got {value}.")
+        raise TypeError(f"{name} must be {valid}, got {value!r}.")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        number = math.inf
+    ok = number >= minimum if inclusive else number > minimum
+    if not math.isfinite(number) or not ok or (maximum is not None and number > maximum):
+        raise ValueError(f"{name} must be {valid}, got {value}.")
+
+
+def check_optional_int(name: str, value: object, minimum: int) -> None:
+    """Like :func:`check_int` with no maximum, for an argument whose default ``None`` means
+    "choose for me": the messages say that ``None`` is valid too."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= {minimum} or None, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum} or None, got {value}.")

@@ -15,6 +15,14 @@ __all__ = ["kappa_score"]
 KappaVariant = Literal["improved", "original", "smooth"]
 _VARIANTS: tuple[str, ...] = ("improved", "original", "smooth")
 
+#: Smallest λ that :func:`kappa_score` accepts. The loss enters as ln(max(Ml, m)) with m a
+#: positive float, so |ln| <= 745 (ln of the smallest subnormal, 5e-324, is -744.4) and
+#: |ln(Ml)|/λ <= 7.5e302 for λ >= 1e-300: finite, with room for the Ma² term (largest float:
+#: 1.8e308). Below about 4e-306 the exact κ of docs/math.md eq. 2 can be larger than any float
+#: (λ = 1e-320 returned inf), so such λ are rejected rather than rounded to an infinite or
+#: saturated score.
+LAM_MIN = 1e-300
+
 
 def _as_float(name: str, value: object) -> float:
     """Convert a real scalar (Python, NumPy or a 0-d tensor) to ``float`` or raise TypeError."""
@@ -30,6 +38,20 @@ def _as_float(name: str, value: object) -> float:
         ) from exc
 
 
+def check_lam(lam: object) -> float:
+    """``lam`` as a float, or raise: a TypeError if it is not a real number, a ValueError unless
+    ``LAM_MIN <= lam < 1`` (for callers that validate κ's λ before the first score)."""
+    lam_f = _as_float("lam", lam)
+    if not (LAM_MIN <= lam_f < 1.0):  # also rejects NaN
+        why = (
+            f": below {LAM_MIN:g}, ln(loss)/lam can overflow to inf"
+            if 0.0 < lam_f < LAM_MIN
+            else ""
+        )
+        raise ValueError(f"lam must satisfy {LAM_MIN:g} <= lam < 1, got {lam!r}{why}.")
+    return lam_f
+
+
 def kappa_score(
     accuracy: float,
     loss: float,
@@ -41,7 +63,7 @@ def kappa_score(
     r"""Score a model by its validation accuracy and loss: the thesis's κ (larger is better).
 
     With :math:`M_a` the validation accuracy (a fraction in :math:`[0, 1]`), :math:`M_l` the
-    validation loss (:math:`\ge 0`) and :math:`\lambda \in (0, 1)` a weight:
+    validation loss (:math:`\ge 0`) and :math:`\lambda \in [10^{-300}, 1)` a weight:
 
     ``"improved"`` (thesis eq. 12, the one the thesis uses; the default):
 
@@ -78,16 +100,21 @@ def kappa_score(
     - A loss at or below ``min_loss`` (including 0) is clamped to ``min_loss`` inside the log, so
       κ is large but finite.
     - The branch test :math:`M_a > M_l` uses the unclamped loss.
+    - κ is finite for every admissible input: λ below ``1e-300`` is rejected because the exact κ
+      of eq. 12 can exceed the largest float there (``lam=1e-320`` used to return ``inf``), and
+      ``min_loss`` must be below 1, so the clamped log-loss is negative on the main branch and κ
+      never increases with the loss or decreases with the accuracy, across the branches too.
 
     Args:
         accuracy: Validation accuracy as a fraction in ``[0, 1]`` (a percentage such as ``95`` is
             rejected, never guessed). NaN is allowed and gives NaN.
         loss: Validation loss, ``>= 0``; ``+inf`` is allowed (diverged run); NaN gives NaN.
-        lam: The weight λ, strictly between 0 and 1. Defaults to ``0.5``.
+        lam: The weight λ, with ``1e-300 <= lam < 1`` (:data:`LAM_MIN`; the thesis says only
+            "between 0 and 1"). Defaults to ``0.5``.
         variant: ``"improved"`` (eq. 12), ``"original"`` (eq. 11) or ``"smooth"`` (branch-free,
             not from the thesis). Defaults to ``"improved"``.
-        min_loss: Positive, finite floor applied to the loss inside the log. Defaults to
-            ``1e-12``.
+        min_loss: Floor applied to the loss inside the log, with ``0 < min_loss < 1`` (subnormal
+            floors included). Defaults to ``1e-12``.
 
     Returns:
         κ as a Python ``float``.
@@ -95,7 +122,7 @@ def kappa_score(
     Raises:
         TypeError: If an argument is not a real number or ``variant`` is not a string.
         ValueError: If ``accuracy`` is outside ``[0, 1]``, ``loss`` is negative, ``lam`` is not in
-            ``(0, 1)``, ``min_loss`` is not positive and finite, or ``variant`` is unknown.
+            ``[1e-300, 1)``, ``min_loss`` is not in ``(0, 1)``, or ``variant`` is unknown.
 
     Example:
         >>> round(kappa_score(0.95, 0.15), 4)
@@ -111,13 +138,11 @@ def kappa_score(
         raise ValueError(f"variant must be one of {_VARIANTS}, got {variant!r}.")
     acc = _as_float("accuracy", accuracy)
     ml = _as_float("loss", loss)
-    lam_f = _as_float("lam", lam)
+    lam_f = check_lam(lam)
     floor = _as_float("min_loss", min_loss)
 
-    if not (0.0 < lam_f < 1.0):  # also rejects NaN
-        raise ValueError(f"lam must satisfy 0 < lam < 1, got {lam!r}.")
-    if not (floor > 0.0 and math.isfinite(floor)):
-        raise ValueError(f"min_loss must be positive and finite, got {min_loss!r}.")
+    if not (0.0 < floor < 1.0):  # also rejects NaN; >= 1 would make κ rise with the loss
+        raise ValueError(f"min_loss must satisfy 0 < min_loss < 1, got {min_loss!r}.")
     if not math.isnan(acc) and not (0.0 <= acc <= 1.0):
         hint = " It looks like a percentage: divide it by 100." if 1.0 < acc <= 100.0 else ""
         raise ValueError(f"accuracy must be a fraction in [0, 1], got {accuracy!r}.{hint}")
@@ -126,12 +151,11 @@ def kappa_score(
     if math.isnan(acc) or math.isnan(ml):
         return math.nan
 
-    if variant == "smooth":
-        # Not the thesis: branch-free, loss clipped to [min_loss, 1/min_loss] so +inf is finite.
-        clipped = min(max(ml, floor), 1.0 / floor)
-        return acc * acc - math.log(clipped) / lam_f
-
     log_loss = math.log(max(ml, floor))  # clamp: loss 0 -> large but finite κ
+    if variant == "smooth":
+        # Not the thesis (docs/math.md eq. 3): branch-free, loss clipped to [m, 1/m] so +inf is
+        # finite. Clipped in log space: 1/m overflows to inf for a subnormal m, ln(1/m) = -ln(m).
+        return acc * acc - min(log_loss, -math.log(floor)) / lam_f
     if variant == "improved":
         # thesis eq. 12 = docs/math.md eq. 2 (else-branch reconstructed)
         return acc * acc - log_loss / lam_f if acc > ml else acc * acc

@@ -20,7 +20,8 @@ optuna-dashboard shows user attrs, notes and saved plotly figures, never system 
   ``optuna_dashboard.save_plotly_graph_object`` every ``every`` finished trials, and a study note
   with the sampler's configuration.
 
-Publishing never costs the study a trial: errors while plotting or saving become warnings.
+Publishing never costs the study a trial: errors while plotting or saving become warnings, and an
+``objective`` that does not fit the study is logged once as an error.
 optuna-dashboard and plotly are imported only when a publisher is made;
 ``pip install optuna-gamma[dashboard]`` installs them.
 """
@@ -30,8 +31,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Sequence
 import functools
+import numbers
 from pathlib import Path
 import shlex
+import string
 import sys
 from typing import Any
 import warnings
@@ -42,6 +45,8 @@ from optuna.trial import FrozenTrial
 from optuna.trial import Trial
 from optuna.trial import TrialState
 
+from optuna_gamma._checks import check_int
+from optuna_gamma._checks import check_optional_int
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma._storage import PREDICTION_USER_ATTRS
@@ -63,6 +68,10 @@ _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 GRAPH_OBJECT_ID = "gammabo-surrogate"
 
 _MIN_COMPLETE_TRIALS = 2
+# The maps plot_surrogate draws (tests/test_dashboard.py checks that the two lists agree).
+_PLOT_MAPS = ("median", "width", "acquisition", "feasibility")
+# What optuna_dashboard.save_plotly_graph_object accepts in a graph object id.
+_GRAPH_ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_:.")
 _INSTALL_HINT = (
     "optuna_gamma.dashboard needs optuna-dashboard and plotly; install them with "
     "`pip install optuna-gamma[dashboard]`."
@@ -215,29 +224,39 @@ class DashboardPublisher:
       (:func:`sampler_note`).
 
     Errors while plotting or saving are turned into warnings: publishing never fails a trial or
-    stops the study.  Several worker processes may each use a publisher on one storage; the last
-    figure saved wins.
+    stops the study.  The arguments are checked when the publisher is made; whether ``objective``
+    fits the study can only be checked against the study: as a callback, at the first finished
+    trial, where a mismatch is logged once as an error and nothing is published (the study goes
+    on); :meth:`publish` raises it.  Several worker processes may each use a publisher on one
+    storage; the last figure saved wins.
 
     Args:
-        every: Save the figure and note after every ``every`` finished trials; ``>= 1``.
+        every: Save the figure and note after every ``every`` finished trials; an int ``>= 1``.
             Defaults to ``1``.
         params: Parameters to draw, passed to
-            :func:`~optuna_gamma.visualization.plot_surrogate`. Defaults to ``None`` (the first
-            two of the search space).
+            :func:`~optuna_gamma.visualization.plot_surrogate`: a name or a sequence of one or
+            two distinct names. Defaults to ``None`` (the first two of the search space).
         sampler: Sampler whose settings the figure uses when ``study.sampler`` is not a
             :class:`GammaBOSampler`. Defaults to ``None``.
-        graph_object_id: Id of the saved figure (a valid HTML id). Defaults to
+        graph_object_id: Id of the saved figure: a non-empty string of letters, digits, ``-``,
+            ``_``, ``:`` and ``.`` (what optuna-dashboard accepts). Defaults to
             :data:`GRAPH_OBJECT_ID`.
-        n_points: Grid points per axis of the figure. Defaults to ``None`` (the plot's default).
-        maps: Maps of a 2-D figure (see :func:`~optuna_gamma.visualization.plot_surrogate`).
-            Defaults to ``("median", "acquisition")``: the dashboard shows a saved figure in a
-            half-width cell 450 pixels high, where two maps side by side stay readable.
-        objective: For a multi-objective study, the objective to draw (index or metric name).
-            Defaults to ``None``: one figure per objective, saved under the ids
-            ``f"{graph_object_id}-{k}"`` for objective ``k`` (a single-objective study has one
-            figure under ``graph_object_id``).
+        n_points: Grid points per axis of the figure, an int ``>= 2``. Defaults to ``None`` (the
+            plot's default).
+        maps: Maps of a 2-D figure, one or more distinct names from ``"median"``, ``"width"``,
+            ``"acquisition"`` and ``"feasibility"`` (see
+            :func:`~optuna_gamma.visualization.plot_surrogate`). Defaults to
+            ``("median", "acquisition")``: the dashboard shows a saved figure in a half-width
+            cell 450 pixels high, where two maps side by side stay readable.
+        objective: The objective to draw: its index (an int ``>= 0``, below the study's number
+            of objectives) or its metric name. Defaults to ``None``: one figure per objective,
+            saved under the ids ``f"{graph_object_id}-{k}"`` for objective ``k`` (a
+            single-objective study has one figure under ``graph_object_id``).
 
     Raises:
+        TypeError: If an argument has the wrong type.
+        ValueError: If an argument is out of range (``objective`` is checked against the study
+            later, see above).
         ImportError: If optuna-dashboard or plotly is not installed.
     """
 
@@ -252,20 +271,22 @@ class DashboardPublisher:
         maps: Sequence[str] = ("median", "acquisition"),
         objective: int | str | None = None,
     ) -> None:
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be an int >= 1, got {every!r}.")
+        check_int("every", every, 1)
         if sampler is not None and not isinstance(sampler, GammaBOSampler):
             raise TypeError(f"sampler must be a GammaBOSampler or None, got {sampler!r}.")
+        _check_graph_object_id(graph_object_id)
+        check_optional_int("n_points", n_points, 2)
         _import_dashboard()
-        self.every = every
-        self.params = params
+        self.every = int(every)
+        self.params = _checked_params(params)
         self.sampler = sampler
         self.graph_object_id = graph_object_id
         self.n_points = n_points
-        self.maps = tuple(maps)
-        self.objective = objective
+        self.maps = _checked_maps(maps)
+        self.objective = _checked_objective(objective)
         self._n_finished = 0
         self._warned_unwrapped = False
+        self._logged_configuration_error = False
 
     def wrap(self, objective: Callable[[Trial], Any]) -> Callable[[Trial], Any]:
         """Returns ``objective`` that also records the sampler's prediction in user attrs.
@@ -300,7 +321,12 @@ class DashboardPublisher:
         return wrapped
 
     def __call__(self, study: Study, trial: FrozenTrial) -> None:
-        """The callback: publishes after every ``every`` finished trials."""
+        """The callback: publishes after every ``every`` finished trials.
+
+        Never raises into ``study.optimize``: an ``objective`` that does not fit the study is
+        logged once as an error (checked from the first finished trial on), other failures
+        become warnings.
+        """
         self._n_finished += 1
         if (
             not self._warned_unwrapped
@@ -315,8 +341,23 @@ class DashboardPublisher:
                 UserWarning,
                 stacklevel=2,
             )
-        if self._n_finished % self.every == 0:
-            self.publish(study)
+        due = self._n_finished % self.every == 0
+        if not due and self._n_finished > 1:
+            return
+        try:
+            if due:
+                self.publish(study)
+            else:  # check the arguments against the study now, not only at the first publish
+                self._figures(study)
+        except _ConfigurationError as e:
+            if not self._logged_configuration_error:
+                self._logged_configuration_error = True
+                _logger.error(
+                    f"DashboardPublisher publishes nothing to study {study.study_name!r}: {e} "
+                    "The study goes on; create the publisher with a valid objective."
+                )
+        except Exception as e:  # the callback must never stop the study
+            _warn_failure(f"check its arguments against study {study.study_name!r}", e)
 
     def publish(self, study: Study) -> bool:
         """Saves the figure and the note now.
@@ -327,8 +368,13 @@ class DashboardPublisher:
         Returns:
             ``True`` if the figure was saved; ``False`` if there were too few COMPLETE trials
             or publishing failed (with a warning).
+
+        Raises:
+            ValueError: If ``objective`` does not fit the study: an index not below its number
+                of objectives, or not one of its metric names. Nothing is published then.
         """
         try:
+            figures = self._figures(study)
             optuna_dashboard = _import_dashboard()
             from optuna_gamma.visualization import plot_surrogate
 
@@ -338,11 +384,6 @@ class DashboardPublisher:
             if n_complete < _MIN_COMPLETE_TRIALS:
                 _logger.debug(f"DashboardPublisher: {n_complete} COMPLETE trials; no figure yet.")
                 return False
-            n_objectives = len(study.directions)
-            if n_objectives == 1 or self.objective is not None:
-                figures = [(self.graph_object_id, self.objective)]
-            else:
-                figures = [(f"{self.graph_object_id}-{k}", k) for k in range(n_objectives)]
             for graph_object_id, objective in figures:
                 figure = plot_surrogate(
                     study,
@@ -357,15 +398,97 @@ class DashboardPublisher:
                     study, figure, graph_object_id=graph_object_id
                 )
             return True
+        except _ConfigurationError:
+            raise  # the arguments, not the data: a warning at every publish would hide it
         except Exception as e:  # publishing must never stop the study
             _warn_failure(f"publish the surrogate of study {study.study_name!r}", e)
             return False
+
+    def _figures(self, study: Study) -> list[tuple[str, int | str | None]]:
+        """The id and the objective of each figure to save, or _ConfigurationError if
+        ``self.objective`` does not fit ``study`` (the study's objectives are fixed at its
+        creation; its metric names can be set later)."""
+        n_objectives = len(study.directions)
+        if self.objective is None:
+            if n_objectives == 1:
+                return [(self.graph_object_id, None)]
+            return [(f"{self.graph_object_id}-{k}", k) for k in range(n_objectives)]
+        names = study.metric_names or []
+        valid = (
+            f"an index 0 to {n_objectives - 1}"
+            + (f", a metric name from {names}" if names else "")
+            + (" or None (one figure per objective)" if n_objectives > 1 else " or None")
+        )
+        if isinstance(self.objective, str):
+            if self.objective not in names:
+                has = (
+                    "whose metric names are " + repr(names)
+                    if names
+                    else "which has no metric names"
+                )
+                raise _ConfigurationError(
+                    f"objective={self.objective!r} is not a metric name of study "
+                    f"{study.study_name!r}, {has}: give {valid}."
+                )
+        elif not 0 <= self.objective < n_objectives:
+            counted = f"{n_objectives} objective" + ("s" if n_objectives > 1 else "")
+            raise _ConfigurationError(
+                f"objective={self.objective!r} is out of range for study {study.study_name!r}, "
+                f"which has {counted}: give {valid}."
+            )
+        return [(self.graph_object_id, self.objective)]
 
     def _record(self, trial: Trial) -> None:
         try:
             record_prediction(trial)
         except Exception as e:  # recording must never fail the trial
             _warn_failure(f"record the prediction of trial {trial.number}", e)
+
+
+class _ConfigurationError(ValueError):
+    """The publisher's arguments do not fit the study, which it sees only when it publishes."""
+
+
+def _checked_params(params: object) -> str | tuple[str, ...] | None:
+    valid = "a parameter name, a sequence of one or two distinct names, or None"
+    if params is None or isinstance(params, str):
+        return params
+    if not isinstance(params, Sequence) or not all(isinstance(n, str) for n in params):
+        raise TypeError(f"params must be {valid}, got {params!r}.")
+    names = tuple(params)
+    if not 1 <= len(names) <= 2 or len(set(names)) != len(names):
+        raise ValueError(f"params must be {valid}, got {params!r}.")
+    return names
+
+
+def _checked_maps(maps: object) -> tuple[str, ...]:
+    valid = f"one or more distinct names from {_PLOT_MAPS}"
+    chosen = (maps,) if isinstance(maps, str) else maps
+    if not isinstance(chosen, Sequence) or not all(isinstance(m, str) for m in chosen):
+        raise TypeError(f"maps must be {valid}, got {maps!r}.")
+    names = tuple(chosen)
+    if not names or len(set(names)) != len(names) or not set(names) <= set(_PLOT_MAPS):
+        raise ValueError(f"maps must be {valid}, got {maps!r}.")
+    return names
+
+
+def _checked_objective(objective: object) -> int | str | None:
+    valid = "an objective's index (an int >= 0), a metric name (a str) or None"
+    if objective is None or isinstance(objective, str):
+        return objective
+    if isinstance(objective, bool) or not isinstance(objective, numbers.Integral):
+        raise TypeError(f"objective must be {valid}, got {objective!r}.")
+    if objective < 0:
+        raise ValueError(f"objective must be {valid}, got {objective!r}.")
+    return int(objective)
+
+
+def _check_graph_object_id(graph_object_id: object) -> None:
+    valid = "a non-empty str of letters, digits, '-', '_', ':' and '.'"
+    if not isinstance(graph_object_id, str):
+        raise TypeError(f"graph_object_id must be {valid}, got {graph_object_id!r}.")
+    if not graph_object_id or not set(graph_object_id) <= _GRAPH_ID_CHARACTERS:
+        raise ValueError(f"graph_object_id must be {valid}, got {graph_object_id!r}.")
 
 
 def _warn_failure(what: str, error: Exception) -> None:

@@ -155,11 +155,168 @@ def test_the_deprecated_wrapper_still_records_and_warns() -> None:
     assert last.user_attrs["gammabo_pred_median"] == _prediction(last)["median"]  # type: ignore[index]
 
 
-def test_invalid_arguments() -> None:
-    with pytest.raises(ValueError, match="every must be an int >= 1"):
-        DashboardPublisher(every=0)
-    with pytest.raises(TypeError, match="sampler must be a GammaBOSampler"):
-        DashboardPublisher(sampler=optuna.samplers.TPESampler())  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"every": 0}, ValueError, r"every must be >= 1, got 0\."),
+        ({"every": 2.0}, TypeError, r"every must be an int >= 1, got 2\.0\."),
+        ({"every": True}, TypeError, r"every must be an int >= 1, got True\."),
+        ({"sampler": optuna.samplers.TPESampler()}, TypeError, "sampler must be a GammaBOSampler"),
+        ({"params": ()}, ValueError, r"params must be a parameter name, a sequence of one or two"),
+        ({"params": ("x", "lr", "y")}, ValueError, r"one or two distinct names.*got \('x'"),
+        ({"params": ("x", "x")}, ValueError, r"params must be .*distinct names.*got \('x', 'x'\)"),
+        ({"params": {"x", "lr"}}, TypeError, r"params must be .*, got \{"),
+        ({"params": ("x", 1)}, TypeError, r"params must be .*, got \('x', 1\)"),
+        ({"graph_object_id": ""}, ValueError, r"graph_object_id must be a non-empty str .*''"),
+        ({"graph_object_id": "my plot"}, ValueError, r"graph_object_id .*'my plot'"),
+        ({"graph_object_id": 3}, TypeError, r"graph_object_id must be a non-empty str .*got 3"),
+        ({"n_points": 1}, ValueError, r"n_points must be an int >= 2 or None, got 1\."),
+        ({"n_points": 10.0}, TypeError, r"n_points must be an int >= 2 or None, got 10\.0\."),
+        ({"maps": ()}, ValueError, r"maps must be one or more distinct names from \('median'"),
+        ({"maps": ("median", "mean")}, ValueError, r"maps must be .*got \('median', 'mean'\)"),
+        ({"maps": ("median", "median")}, ValueError, r"maps must be .*distinct"),
+        ({"maps": 3}, TypeError, r"maps must be .*got 3\."),
+        ({"objective": -1}, ValueError, r"objective must be an objective's index \(an int >= 0\)"),
+        ({"objective": 1.0}, TypeError, r"objective must be .*got 1\.0\."),
+        ({"objective": True}, TypeError, r"objective must be .*got True\."),
+    ],
+)
+def test_invalid_arguments(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        DashboardPublisher(**kwargs)  # type: ignore[arg-type]
+
+
+def test_valid_arguments_are_normalised() -> None:
+    import numpy as np
+
+    publisher = DashboardPublisher(
+        every=np.int64(2),  # type: ignore[arg-type]
+        params=["x", "lr"],
+        graph_object_id="my-plot_1:a.b",
+        n_points=np.int32(7),  # type: ignore[arg-type]
+        maps="width",
+        objective=np.int64(1),  # type: ignore[arg-type]
+    )
+    assert publisher.every == 2 and type(publisher.every) is int
+    assert publisher.params == ("x", "lr")  # a copy: the caller's list may change
+    assert publisher.maps == ("width",)  # a single name, not its letters
+    assert publisher.objective == 1 and type(publisher.objective) is int
+
+
+def test_the_maps_accepted_are_the_ones_plot_surrogate_draws() -> None:
+    import optuna_gamma.dashboard
+    import optuna_gamma.visualization
+
+    assert optuna_gamma.dashboard._PLOT_MAPS == optuna_gamma.visualization._MAPS
+
+
+def _two_objectives(trial: optuna.Trial) -> tuple[float, float]:
+    x = trial.suggest_float("x", -3.0, 3.0)
+    lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+    return (x - 1.0) ** 2, (math.log10(lr) + 2.0) ** 2 + x
+
+
+def _saved_graph_ids(study: optuna.Study) -> set[str]:
+    import optuna_dashboard
+
+    detail = _wsgi_get(optuna_dashboard.wsgi(study._storage), f"/api/studies/{study._study_id}")
+    return {g["id"] for g in detail["plotly_graph_objects"]}
+
+
+def test_publisher_rejects_objective_out_of_range() -> None:
+    # Issue 23 item 9: objective=5 was accepted and warned at every publish. The study is known
+    # only at publish time: publish() raises, naming objective, its value and the valid range.
+    study = optuna.create_study(study_name="one", sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=3)
+    with pytest.raises(
+        ValueError,
+        match=r"objective=5 is out of range for study 'one', which has 1 objective: "
+        r"give an index 0 to 0 or None\.",
+    ):
+        DashboardPublisher(objective=5).publish(study)
+    assert _saved_graph_ids(study) == set()
+
+    two = optuna.create_study(
+        study_name="two", directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0)
+    )
+    two.optimize(_two_objectives, n_trials=3)
+    with pytest.raises(ValueError, match=r"objective=2 .* 2 objectives: give an index 0 to 1 or"):
+        DashboardPublisher(objective=2).publish(two)
+    with pytest.raises(ValueError, match=r"objective='cost' .*which has no metric names"):
+        DashboardPublisher(objective="cost").publish(two)
+    two.set_metric_names(["error", "latency"])
+    with pytest.raises(
+        ValueError,
+        match=r"objective='cost' .*whose metric names are \['error', 'latency'\]: give an index "
+        r"0 to 1, a metric name from \['error', 'latency'\] or None \(one figure per objective\)",
+    ):
+        DashboardPublisher(objective="cost").publish(two)
+    assert _saved_graph_ids(two) == set()
+    assert DashboardPublisher(objective=1).publish(two)
+    assert _saved_graph_ids(two) == {GRAPH_OBJECT_ID}
+
+
+@pytest.fixture
+def optuna_errors(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Records of Optuna's loggers (which do not propagate by default) at ERROR and above."""
+    optuna.logging.enable_propagation()
+    try:
+        with caplog.at_level("ERROR", logger="optuna"):
+            yield caplog
+    finally:
+        optuna.logging.disable_propagation()
+
+
+@pytest.mark.parametrize("every", [1, 2, 100])
+def test_publisher_callback_logs_objective_out_of_range_once(
+    every: int, optuna_errors: pytest.LogCaptureFixture
+) -> None:
+    # As a callback the mismatch never reaches study.optimize: one error, logged at the first
+    # finished trial (even when the first publish is far off), no warning per publish, no
+    # trial lost, nothing published.
+    study = optuna.create_study(
+        study_name="callback", sampler=GammaBOSampler(seed=0, n_startup_trials=3)
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(objective, n_trials=6, callbacks=[DashboardPublisher(every, objective=5)])
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    assert len(study.trials) == 6
+    assert not [w for w in caught if "DashboardPublisher" in str(w.message)]
+    errors = [r for r in optuna_errors.records if "DashboardPublisher" in r.getMessage()]
+    assert len(errors) == 1
+    assert errors[0].levelname == "ERROR"
+    assert "objective=5 is out of range for study 'callback'" in errors[0].getMessage()
+    assert "give an index 0 to 0 or None" in errors[0].getMessage()
+    assert _saved_graph_ids(study) == set()
+
+
+def test_publisher_callback_recovers_when_metric_names_are_set_later(
+    optuna_errors: pytest.LogCaptureFixture,
+) -> None:
+    study = optuna.create_study(
+        directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0, n_startup_trials=3)
+    )
+    publisher = DashboardPublisher(objective="latency")
+    study.optimize(_two_objectives, n_trials=3, callbacks=[publisher])
+    assert len(optuna_errors.records) == 1
+    assert "objective='latency' is not a metric name" in optuna_errors.records[0].getMessage()
+    study.set_metric_names(["error", "latency"])
+    study.optimize(_two_objectives, n_trials=2, callbacks=[publisher])
+    assert len(optuna_errors.records) == 1
+    assert _saved_graph_ids(study) == {GRAPH_OBJECT_ID}
+
+
+def test_a_failing_storage_read_in_the_callback_never_costs_a_trial(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self, study):  # type: ignore[no-untyped-def]
+        raise RuntimeError("storage down")
+
+    monkeypatch.setattr(DashboardPublisher, "_figures", broken)
+    with pytest.warns(RuntimeWarning, match="could not .*storage down"):
+        study = _run(n_trials=3, every=2)
+    assert {t.state for t in study.trials} == {optuna.trial.TrialState.COMPLETE}
 
 
 def test_note_for_other_samplers() -> None:

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 import optuna_gamma._kappa as kappa_module
+from optuna_gamma._kappa import LAM_MIN
+from optuna_gamma._kappa import check_lam
 from optuna_gamma._kappa import kappa_score
 
 
@@ -216,3 +218,139 @@ def test_inside_main_branch_improved_exceeds_else_branch(
     if acc > loss:
         assert kappa_score(acc, loss, lam) >= acc**2
         assert kappa_score(acc, loss, lam, variant="original") >= acc
+
+
+# --- issue 23 item 9: extreme λ, loss, accuracy and min_loss ----------------------------------
+
+_VARIANT_NAMES = ["improved", "original", "smooth"]
+_SMALLEST_SUBNORMAL = 5e-324
+
+
+@pytest.mark.parametrize("variant", _VARIANT_NAMES)
+@pytest.mark.parametrize("lam", [1e-320, _SMALLEST_SUBNORMAL, 1e-310, 1e-305, LAM_MIN * 0.999])
+def test_kappa_score_finite_for_subnormal_lam(lam: float, variant: str) -> None:
+    # 0.9**2 - ln(0.3)/1e-320 is 1.2e320, larger than any float: it used to return inf. Such λ
+    # are rejected with the valid range; from LAM_MIN on, κ is finite and equals eq. 2.
+    with pytest.raises(ValueError, match=r"lam must satisfy 1e-300 <= lam < 1, got .*overflow"):
+        kappa_score(0.9, 0.3, lam=lam, variant=variant)  # type: ignore[arg-type]
+    value = kappa_score(0.9, 0.3, lam=LAM_MIN)
+    assert math.isfinite(value)
+    assert value == pytest.approx(0.81 - math.log(0.3) / LAM_MIN, rel=1e-15)
+
+
+def test_kappa_score_worst_case_at_lam_min_is_finite() -> None:
+    # The largest |ln| the clamp allows (the smallest subnormal floor) over the smallest λ.
+    for variant in _VARIANT_NAMES:
+        value = kappa_score(
+            1.0,
+            0.0,
+            lam=LAM_MIN,
+            variant=variant,  # type: ignore[arg-type]
+            min_loss=_SMALLEST_SUBNORMAL,
+        )
+        assert math.isfinite(value) and value > 0.0
+    smooth_inf = kappa_score(
+        0.0, math.inf, lam=LAM_MIN, variant="smooth", min_loss=_SMALLEST_SUBNORMAL
+    )
+    assert math.isfinite(smooth_inf) and smooth_inf < 0.0
+
+
+@pytest.mark.parametrize("min_loss", [_SMALLEST_SUBNORMAL, 1e-310, 1e-308])
+def test_kappa_score_smooth_finite_for_subnormal_min_loss(min_loss: float) -> None:
+    # clip(Ml, m, 1/m) took 1/m, which overflows to inf for a subnormal m: loss=inf gave -inf.
+    value = kappa_score(0.7, math.inf, variant="smooth", min_loss=min_loss)
+    assert math.isfinite(value)
+    assert value == pytest.approx(0.49 + math.log(min_loss) / 0.5)
+    assert value < kappa_score(0.7, 1e300, variant="smooth", min_loss=min_loss)
+
+
+@pytest.mark.parametrize("min_loss", [1.0, 1.5, 1e300])
+def test_kappa_score_rejects_min_loss_at_or_above_one(min_loss: float) -> None:
+    # A floor >= 1 made the main branch score below the else-branch (min_loss=2: loss 0.5 gave
+    # -0.58, loss 0.95 gave 0.81): κ rose with the loss.
+    with pytest.raises(ValueError, match=r"min_loss must satisfy 0 < min_loss < 1, got"):
+        kappa_score(0.9, 0.5, min_loss=min_loss)
+
+
+def test_check_lam() -> None:
+    assert check_lam(0.5) == 0.5
+    assert check_lam(np.float64(LAM_MIN * 10)) == LAM_MIN * 10
+    with pytest.raises(TypeError, match="lam"):
+        check_lam("half")
+    with pytest.raises(ValueError, match=r"lam must satisfy 1e-300 <= lam < 1, got 1\.0\.$"):
+        check_lam(1.0)
+
+
+_ACCURACIES = [0.0, _SMALLEST_SUBNORMAL, 1e-8, 0.3, 0.5, 0.9, 1.0 - 2**-53, 1.0]
+_LOSSES = [0.0, _SMALLEST_SUBNORMAL, 1e-300, 1e-12, 1e-6, 0.3, 0.9, 1.0, 2.0, 1e300, math.inf]
+
+
+@pytest.mark.parametrize("variant", _VARIANT_NAMES)
+@pytest.mark.parametrize("lam", [LAM_MIN, 1e-200, 1e-10, 0.5, 1.0 - 2**-53])
+@pytest.mark.parametrize("min_loss", [_SMALLEST_SUBNORMAL, 1e-12, 0.5, 1.0 - 2**-53])
+def test_kappa_score_sweep_of_extremes_is_finite_and_monotone(
+    variant: str, lam: float, min_loss: float
+) -> None:
+    # κ never decreases with the accuracy and never increases with the loss, across the
+    # branches too (docs/math.md §1: the main branch's log-loss is a bonus over the else-branch).
+    table = [
+        [kappa_score(a, loss, lam, variant=variant, min_loss=min_loss) for loss in _LOSSES]  # type: ignore[arg-type]
+        for a in _ACCURACIES
+    ]
+    assert all(math.isfinite(v) for row in table for v in row)
+    for row in table:
+        assert row == sorted(row, reverse=True)
+    for column in zip(*table):
+        assert list(column) == sorted(column)
+
+
+_tiny_lams = st.floats(min_value=LAM_MIN, max_value=1e-250)
+_all_lams = st.one_of(_tiny_lams, st.floats(min_value=LAM_MIN, max_value=1.0, exclude_max=True))
+_too_small_lams = st.floats(
+    min_value=_SMALLEST_SUBNORMAL, max_value=LAM_MIN, exclude_max=True, allow_subnormal=True
+)
+_min_losses = st.floats(
+    min_value=_SMALLEST_SUBNORMAL, max_value=1.0, exclude_max=True, allow_subnormal=True
+)
+_losses = st.one_of(
+    st.floats(min_value=0.0, allow_nan=False, allow_infinity=True, allow_subnormal=True),
+    st.floats(min_value=0.0, max_value=1.0, allow_subnormal=True),
+)
+
+
+@given(acc=_fractions, loss=_losses, lam=_too_small_lams, variant=_variants)
+def test_lam_below_lam_min_is_rejected_with_the_range(
+    acc: float, loss: float, lam: float, variant: str
+) -> None:
+    with pytest.raises(ValueError, match=r"lam must satisfy 1e-300 <= lam < 1"):
+        kappa_score(acc, loss, lam, variant=variant)  # type: ignore[arg-type]
+
+
+@given(acc=_fractions, loss=_losses, lam=_all_lams, min_loss=_min_losses, variant=_variants)
+def test_finite_for_every_admissible_input(
+    acc: float, loss: float, lam: float, min_loss: float, variant: str
+) -> None:
+    value = kappa_score(acc, loss, lam, variant=variant, min_loss=min_loss)  # type: ignore[arg-type]
+    assert math.isfinite(value)
+
+
+@given(
+    a1=_fractions,
+    a2=_fractions,
+    l1=_losses,
+    l2=_losses,
+    lam=_all_lams,
+    min_loss=_min_losses,
+    variant=_variants,
+)
+def test_monotone_across_branches_for_tiny_lam(
+    a1: float, a2: float, l1: float, l2: float, lam: float, min_loss: float, variant: str
+) -> None:
+    lo_a, hi_a = sorted((a1, a2))
+    lo_l, hi_l = sorted((l1, l2))
+
+    def k(acc: float, loss: float) -> float:
+        return kappa_score(acc, loss, lam, variant=variant, min_loss=min_loss)  # type: ignore[arg-type]
+
+    assert k(lo_a, lo_l) <= k(hi_a, lo_l)
+    assert k(lo_a, lo_l) >= k(lo_a, hi_l)
