@@ -4,6 +4,7 @@ Usage::
 
     python -m benchmarks.overhead                    # n = 25, 100, 300, 1000
     python -m benchmarks.overhead --max-n 100        # quick: n = 25, 100
+    python -m benchmarks.overhead --publish          # full, into the committed table
 
 One stream of uniform random completed trials of a 5-D problem (Ackley-5 by default) is drawn
 once from ``--seed``; every sampler sees exactly the same points. For each n:
@@ -27,7 +28,10 @@ machine-speed drift hits all of them alike; the report gives the median over the
 its ratio to GPSampler's median in the same run. Everything runs in this process with one
 BLAS/OpenMP/torch thread; garbage is collected before each timed call, outside the timing.
 
-Writes ``<out>/overhead/overhead.csv`` and ``overhead.md``.
+Writes ``overhead.csv`` and ``overhead.md`` into ``<out>/raw/overhead/``, which git ignores
+(``benchmarks/results/raw/overhead/`` with the default ``--out``), so trying the benchmark never
+rewrites the committed table; ``--publish`` writes them into ``<out>/overhead/``, the committed
+``benchmarks/results/overhead/``, as ``benchmarks.report --publish`` does for its reports.
 """
 
 from __future__ import annotations
@@ -273,6 +277,11 @@ def _parse_sizes(spec: str) -> list[int]:
     return sizes
 
 
+def output_dir(out: Path, publish: bool) -> Path:
+    """Where a run writes: the committed ``<out>/overhead/`` only with ``--publish``."""
+    return out / "overhead" if publish else out / "raw" / "overhead"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks.overhead``."""
     parser = argparse.ArgumentParser(
@@ -294,7 +303,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="history and sampler seed")
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="results root; writes <out>/overhead/"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="results root; writes <out>/raw/overhead/ (git-ignored), or with --publish "
+        "<out>/overhead/",
+    )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="write <out>/overhead/, the committed table (benchmarks/results/overhead/)",
     )
     args = parser.parse_args(argv)
     try:
@@ -330,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
     rows = measure(problem, samplers, sizes, args.repeats, args.seed, repeats_large)
-    dest = args.out / "overhead"
+    dest = output_dir(args.out, args.publish)
     dest.mkdir(parents=True, exist_ok=True)
     with (dest / "overhead.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)

@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     python -m benchmarks.thesis                       # full run, see FULL below
-    python -m benchmarks.thesis --quick               # seconds: CI smoke test
+    python -m benchmarks.thesis --quick               # seconds: CI smoke test (git-ignored output)
     python -m benchmarks.thesis --seeds 0-4 --epochs 1,50 --dropout 0.5,0
 
 Setting (per seed ``s``): the 1797 offline digits (``load_digits(size=28)``) are shuffled with
@@ -27,8 +27,11 @@ deterministic training, evaluated on the 1297 held-out digits), the search's wal
 validation accuracy of the same seed (and to come within 0.01 of it).
 
 Outputs: ``<out>/raw/<tag>/*.csv`` (per trial), ``<out>/<tag>/summary.csv``, ``per_seed.csv``,
-``thesis.md`` and ``thesis.png``. Runs whose raw CSV exists are skipped (``--force`` reruns),
-so an interrupted run resumes with the same command.
+``thesis.md`` and ``thesis.png``. A ``--quick`` run writes its tables beside its raw runs
+instead, in ``<out>/raw/<tag>/report/``: with the default ``--out`` that is under
+``benchmarks/results/raw/``, which git ignores, so a smoke test never adds a folder to the
+committed results. Runs whose raw CSV exists are skipped (``--force`` reruns), so an
+interrupted run resumes with the same command.
 """
 
 from __future__ import annotations
@@ -680,6 +683,12 @@ def _float_list(name: str, spec: str) -> list[float]:
     return list(dict.fromkeys(vals))
 
 
+def output_dirs(out: Path, tag: str, quick: bool) -> tuple[Path, Path]:
+    """``(raw_dir, report_dir)`` of a run: a quick run's report stays beside its raw runs."""
+    raw_dir = out / "raw" / tag
+    return raw_dir, (raw_dir / "report" if quick else out / tag)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(
@@ -687,8 +696,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grid vs Gaussian BO vs Gamma BO (and TPE, Random) on the thesis's "
         "learning-rate task, over seeds.",
     )
-    p.add_argument("--quick", action="store_true",
-                   help=f"smoke configuration {QUICK}; explicit options still win")  # fmt: skip
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke configuration {QUICK}; explicit options still win; the tables go to "
+        "<out>/raw/<tag>/report/ (git-ignored), not <out>/<tag>/",
+    )
     p.add_argument("--seeds", help=f"e.g. 0-4 or 0,2,5 (default {FULL['seeds']})")
     p.add_argument("--epochs", help=f"comma list (default {FULL['epochs']})")
     p.add_argument("--dropout", help=f"comma list of MnistMLP dropout (default {FULL['dropout']})")
@@ -725,8 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _env.limit_threads(1)
     logging.getLogger("optuna").setLevel(logging.WARNING)
 
-    raw_dir = args.out / "raw" / tag
-    res_dir = args.out / tag
+    raw_dir, res_dir = output_dirs(args.out, tag, args.quick)
     raw_dir.mkdir(parents=True, exist_ok=True)
     res_dir.mkdir(parents=True, exist_ok=True)
     budgets = tuple(N_STARTUP + i for i in iters)

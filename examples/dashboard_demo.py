@@ -1,6 +1,6 @@
 """Run a GammaBOSampler study that publishes its surrogate to optuna-dashboard.
 
-    .venv/bin/python examples/dashboard_demo.py             # writes dashboard_demo.db
+    .venv/bin/python examples/dashboard_demo.py             # 30 trials into dashboard_demo.db
     .venv/bin/optuna-dashboard sqlite:///dashboard_demo.db  # then open http://127.0.0.1:8080
 
 The objective is a 2-D toy with a log-scaled learning-rate-like parameter.  The dashboard then
@@ -21,6 +21,7 @@ from optuna_gamma.dashboard import DashboardPublisher
 from optuna_gamma.dashboard import dashboard_command
 
 STUDY_NAME = "gammabo-dashboard-demo"
+N_TRIALS = 30  # the default; scripts/dashboard_screenshot.py pictures a study of this many
 
 
 def objective(trial: optuna.Trial) -> float:
@@ -32,7 +33,7 @@ def objective(trial: optuna.Trial) -> float:
 def main(argv: list[str] | None = None) -> optuna.Study:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--storage", default="sqlite:///dashboard_demo.db")
-    parser.add_argument("--n-trials", type=int, default=30)
+    parser.add_argument("--n-trials", type=int, default=N_TRIALS)
     parser.add_argument("--every", type=int, default=5, help="publish every N trials")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -4,7 +4,10 @@ A random forest on scikit-learn's bundled breast-cancer data: minimise the 3-fol
 cross-validated log loss and the forest's size (total tree nodes) at once. GammaBOSampler
 models each objective with its own Student-t surrogate and proposes the trial with the largest
 expected hypervolume improvement; the study's Pareto front (``study.best_trials``) is the
-answer: for each size, the best loss found.
+answer: for each size, the best loss found. Different parameters can build the same forest
+(with ``max_depth=1``, for instance, ``min_samples_leaf`` rarely matters), so several trials
+can share one result: the front is printed once per distinct result, with the trials that
+reached it.
 
     .venv/bin/python examples/multi_objective.py                  # 40 trials
     .venv/bin/python examples/multi_objective.py --n-trials 15
@@ -46,6 +49,19 @@ def make_objective() -> optuna.study.study.ObjectiveFuncType:
     return objective
 
 
+def distinct_results(
+    trials: list[optuna.trial.FrozenTrial],
+) -> list[list[optuna.trial.FrozenTrial]]:
+    """The trials grouped by identical objective values, ordered by size then loss.
+
+    Within a group the trials keep their order by number; the first is the one to report.
+    """
+    groups: dict[tuple[float, ...], list[optuna.trial.FrozenTrial]] = {}
+    for t in sorted(trials, key=lambda t: t.number):
+        groups.setdefault(tuple(t.values), []).append(t)
+    return [groups[values] for values in sorted(groups, key=lambda v: (v[1], v[0]))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-trials", type=int, default=40)
@@ -60,10 +76,19 @@ def main() -> None:
     study.set_metric_names(["log_loss", "nodes"])
     study.optimize(make_objective(), n_trials=args.n_trials)
 
-    front = sorted(study.best_trials, key=lambda t: t.values[1])
-    print(f"Pareto front: {len(front)} of {len(study.trials)} trials")
-    for t in front:
-        print(f"trial {t.number}: log loss {t.values[0]:.4f}, {int(t.values[1])} nodes")
+    front = study.best_trials
+    results = distinct_results(front)
+    print(
+        f"Pareto front: {len(results)} distinct results, reached by {len(front)} of "
+        f"{len(study.trials)} trials"
+    )
+    for group in results:
+        t = group[0]
+        shared = ""
+        if len(group) > 1:
+            numbers = ", ".join(str(other.number) for other in group)
+            shared = f" (the same result in {len(group)} trials: {numbers})"
+        print(f"trial {t.number}: log loss {t.values[0]:.5f}, {int(t.values[1])} nodes{shared}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Needs the ``dashboard`` extra (optuna-dashboard, plotly), matplotlib, and Chromi
 browser pictures (Debian/Ubuntu: ``apt-get install -y chromium``; or pass ``--chromium PATH``).
 Steps, all on 127.0.0.1 and in a temporary directory:
 
-1. run ``examples/dashboard_demo.py`` into a SQLite study (the publisher saves figure and note);
+1. run ``examples/dashboard_demo.py`` with its defaults (30 trials, the study the README's two
+   commands make) into a SQLite study (the publisher saves figure and note);
 2. start ``optuna-dashboard`` on a free port, take a headless-Chromium screenshot of the study
    page (where saved plotly figures are shown) and of its note page, stop the server;
 3. render the 1-D and 2-D plotly figures to HTML and screenshot them with Chromium (plotly's
@@ -209,7 +210,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs" / "img")
     parser.add_argument("--chromium", default=None, help="Chromium/Chrome executable")
-    parser.add_argument("--n-trials", type=int, default=25)
+    parser.add_argument(
+        "--n-trials",
+        type=int,
+        default=None,
+        help="trials of the demo study (default: the demo's own, 30)",
+    )
     args = parser.parse_args(argv)
     out_dir: Path = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -219,10 +225,12 @@ def main(argv: list[str] | None = None) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     demo = runpy.run_path(str(ROOT / "examples" / "dashboard_demo.py"))
+    n_trials = demo["N_TRIALS"] if args.n_trials is None else args.n_trials
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{os.path.join(tmp, 'demo.db')}"
         with contextlib.redirect_stdout(io.StringIO()):
-            study = demo["main"](["--storage", url, "--n-trials", str(args.n_trials)])
+            study = demo["main"](["--storage", url, "--n-trials", str(n_trials)])
+        print(f"demo study: {len(study.trials)} trials")
         if chromium is not None:
             with dashboard_server(url) as base:
                 with urllib.request.urlopen(f"{base}/api/studies") as response:

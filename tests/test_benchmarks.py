@@ -324,7 +324,13 @@ def test_command_line_paths_inside_the_repository_are_relative(
     assert _env.shown_path("/elsewhere/file") == "/elsewhere/file"
 
 
-def test_overhead_quick(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("publish", "dest", "untouched"),
+    [(False, "raw/overhead", "overhead"), (True, "overhead", "raw/overhead")],
+)
+def test_overhead_quick(tmp_path: Path, publish: bool, dest: str, untouched: str) -> None:
+    # Without --publish a run (quick or full) writes beside the raw runs, never into the
+    # committed table's folder; --publish writes that folder.
     res = _cli(
         "benchmarks.overhead",
         "--max-n",
@@ -335,9 +341,11 @@ def test_overhead_quick(tmp_path: Path) -> None:
         "gamma-t,gp,tpe",
         "--out",
         str(tmp_path),
+        *(["--publish"] if publish else []),
     )
     assert res.returncode == 0, res.stdout + res.stderr
-    with (tmp_path / "overhead" / "overhead.csv").open() as fh:
+    assert not (tmp_path / untouched).exists()
+    with (tmp_path / dest / "overhead.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {(r["sampler"], r["n_trials"]) for r in rows} == {
         ("gamma-t", "25"),
@@ -346,7 +354,31 @@ def test_overhead_quick(tmp_path: Path) -> None:
     }
     gp = next(r for r in rows if r["sampler"] == "gp")
     assert float(gp["ratio_to_gp"]) == 1.0
-    assert "ratio" in (tmp_path / "overhead" / "overhead.md").read_text()
+    assert "ratio" in (tmp_path / dest / "overhead.md").read_text()
+
+
+def _git_ignores(path: Path) -> bool:
+    """Whether git ignores ``path`` in this checkout (the test is skipped outside one)."""
+    try:
+        done = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", str(path)], cwd=REPO, timeout=60
+        )
+    except OSError:
+        pytest.skip("git is not available")
+    if done.returncode not in (0, 1):
+        pytest.skip("not a git checkout")
+    return done.returncode == 0
+
+
+def test_overhead_writes_the_committed_table_only_with_publish() -> None:
+    from benchmarks import overhead
+
+    committed = REPO / "benchmarks" / "results" / "overhead"
+    assert overhead.output_dir(overhead.DEFAULT_OUT, publish=True) == committed
+    default = overhead.output_dir(overhead.DEFAULT_OUT, publish=False)
+    assert default != committed
+    assert _git_ignores(default / "overhead.md")
+    assert not _git_ignores(committed / "overhead.md")
 
 
 def test_constrained_problems_reach_their_literature_optima() -> None:

@@ -224,7 +224,7 @@ def _saved_graph_ids(study: optuna.Study) -> set[str]:
 
 
 def test_publisher_rejects_objective_out_of_range() -> None:
-    # Issue 23 item 9: objective=5 was accepted and warned at every publish. The study is known
+    # objective=5 was accepted and warned at every publish. The study is known
     # only at publish time: publish() raises, naming objective, its value and the valid range.
     study = optuna.create_study(study_name="one", sampler=GammaBOSampler(seed=0))
     study.optimize(objective, n_trials=3)

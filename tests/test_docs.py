@@ -3,16 +3,38 @@ cites, and the equations and sections of docs/math.md it cites."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 import re
+import subprocess
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _markdown_candidates() -> Iterable[Path]:
+    """Markdown files git tracks or would add: never a git-ignored one, so what a benchmark or
+    example writes into an ignored folder does not change which tests are collected. Outside a
+    git checkout (an unpacked sdist) every file."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.md"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ROOT.rglob("*.md")
+    return (ROOT / name for name in listed.decode().split("\0") if name)
+
+
 MARKDOWN = sorted(
     p
-    for p in ROOT.rglob("*.md")
-    if not any(part.startswith(".") or part in {"build", "dist", "_build"} for part in p.parts)
+    for p in _markdown_candidates()
+    if p.is_file()
+    and not any(part.startswith(".") or part in {"build", "dist", "_build"} for part in p.parts)
     and "raw" not in p.relative_to(ROOT).parts
 )
 SOURCES = sorted(

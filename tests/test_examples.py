@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
+import re
 import subprocess
 import sys
 from typing import Any
@@ -14,6 +16,7 @@ from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma.dashboard import GRAPH_OBJECT_ID
 
 ROOT = Path(__file__).resolve().parents[1]
+DISTRIBUTIONS = {"k": optuna.distributions.IntDistribution(0, 10)}
 
 
 def test_quickstart_stores_a_resumable_study_with_what_the_dashboard_shows(
@@ -72,16 +75,49 @@ def test_constrained_example_finds_a_forest_within_the_budget() -> None:
     assert nodes <= 400 and 0.85 < accuracy <= 1.0
 
 
-def test_multi_objective_example_prints_a_pareto_front() -> None:
-    cmd = [sys.executable, str(ROOT / "examples" / "multi_objective.py"), "--n-trials", "12"]
+def test_multi_objective_example_prints_each_result_of_the_pareto_front_once() -> None:
+    cmd = [sys.executable, str(ROOT / "examples" / "multi_objective.py"), "--n-trials", "25"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     lines = out.stdout.strip().splitlines()
-    assert lines[0].startswith("Pareto front: ") and lines[0].endswith("of 12 trials")
-    points = [
-        (float(line.split("log loss ")[1].split(",")[0]), int(line.split(", ")[1].split()[0]))
-        for line in lines[1:]
+    header = re.fullmatch(
+        r"Pareto front: (\d+) distinct results, reached by (\d+) of 25 trials", lines[0]
+    )
+    assert header is not None, lines[0]
+    n_results, n_front = int(header[1]), int(header[2])
+    row = re.compile(
+        r"trial (\d+): log loss (\d+\.\d{5}), (\d+) nodes"
+        r"(?: \(the same result in (\d+) trials: ([\d, ]+)\))?"
+    )
+    points, numbers = [], []
+    for line in lines[1:]:
+        match = row.fullmatch(line)
+        assert match is not None, line
+        points.append((float(match[2]), int(match[3])))
+        shared = [int(match[1])]
+        if match[4] is not None:
+            shared = [int(n) for n in match[5].split(", ")]
+            assert len(shared) == int(match[4]) >= 2 and shared[0] == int(match[1])
+        numbers += shared
+    assert len(points) == n_results >= 1
+    # One row per distinct result: no two rows alike; every front trial listed once.
+    assert len(set(points)) == len(points)
+    assert len(numbers) == len(set(numbers)) == n_front >= n_results
+    # Sorted by size, a front's losses fall as the forests grow (printed to 5 decimals).
+    assert all(a[1] < b[1] and a[0] >= b[0] for a, b in zip(points, points[1:]))
+
+
+def test_multi_objective_example_groups_trials_with_identical_values() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "multi_objective_example", ROOT / "examples" / "multi_objective.py"
+    )
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    trials = [
+        optuna.trial.create_trial(values=values, params={"k": k}, distributions=DISTRIBUTIONS)
+        for k, values in enumerate([[0.3, 6.0], [0.1, 80.0], [0.3, 6.0], [0.2, 28.0], [0.3, 6.0]])
     ]
-    assert len(points) == int(lines[0].split()[2]) >= 1
-    # Sorted by size, a front's losses fall as the forests grow, and no point dominates another.
-    assert [n for _, n in points] == sorted(n for _, n in points)
-    assert all(a[0] > b[0] for a, b in zip(points, points[1:]))
+    for number, trial in enumerate(trials):
+        trial.number = number
+    groups = example.distinct_results(trials)
+    assert [[t.number for t in g] for g in groups] == [[0, 2, 4], [3], [1]]

@@ -1,4 +1,4 @@
-"""Second adversarial round (issue 23): one named regression test per defect found.
+"""Second adversarial round: one named regression test per defect found.
 
 Each test reproduces the defect as it was reported, on the code that had it, and checks the
 behaviour a user should get instead. The defects of several objectives, of the dashboard

@@ -220,7 +220,7 @@ def test_inside_main_branch_improved_exceeds_else_branch(
         assert kappa_score(acc, loss, lam, variant="original") >= acc
 
 
-# --- issue 23 item 9: extreme λ, loss, accuracy and min_loss ----------------------------------
+# --- extreme λ, loss, accuracy and min_loss ----------------------------------
 
 _VARIANT_NAMES = ["improved", "original", "smooth"]
 _SMALLEST_SUBNORMAL = 5e-324

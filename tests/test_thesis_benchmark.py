@@ -41,7 +41,9 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_quick_mode_end_to_end(tmp_path: Path) -> None:
     proc = _run("--quick", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    res = tmp_path / "thesis-quick"
+    # A quick run's tables stay beside its raw runs, never in <out>/<tag>/.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+    res = tmp_path / "raw" / "thesis-quick" / "report"
     for name in ("summary.csv", "per_seed.csv", "thesis.md", "thesis.png"):
         assert (res / name).is_file(), name
 
@@ -83,6 +85,32 @@ def test_quick_mode_end_to_end(tmp_path: Path) -> None:
     again = _run("--quick", "--out", str(tmp_path))
     assert again.returncode == 0, again.stderr
     assert "0 searches to do" in again.stdout
+
+
+def _git_ignores(path: Path) -> bool:
+    """Whether git ignores ``path`` in this checkout (the test is skipped outside one)."""
+    try:
+        done = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", str(path)], cwd=REPO, timeout=60
+        )
+    except OSError:
+        pytest.skip("git is not available")
+    if done.returncode not in (0, 1):
+        pytest.skip("not a git checkout")
+    return done.returncode == 0
+
+
+def test_quick_output_is_git_ignored_and_full_output_is_committed() -> None:
+    # `python -m benchmarks.thesis --quick` in a clone must leave no untracked file (and so no
+    # new thesis.md for tests/test_docs.py to collect); the full run regenerates the committed
+    # folder.
+    raw, report = thesis.output_dirs(thesis.DEFAULT_OUT, str(thesis.QUICK["tag"]), quick=True)
+    assert _git_ignores(raw / "meta.json")
+    for name in ("summary.csv", "per_seed.csv", "thesis.md", "thesis.png"):
+        assert _git_ignores(report / name), name
+    _, full = thesis.output_dirs(thesis.DEFAULT_OUT, str(thesis.FULL["tag"]), quick=False)
+    assert full == REPO / "benchmarks" / "results" / "thesis"
+    assert not _git_ignores(full / "thesis.md")
 
 
 def test_full_grid_has_100_points() -> None:
