@@ -13,6 +13,7 @@ import optuna
 import torch
 
 from optuna_gamma._kappa import _VARIANTS
+from optuna_gamma._kappa import check_lam
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 #: The optimizers :func:`optuna_gamma.torch.make_optimizer` builds by name.
@@ -153,8 +154,7 @@ def check_training_choices(optimizer: object, kappa_variant: object, lam: object
         )
     if kappa_variant not in _VARIANTS:
         raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
-    if not (isinstance(lam, (int, float)) and not isinstance(lam, bool) and 0.0 < lam < 1.0):
-        raise ValueError(f"lam must satisfy 0 < lam < 1, got {lam!r}.")
+    check_lam(lam)  # the range kappa_score accepts, checked before the first epoch
 
 
 def record_out_of_memory(trial: Any, device: torch.device, message: str) -> None:
