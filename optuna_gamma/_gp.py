@@ -36,6 +36,7 @@ parameter: the Gamma prior on the precision carries it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 import math
 import warnings
@@ -96,11 +97,26 @@ def inverse(L: np.ndarray) -> np.ndarray:
     return np.tril(C_inv) + np.tril(C_inv, -1).T  # type: ignore[no-any-return]  # one triangle
 
 
-def log_prior(hp: Hyperparams, fit_noise: bool) -> tuple[float, np.ndarray]:
-    """Log prior of the hyperparameters and its gradient with respect to ``theta``."""
-    v, c, m = hp.inv_ls2, INV_LS2_PRIOR, INV_LS2_PRIOR_MODE
-    value = float(np.sum(-c * m / v - c * v / m))
-    grad = c * m / v - c * v / m  # d/d log inv_ls2
+#: A log prior of the inverse squared lengthscales ``(d,)``: its value and its gradient with
+#: respect to their logarithms.
+LengthscalePrior = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+def inv_ls2_log_prior(
+    inv_ls2: np.ndarray, mode: float = INV_LS2_PRIOR_MODE
+) -> tuple[float, np.ndarray]:
+    """The library's lengthscale prior ``-INV_LS2_PRIOR (m / v + v / m)`` per dimension, with
+    its mode at ``m``, and its gradient with respect to ``log v``."""
+    v, c, m = inv_ls2, INV_LS2_PRIOR, mode
+    return float(np.sum(-c * m / v - c * v / m)), c * m / v - c * v / m
+
+
+def log_prior(
+    hp: Hyperparams, fit_noise: bool, lengthscale_prior: LengthscalePrior | None = None
+) -> tuple[float, np.ndarray]:
+    """Log prior of the hyperparameters and its gradient with respect to ``theta``: the
+    lengthscales' (``lengthscale_prior``; the library's by default) and the noise ratio's."""
+    value, grad = (lengthscale_prior or inv_ls2_log_prior)(hp.inv_ls2)
     if fit_noise:
         w, rate = _NOISE_LOG_WEIGHT, NOISE_PRIOR_RATE
         value += w * math.log(hp.g) - rate * hp.g
@@ -227,6 +243,7 @@ def _neg_log_posterior(
     a0: float,
     b0: float,
     fit_noise: bool,
+    lengthscale_prior: LengthscalePrior | None = None,
 ) -> tuple[float, np.ndarray]:
     """Negative (log marginal likelihood + log priors) up to a constant, and its gradient."""
     n, d = X.shape
@@ -240,7 +257,7 @@ def _neg_log_posterior(
     a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
     # docs/math.md eq. 8: log p = const - 1/2 log|C| - (a0 + n/2) log(b0 + Q/2)
     log_lik = -np.sum(np.log(np.diag(L))) - a_n * math.log(b_n)
-    prior, prior_grad = log_prior(hp, fit_noise)
+    prior, prior_grad = log_prior(hp, fit_noise, lengthscale_prior)
 
     # docs/math.md eq. 9: d log p / d theta_j = 1/2 sum_ab W_ab (dC/dtheta_j)_ab with
     # W = (a_n/b_n) alpha alpha^T - C^-1. dC/dlog inv_ls2_d = dk/dr2 * inv_ls2_d delta_d^2 is
@@ -267,41 +284,47 @@ def fit_hyperparams(
     deterministic: bool,
     initial: Hyperparams | None = None,
     max_iter: int = 200,
+    lengthscale_prior: LengthscalePrior | None = None,
+    loose_fit_from: int = LOOSE_FIT_FROM,
 ) -> Hyperparams:
     """Maximises the log posterior of the kernel hyperparameters with L-BFGS-B.
 
     Starts from ``initial`` (a warm start from the previous fit) when given, else from the
-    defaults; falls back to the defaults if the optimiser fails.
+    defaults. A fit that fails from ``initial`` is tried again from the defaults (a warm start
+    can sit where the new data make ``C`` singular); if that fails too, the defaults are used,
+    with a warning. ``lengthscale_prior`` replaces the library's prior of the lengthscales;
+    from ``loose_fit_from`` observations on the fit stops at a looser tolerance.
     """
     d = X.shape[1]
     fit_noise = not deterministic
-    start = initial if initial is not None else Hyperparams.default(d, deterministic)
-    theta0 = np.clip(start.to_theta(fit_noise), -1e3, 1e3)
     bounds = [_LOG_INV_LS2_BOUNDS] * d + ([_LOG_G_BOUNDS] if fit_noise else [])
-    theta0 = np.clip(theta0, [b[0] for b in bounds], [b[1] for b in bounds])
-    try:
-        res = scipy.optimize.minimize(
-            _neg_log_posterior,
-            theta0,
-            args=(X, y, is_cat, a0, b0, fit_noise),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={
-                "maxiter": max_iter,
-                "ftol": LOOSE_FIT_FTOL if len(X) >= LOOSE_FIT_FROM else FIT_FTOL,
-            },
-        )
-        if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or res.fun >= 1e25:
-            raise RuntimeError(res.message)
-        return Hyperparams.from_theta(res.x, d, fit_noise)
-    except (RuntimeError, ValueError, np.linalg.LinAlgError) as e:
-        warnings.warn(
-            f"Kernel hyperparameter fit failed ({e}); using default hyperparameters.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return Hyperparams.default(d, deterministic)
+    defaults = Hyperparams.default(d, deterministic)
+    ftol = LOOSE_FIT_FTOL if len(X) >= loose_fit_from else FIT_FTOL
+    error: Exception | None = None
+    for start in ([initial] if initial is not None else []) + [defaults]:
+        theta0 = np.clip(start.to_theta(fit_noise), -1e3, 1e3)
+        theta0 = np.clip(theta0, [b[0] for b in bounds], [b[1] for b in bounds])
+        try:
+            res = scipy.optimize.minimize(
+                _neg_log_posterior,
+                theta0,
+                args=(X, y, is_cat, a0, b0, fit_noise, lengthscale_prior),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": max_iter, "ftol": ftol},
+            )
+            if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or res.fun >= 1e25:
+                raise RuntimeError(res.message)
+            return Hyperparams.from_theta(res.x, d, fit_noise)
+        except (RuntimeError, ValueError, np.linalg.LinAlgError) as e:
+            error = e
+    warnings.warn(
+        f"Kernel hyperparameter fit failed ({error}); using default hyperparameters.",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return defaults
 
 
 class Posterior:

@@ -209,6 +209,12 @@ class GammaBOSampler(BaseSampler):
             the model to resolve counts as a violation. Without it, where the optimum lies on
             the boundary of the feasible set most late suggestions are marginally infeasible.
             Defaults to ``True`` (chosen by benchmark; docs/benchmarks.md#constraints).
+        surrogate_settings: All the model's settings as one
+            :class:`~optuna_gamma.surrogate.SurrogateSettings`, including those without an
+            argument here (the lengthscale prior, the acquisition optimiser's starting points,
+            the kernel fit's tolerance: the alternatives the benchmarks compare). When given,
+            the model arguments above (``predictive`` to ``feasibility_margin``) must be left
+            at their defaults. Defaults to ``None``: the settings of the arguments above.
 
     Example:
         .. code-block:: python
@@ -247,8 +253,9 @@ class GammaBOSampler(BaseSampler):
         record_predictions: bool = True,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         feasibility_margin: bool = True,
+        surrogate_settings: SurrogateSettings | None = None,
     ) -> None:
-        self._settings = SurrogateSettings(
+        settings = SurrogateSettings(
             predictive=predictive,
             prior_concentration=prior_concentration,
             prior_rate=prior_rate,
@@ -261,6 +268,22 @@ class GammaBOSampler(BaseSampler):
             n_candidates=n_candidates,
             feasibility_margin=feasibility_margin,
         )  # validates its fields
+        if surrogate_settings is not None:
+            if not isinstance(surrogate_settings, SurrogateSettings):
+                raise TypeError(
+                    "surrogate_settings must be an optuna_gamma.surrogate.SurrogateSettings or "
+                    f"None, got {surrogate_settings!r}."
+                )
+            if settings != SurrogateSettings():
+                raise ValueError(
+                    "Give the model's settings either as GammaBOSampler's arguments or as "
+                    "surrogate_settings, not both: with surrogate_settings, leave predictive, "
+                    "prior_concentration, prior_rate, deterministic_objective, power_transform, "
+                    "pruned_trials, acquisition, xi, ucb_beta, n_candidates and "
+                    "feasibility_margin at their defaults."
+                )
+            settings = surrogate_settings
+        self._settings = settings
         _check_int("n_startup_trials", n_startup_trials, minimum=0)
         _check_bool("warn_independent_sampling", warn_independent_sampling)
         _check_bool("record_predictions", record_predictions)

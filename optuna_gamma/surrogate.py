@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 import dataclasses
 from dataclasses import dataclass
+import functools
 import math
 from typing import Any
 import warnings
@@ -70,6 +71,7 @@ __all__ = [
 CREDIBLE_MASS = 0.95
 PREDICTIVES = ("student_t", "gaussian")
 ACQUISITIONS = ("ei", "pi", "ucb")
+ACQUISITION_STARTS = ("roulette", "best")
 PRUNED_TRIALS = ("worst", "exclude")
 #: Largest accepted ``prior_concentration`` and ``prior_rate``.
 MAX_PRIOR = 1e3
@@ -82,9 +84,6 @@ RUNNING_RADIUS = 1e-3
 # L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
 # so the optimiser can refine around the incumbent even when no candidate lands near it.
 _N_INCUMBENT_STARTS = 1
-# How the acquisition optimiser picks its starting points (see optuna_gamma._optim): "roulette"
-# (the default, chosen on benchmarks/bbob.py) or "best", the ablation there.
-_STARTS = "roulette"
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -92,7 +91,22 @@ MAX_BRANCHES = 8
 @dataclass(frozen=True)
 class SurrogateSettings:
     """What decides the surrogate and its acquisition; see :class:`~optuna_gamma.GammaBOSampler`
-    for the meaning of each field (they are its arguments of the same names).
+    for the meaning of the first eleven fields (they are its arguments of the same names). The
+    last four are the alternatives the benchmarks' ablations compare; pass them through
+    ``GammaBOSampler(surrogate_settings=...)``:
+
+    - ``lengthscale_prior_mode``: the mode ``m`` of the prior on each inverse squared
+      lengthscale (docs/math.md §2, "Lengthscale prior"); ``4.0``, a lengthscale of 0.5 on the
+      unit cube (``1.0`` is GPSampler's and 0.1's).
+    - ``lengthscale_prior``: a replacement for that prior, a function of the inverse squared
+      lengthscales ``(d,)`` returning the log prior and its gradient with respect to their
+      logarithms; ``None``, the library's (the noise ratio's prior is kept either way).
+    - ``acquisition_starts``: how the acquisition optimiser picks its L-BFGS-B starting points
+      among the scored candidates, ``"roulette"`` (drawn in proportion to their scores) or
+      ``"best"`` (the top-scored, 0.1's rule).
+    - ``loose_fit_from``: from this many observations on the kernel fit stops at a looser
+      tolerance (1e-6 relative instead of scipy's default), which saves evaluations that cost
+      ``O(n^3)``; ``200``.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -109,6 +123,10 @@ class SurrogateSettings:
     ucb_beta: float = 2.0
     n_candidates: int = 1024
     feasibility_margin: bool = True
+    lengthscale_prior_mode: float = _gp.INV_LS2_PRIOR_MODE
+    lengthscale_prior: _gp.LengthscalePrior | None = None
+    acquisition_starts: str = "roulette"
+    loose_fit_from: int = _gp.LOOSE_FIT_FROM
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -122,15 +140,30 @@ class SurrogateSettings:
         _check_real("ucb_beta", self.ucb_beta, minimum=0.0, inclusive=True, maximum=MAX_XI)
         for name in ("prior_concentration", "prior_rate"):
             _check_real(name, getattr(self, name), 0.0, inclusive=False, maximum=MAX_PRIOR)
+        _check_real("lengthscale_prior_mode", self.lengthscale_prior_mode, 0.0, inclusive=False)
+        if self.lengthscale_prior is not None and not callable(self.lengthscale_prior):
+            raise TypeError(
+                "lengthscale_prior must be None or a callable of the inverse squared "
+                f"lengthscales returning (value, gradient); got {self.lengthscale_prior!r}."
+            )
+        _check_choice("acquisition_starts", self.acquisition_starts, ACQUISITION_STARTS)
+        _check_int("loose_fit_from", self.loose_fit_from, minimum=0)
         _check_bool("deterministic_objective", self.deterministic_objective)
         _check_bool("power_transform", self.power_transform)
         _check_bool("feasibility_margin", self.feasibility_margin)
         # Plain Python values, so that the settings compare, hash and print simply.
-        for name in ("xi", "ucb_beta", "prior_concentration", "prior_rate"):
+        for name in (
+            "xi",
+            "ucb_beta",
+            "prior_concentration",
+            "prior_rate",
+            "lengthscale_prior_mode",
+        ):
             object.__setattr__(self, name, float(getattr(self, name)))
         for name in ("deterministic_objective", "power_transform", "feasibility_margin"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
+        object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
 
 
 def fit_surrogate(
@@ -257,6 +290,8 @@ def _fit_posterior(
         settings.prior_rate,
         settings.deterministic_objective,
         initial=initial,
+        lengthscale_prior=_lengthscale_prior(settings),
+        loose_fit_from=settings.loose_fit_from,
     )
     return _gp.Posterior(
         X,
@@ -268,6 +303,15 @@ def _fit_posterior(
         settings.predictive,
         X_pending=X_pending,
     )
+
+
+def _lengthscale_prior(settings: SurrogateSettings) -> _gp.LengthscalePrior | None:
+    """The settings' lengthscale prior (``None``: the library's at its default mode)."""
+    if settings.lengthscale_prior is not None:
+        return settings.lengthscale_prior
+    if settings.lengthscale_prior_mode == _gp.INV_LS2_PRIOR_MODE:
+        return None
+    return functools.partial(_gp.inv_ls2_log_prior, mode=settings.lengthscale_prior_mode)
 
 
 def _fit_constraints(
@@ -760,7 +804,7 @@ def _maximize(
             X_seed=ranked[:3],
             X_start=ranked[:_N_INCUMBENT_STARTS],
             n_candidates=fitted.settings.n_candidates,
-            starts=_STARTS,
+            starts=fitted.settings.acquisition_starts,
         )
     sub, columns, embed, allowed = branch
     on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
@@ -780,7 +824,7 @@ def _maximize(
         X_seed=on_branch[:3, columns],
         X_start=on_branch[:_N_INCUMBENT_STARTS, columns],
         n_candidates=fitted.settings.n_candidates,
-        starts=_STARTS,
+        starts=fitted.settings.acquisition_starts,
     )
     return embed(x[None])[0], value
 
