@@ -86,6 +86,27 @@ def cholesky(C: np.ndarray) -> np.ndarray | None:
     return L if info == 0 else None
 
 
+def extend_cholesky(L: np.ndarray, K_new_old: np.ndarray, C_new: np.ndarray) -> np.ndarray:
+    """The lower Cholesky factor of ``[[C, K^T], [K, C_new]]`` from the factor ``L`` ``(n, n)``
+    of ``C``, the cross-correlations ``K = K_new_old`` ``(p, n)`` and ``C_new`` ``(p, p)``:
+    ``[[L, 0], [B^T, L22]]`` with ``B = L^-1 K^T`` and ``L22 L22^T = C_new - B^T B``. Appending
+    ``p`` running trials costs ``O(n^2 p)`` instead of a new ``O((n + p)^3)`` factorisation.
+
+    Raises:
+        numpy.linalg.LinAlgError: If the extended matrix is not positive definite.
+    """
+    n, p = len(L), len(C_new)
+    B = scipy.linalg.solve_triangular(L, K_new_old.T, lower=True, check_finite=False)  # (n, p)
+    L22 = cholesky(C_new - B.T @ B)
+    if L22 is None:
+        raise np.linalg.LinAlgError("C with the running trials is not positive definite")
+    out = np.zeros((n + p, n + p))
+    out[:n, :n] = np.tril(L)
+    out[n:, :n] = B.T
+    out[n:, n:] = np.tril(L22)
+    return out
+
+
 def solve(L: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``C^-1 y`` from the factor ``L`` of ``C``."""
     return lapack.dpotrs(L, y, lower=1)[0]  # type: ignore[no-any-return]
@@ -359,10 +380,12 @@ class Posterior:
         self.nu = 2.0 * a0 + n if predictive == "student_t" else math.inf
         self.scale2 = (2.0 * b0 + self.Q) / (2.0 * a0 + n)  # docs/math.md eq. 7: (2 b0 + Q) / nu
         if X_pending is not None and len(X_pending):
-            y_pending = matern52(sq_dist(X_pending, X, hp.inv_ls2, is_cat)) @ alpha
+            K_px = matern52(sq_dist(X_pending, X, hp.inv_ls2, is_cat))  # (p, n)
+            y_pending = K_px @ alpha
+            L = extend_cholesky(L, K_px, correlation(X_pending, hp, is_cat)[1])
             X = np.vstack([X, X_pending])
             y = np.concatenate([y, y_pending])
-            L, alpha = self._factor(X, y)
+            alpha = solve(L, y)
         self.X = X  # (m, d)
         self.alpha = alpha  # (m,)
         self._C_inv = inverse(L)  # (m, m)

@@ -202,3 +202,26 @@ def test_lengthscale_prior_peaks_at_its_mode() -> None:
     assert grad[1] > 0.0 > grad[2]  # towards the mode from either side
     per_dim = -_gp.INV_LS2_PRIOR * (m / hp.inv_ls2 + hp.inv_ls2 / m)
     assert value == pytest.approx(float(per_dim.sum()))
+
+
+def test_extending_the_factor_with_running_trials_equals_a_new_factorisation() -> None:
+    """Running trials are appended to the Cholesky factor of the observations (O(n^2 p))
+    instead of a second factorisation; the factor, and so the posterior, are the same."""
+    rng = np.random.default_rng(1)
+    X, P = rng.random((30, 3)), rng.random((4, 3))
+    is_cat = np.array([False, False, True])
+    X[:, 2], P[:, 2] = rng.integers(0, 3, 30), rng.integers(0, 3, 4)
+    hp = _gp.Hyperparams(inv_ls2=np.array([4.0, 2.0, 1.0]), g=1e-3)
+    L = _gp.cholesky(_gp.correlation(X, hp, is_cat)[1])
+    K_px = _gp.matern52(_gp.sq_dist(P, X, hp.inv_ls2, is_cat))
+    extended = _gp.extend_cholesky(L, K_px, _gp.correlation(P, hp, is_cat)[1])
+    direct = _gp.cholesky(_gp.correlation(np.vstack([X, P]), hp, is_cat)[1])
+    np.testing.assert_allclose(extended, np.tril(direct), atol=1e-12)
+    with pytest.raises(np.linalg.LinAlgError):  # a running trial on an observed point, g = 0
+        singular = _gp.Hyperparams(inv_ls2=hp.inv_ls2, g=0.0)
+        L0 = _gp.cholesky(_gp.correlation(X, singular, is_cat)[1])
+        _gp.extend_cholesky(
+            L0,
+            _gp.matern52(_gp.sq_dist(X[:1], X, hp.inv_ls2, is_cat)),
+            _gp.correlation(X[:1], singular, is_cat)[1],
+        )
