@@ -28,6 +28,7 @@ from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._inputs import ModelInputs
 from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
+from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import running_claims
 from optuna_gamma._storage import write_claim
@@ -386,7 +387,10 @@ class GammaBOSampler(BaseSampler):
             running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             claims = running_claims(running, trial, search_space)
             pending = _on_branches(claims.values(), branches)
-            clashing = [n for n, p in claims.items() if _clashes(space, params, p, branches)]
+            observed = [t.params for t in inputs.completed]
+            clashing = [
+                n for n, p in claims.items() if _clashes(space, params, p, branches, observed)
+            ]
             if not clashing:
                 break
             # Workers that see each other's clash would move in lockstep to the same new point.
@@ -542,15 +546,21 @@ def _clashes(
     params: dict[str, Any],
     other: dict[str, Any],
     branches: set[frozenset[str]],
+    observed: Sequence[dict[str, Any]] = (),
 ) -> bool:
     """Whether ``params`` and ``other`` (full assignments of the space) come within
     ``RUNNING_RADIUS`` of each other on some branch both can take. A trial uses only its
     branch's parameters, so two assignments that differ only in a parameter of another branch
     are the same trial if both take this one (docs/math.md §9): they are compared branch by
-    branch, never as whole assignments."""
+    branch, never as whole assignments. A branch neither can take -- a parameter that decides
+    it (learned from the ``observed`` trials' parameters) has another value -- is skipped."""
     conditional = frozenset[str]().union(*branches)
     for active in branches or {frozenset()}:
         if not active <= params.keys() & other.keys():
+            continue
+        if isinstance(space, ConditionalSearchSpace) and not all(
+            _takes(p, space.deciding(active, observed)) for p in (params, other)
+        ):
             continue
         a, b = (
             {n: v for n, v in p.items() if n not in conditional or n in active}
@@ -560,6 +570,14 @@ def _clashes(
         if matches_any(x, y[None], RUNNING_RADIUS):
             return True
     return False
+
+
+def _takes(params: dict[str, Any], deciding: dict[str, list[Any]]) -> bool:
+    """Whether ``params`` gives every deciding parameter of a branch a value it had there."""
+    return all(
+        any(type(v) is type(params[n]) and v == params[n] for v in values)
+        for n, values in deciding.items()
+    )
 
 
 def _keyed_uniform(

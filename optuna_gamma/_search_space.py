@@ -396,25 +396,10 @@ class ConditionalSearchSpace(SearchSpace):
 
         deciding: list[tuple[int, np.ndarray]] = []  # (column of sub, allowed encoded values)
         signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
-        on = [p for p, s in zip(observed, signature) if s == active]
-        off = [p for p, s in zip(observed, signature) if s != active]
-        for j, name in enumerate(names):
-            dist = self.union[name]
-            if name in self.conditional or not (
-                isinstance(dist, CategoricalDistribution)
-                or (isinstance(dist, IntDistribution) and sub.n_grid[j] > 0)
-            ):
-                continue
-            here = [_key(p[name]) for p in on if name in p]
-            there = [_key(p[name]) for p in off if name in p]
-            if (
-                here
-                and there
-                and not set(here) & set(there)
-                and separation_probability(here, there) < DECIDING_LEVEL
-            ):
-                rows = sub.encode([{**filler, name: p[name]} for p in on if name in p])
-                deciding.append((j, np.unique(sub.snap(rows)[:, j])))
+        for name, values in self.deciding(active, observed).items():
+            j = names.index(name)
+            rows = sub.encode([{**filler, name: v} for v in values])
+            deciding.append((j, np.unique(sub.snap(rows)[:, j])))
 
         # A point of this branch that gives every parameter of a finished trial of a smaller
         # branch that trial's value would re-run it: a define-by-run objective branches on the
@@ -442,6 +427,34 @@ class ConditionalSearchSpace(SearchSpace):
             return ok
 
         return sub, columns, embed, allowed
+
+    def deciding(
+        self, active: frozenset[str], observed: Sequence[Mapping[str, Any]]
+    ) -> dict[str, list[Any]]:
+        """The parameters that decide the branch whose conditional parameters ``active`` are
+        asked, with the values they took on it (see :meth:`branch`): categorical or integer
+        parameters asked on every branch whose values on this branch were never seen on
+        another, a separation unlikely by chance (:func:`separation_probability`)."""
+        signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
+        on = [p for p, s in zip(observed, signature) if s == active]
+        off = [p for p, s in zip(observed, signature) if s != active]
+        out: dict[str, list[Any]] = {}
+        for name, dist in self.union.items():
+            if name in self.conditional or not isinstance(
+                dist, (CategoricalDistribution, IntDistribution)
+            ):
+                continue
+            here = [p[name] for p in on if name in p]
+            there = [p[name] for p in off if name in p]
+            keys_here, keys_there = [_key(v) for v in here], [_key(v) for v in there]
+            if (
+                here
+                and there
+                and not set(keys_here) & set(keys_there)
+                and separation_probability(keys_here, keys_there) < DECIDING_LEVEL
+            ):
+                out[name] = here
+        return out
 
     def _any_value(self, name: str) -> Any:
         dist = self.union[name]

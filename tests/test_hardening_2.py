@@ -435,3 +435,23 @@ def test_the_sampler_and_the_plots_read_trials_by_one_path() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert inputs.branches == {frozenset()}
+
+
+def test_claims_are_not_compared_on_a_branch_neither_can_take() -> None:
+    """Once the trials show that ``model`` decides the branches, two claims that both chose
+    ``rf`` never take the ``gb`` branch, so agreeing there is no clash (it cost up to eight
+    model fits in the re-check rounds)."""
+    union = {
+        "model": CategoricalDistribution(["rf", "gb"]),
+        "depth": IntDistribution(1, 4),
+        "lr": FloatDistribution(1e-3, 1.0, log=True),
+    }
+    space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
+    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    observed = [{"model": "rf", "depth": 1 + i % 4} for i in range(5)]
+    observed += [{"model": "gb", "lr": 0.01 * (i + 1)} for i in range(5)]
+    a = {"model": "rf", "depth": 2, "lr": 0.01}
+    b = {"model": "rf", "depth": 3, "lr": 0.01}
+    assert _clashes(space, a, b, branches)  # nothing observed: the lr branch may be taken
+    assert not _clashes(space, a, b, branches, observed)
+    assert _clashes(space, a, {**b, "depth": 2}, branches, observed)
