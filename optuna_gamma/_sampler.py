@@ -269,22 +269,7 @@ class GammaBOSampler(BaseSampler):
             n_candidates=n_candidates,
             feasibility_margin=feasibility_margin,
         )  # validates its fields
-        if surrogate_settings is not None:
-            if not isinstance(surrogate_settings, SurrogateSettings):
-                raise TypeError(
-                    "surrogate_settings must be an optuna_gamma.surrogate.SurrogateSettings or "
-                    f"None, got {surrogate_settings!r}."
-                )
-            if settings != SurrogateSettings():
-                raise ValueError(
-                    "Give the model's settings either as GammaBOSampler's arguments or as "
-                    "surrogate_settings, not both: with surrogate_settings, leave predictive, "
-                    "prior_concentration, prior_rate, deterministic_objective, power_transform, "
-                    "pruned_trials, acquisition, xi, ucb_beta, n_candidates and "
-                    "feasibility_margin at their defaults."
-                )
-            settings = surrogate_settings
-        self._settings = settings
+        self._settings = _chosen_settings(settings, surrogate_settings)
         _check_int("n_startup_trials", n_startup_trials, minimum=0)
         _check_bool("warn_independent_sampling", warn_independent_sampling)
         _check_bool("record_predictions", record_predictions)
@@ -476,6 +461,29 @@ class GammaBOSampler(BaseSampler):
         if fitted.constraints:
             prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
         return params, prediction, fitted
+
+
+def _chosen_settings(
+    from_arguments: SurrogateSettings, surrogate_settings: SurrogateSettings | None
+) -> SurrogateSettings:
+    """The sampler's settings: ``surrogate_settings`` if given (then the model arguments must
+    have been left at their defaults), else those of the arguments."""
+    if surrogate_settings is None:
+        return from_arguments
+    if not isinstance(surrogate_settings, SurrogateSettings):
+        raise TypeError(
+            "surrogate_settings must be an optuna_gamma.surrogate.SurrogateSettings or None, "
+            f"got {surrogate_settings!r}."
+        )
+    if from_arguments != SurrogateSettings():
+        raise ValueError(
+            "Give the model's settings either as GammaBOSampler's arguments or as "
+            "surrogate_settings, not both: with surrogate_settings, leave predictive, "
+            "prior_concentration, prior_rate, deterministic_objective, power_transform, "
+            "pruned_trials, acquisition, xi, ucb_beta, n_candidates and feasibility_margin at "
+            "their defaults."
+        )
+    return surrogate_settings
 
 
 def _write_fits(

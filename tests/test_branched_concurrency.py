@@ -1,7 +1,7 @@
 """``n_jobs=2`` on a branched (define-by-run) space: no two trials evaluated at the same time
 ask for the same parameters.
 
-Issue 23: after writing its claim, a worker re-checks the other running trials' claims. A claim
+After writing its claim, a worker re-checks the other running trials' claims. A claim
 assigns every parameter of the union space, but a trial asks only for its branch's; comparing
 whole claims, a differing value of a parameter on the branch *not* taken hid a clash, and two
 concurrent trials evaluated the same point (3 of about 10 free-running studies had such a pair).

@@ -4,11 +4,11 @@ The invariant, whatever hypothesis draws: no call of the sampler raises (so no t
 because of our code), every suggested value is admissible for its distribution and a plain
 Python value, and nothing but JSON is ever decoded from the storage.
 
-The same invariants on two kinds of study the random spaces above rarely or never produce
-(issue 23): define-by-run branches with an integer every branch asks for -- plus the property
-the bug broke, that the model keeps proposing new values of that integer -- and four to six
-objectives in mixed directions, every trial after start-up the model's. The concurrent side of
-branched spaces (``n_jobs=2``) is in ``test_branched_concurrency.py``.
+The same invariants on two kinds of study the random spaces above rarely or never produce (found
+by an adversarial review): define-by-run branches with an integer every branch asks for -- plus
+the property the bug broke, that the model keeps proposing new values of that integer -- and
+four to six objectives in mixed directions, every trial after start-up the model's. The
+concurrent side of branched spaces (``n_jobs=2``) is in ``test_branched_concurrency.py``.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ STUDY_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
 
 # -- branched (define-by-run) spaces with an integer every branch asks for --------------------
 #
-# Issue 23: ``ConditionalSearchSpace.branch`` held an integer to the values seen on a branch
+# The defect: ``ConditionalSearchSpace.branch`` held an integer to the values seen on a branch
 # whenever those values were never seen on another branch -- right for a number of layers that
 # decides the branch, wrong for a wide shared integer (a number of estimators), whose values
 # never repeat, so every branch's were "disjoint" and the integer froze at its start-up values.
@@ -372,7 +372,7 @@ def _estimators_objective(trial: optuna.Trial) -> float:
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_branched_shared_integer_not_frozen(seed: int) -> None:
-    """Issue 23's reproducer. With the bug (seed 0): n_estimators only ever 213 or 225 after
+    """The reported reproducer. With the bug (seed 0): n_estimators only ever 213 or 225 after
     start-up, best 0.61. TPE reaches 0.02-0.09 here in 30 trials (seeds 0-9); the fixed
     sampler 0.001-0.03."""
     study = optuna.create_study(sampler=GammaBOSampler(seed=seed))
@@ -410,7 +410,7 @@ def test_one_branch_integer_does_not_copy_a_completed_trial(seed: int) -> None:
 
 # -- four to six objectives ------------------------------------------------------------------
 #
-# Issue 23 also: the cost of many objectives (the hypervolume's box decomposition grows with the
+# Also reported: the cost of many objectives (the hypervolume's box decomposition grows with the
 # front and the number of objectives) is being reduced concurrently. Until that lands these
 # examples may be slow; they are bounded (at most 7 trials, 2 start-up, 64 candidates, 10
 # examples) so that they stay within seconds even then.

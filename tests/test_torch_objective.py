@@ -21,11 +21,13 @@ from torch.utils.data import TensorDataset  # noqa: E402
 
 from optuna_gamma._kappa import kappa_score  # noqa: E402
 from optuna_gamma.torch import METRIC_KEYS  # noqa: E402
+from optuna_gamma.torch import EpochwiseLRSearch  # noqa: E402
 from optuna_gamma.torch import TorchObjective  # noqa: E402
 from optuna_gamma.torch import evaluate  # noqa: E402
 from optuna_gamma.torch import load_digits  # noqa: E402
 from optuna_gamma.torch import train_one_epoch  # noqa: E402
 from optuna_gamma.torch import train_val_split  # noqa: E402
+from optuna_gamma.torch._config import TrainingConfig  # noqa: E402
 
 TrialState = optuna.trial.TrialState
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -408,12 +410,57 @@ def test_fixed_trial(digits: Any) -> None:
         ({"epochs": 1, "device": "tpu"}, "device"),
         ({"epochs": 1, "num_classes": 3}, "num_classes"),
         ({"epochs": 1, "data_on_device": "yes"}, "data_on_device"),
+        ({"epochs": 1, "eval_batch_size": 0}, "eval_batch_size"),
     ],
 )
 def test_invalid_arguments(digits: Any, kwargs: dict[str, Any], match: str) -> None:
     train, val = digits
     with pytest.raises(ValueError, match=match):
         TorchObjective(small_model, train, val, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"optimizer": "lbfgs"}, ValueError, "optimizer must be one of"),
+        ({"kappa_variant": "eq13"}, ValueError, "kappa_variant must be one of"),
+        ({"lam": 1.0}, ValueError, "lam must satisfy"),
+        ({"lam": "x"}, TypeError, "lam must be a real number"),
+        ({"device": "tpu"}, ValueError, "device must be"),
+        ({"data_on_device": "yes"}, ValueError, "data_on_device must be"),
+    ],
+)
+def test_shared_settings_are_checked_by_one_config(
+    digits: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    # The training settings both helpers take are checked in TrainingConfig: same error, same
+    # message, from either constructor.
+    train, val = digits
+    with pytest.raises(error, match=match) as direct:
+        TrainingConfig(**kwargs)
+    with pytest.raises(error) as objective:
+        TorchObjective(small_model, train, val, epochs=1, **kwargs)
+    with pytest.raises(error) as search:
+        EpochwiseLRSearch(small_model, train, val, epochs=1, candidates_per_epoch=1, **kwargs)
+    assert str(objective.value) == str(search.value) == str(direct.value)
+
+
+def test_training_config_is_frozen_and_holds_checked_values(digits: Any) -> None:
+    config = TrainingConfig(lam=np.float32(0.25), device="cpu", mixed_precision=True)
+    assert config.device == torch.device("cpu")
+    assert type(config.lam) is float and config.lam == 0.25
+    assert config.autocast_dtype is None  # mixed precision is used on CUDA only
+    assert config == TrainingConfig(lam=0.25, device=torch.device("cpu"), mixed_precision=True)
+    with pytest.raises(AttributeError):
+        config.lam = 0.5  # type: ignore[misc]
+    train, val = digits
+    objective = TorchObjective(
+        small_model, train, val, epochs=1, device="cpu", optimizer="adam", catch_oom=False
+    )
+    assert objective.device == torch.device("cpu")
+    assert (objective.optimizer, objective.catch_oom) == ("adam", False)
+    with pytest.raises(AttributeError):
+        objective.device = torch.device("cpu")  # type: ignore[misc]
 
 
 def test_invalid_model_and_data(digits: Any) -> None:

@@ -40,11 +40,11 @@ from optuna_gamma.torch._metrics import classification_metrics
 from optuna_gamma.torch._models import Cifar10CNN
 from optuna_gamma.torch._models import MnistMLP
 from optuna_gamma.torch._objective import TorchObjective
-from optuna_gamma.torch._objective import evaluate
-from optuna_gamma.torch._objective import make_optimizer
-from optuna_gamma.torch._objective import prepare_data
-from optuna_gamma.torch._objective import train_one_epoch
 from optuna_gamma.torch._schedule import EpochwiseLRSearch
+from optuna_gamma.torch._training import evaluate
+from optuna_gamma.torch._training import make_optimizer
+from optuna_gamma.torch._training import prepare_data
+from optuna_gamma.torch._training import train_one_epoch
 
 __all__ = [
     "METRIC_KEYS",

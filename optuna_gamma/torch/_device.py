@@ -1,5 +1,5 @@
-"""Device resolution, out-of-memory detection, seeding and the small checks and scoring rules
-shared by :class:`TorchObjective` and :class:`EpochwiseLRSearch`."""
+"""Device code: resolving a device, detecting and recovering from out-of-memory errors, and
+seeding torch's generators (CPU and the device in use) from seeds derived per trial or epoch."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ import numpy as np
 import optuna
 import torch
 
-from optuna_gamma._kappa import _VARIANTS
-from optuna_gamma._kappa import check_lam
-
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
-#: The optimizers :func:`optuna_gamma.torch.make_optimizer` builds by name.
-_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 
 __all__ = [
     "free_device_memory",
@@ -117,13 +112,6 @@ def trial_seed(seed: int, trial_number: int) -> int:
     return derived_seed(seed, trial_number)
 
 
-def check_positive_int(name: str, value: object) -> int:
-    """``value`` if it is an int >= 1, else a ``ValueError`` that names it."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return value
-
-
 @contextlib.contextmanager
 def seeded(seed: int | None, device: torch.device) -> Iterator[None]:
     """Run a block with torch's global RNG seeded, restoring the caller's RNG state afterwards.
@@ -144,17 +132,6 @@ def seeded(seed: int | None, device: torch.device) -> Iterator[None]:
     with torch.random.fork_rng(devices=devices, device_type=device_type):
         torch.manual_seed(seed)
         yield
-
-
-def check_training_choices(optimizer: object, kappa_variant: object, lam: object) -> None:
-    """The optimizer, κ variant and κ weight shared by both training helpers' arguments."""
-    if not (callable(optimizer) or optimizer in _OPTIMIZERS):
-        raise ValueError(
-            f"optimizer must be one of {_OPTIMIZERS} or a callable, got {optimizer!r}."
-        )
-    if kappa_variant not in _VARIANTS:
-        raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
-    check_lam(lam)  # the range kappa_score accepts, checked before the first epoch
 
 
 def record_out_of_memory(trial: Any, device: torch.device, message: str) -> None:

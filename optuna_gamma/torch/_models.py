@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from optuna_gamma.torch._device import check_positive_int
+from optuna_gamma.torch._config import check_positive_int
 
 __all__ = ["Cifar10CNN", "MnistMLP"]
 

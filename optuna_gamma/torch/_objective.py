@@ -1,17 +1,14 @@
-"""Train a PyTorch classifier as an Optuna trial: the building blocks and :class:`TorchObjective`.
+"""Train a PyTorch classifier as an Optuna trial: :class:`TorchObjective`.
 
-The pieces are separate so that other helpers (per-epoch learning-rate search, benchmarks) can
-reuse them: :func:`prepare_data` (tensors onto the device once), :func:`make_optimizer`,
-:func:`train_one_epoch` (mini-batches sliced from device tensors, no ``DataLoader``) and
-:func:`evaluate` (the metrics dict of :func:`classification_metrics`).
+The training itself is in ``_training`` (one epoch, evaluation, the data on the device), the
+settings it shares with the per-epoch learning-rate search in ``_config``; this module holds the
+search space of a trial, the epoch loop with its reports and pruning, and the trial's records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Iterable
 from collections.abc import Sequence
-import dataclasses
 import inspect
 import math
 import time
@@ -24,26 +21,24 @@ import torch
 from torch import nn
 
 from optuna_gamma._kappa import KappaVariant
-from optuna_gamma._kappa import kappa_score
+from optuna_gamma.torch._config import LossFn
+from optuna_gamma.torch._config import OptimizerSpec
+from optuna_gamma.torch._config import TrainingConfig
+from optuna_gamma.torch._config import TrainingSettings
+from optuna_gamma.torch._config import check_positive_int
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import as_tensors
 from optuna_gamma.torch._data import check_train_val
-from optuna_gamma.torch._device import _OPTIMIZERS
-from optuna_gamma.torch._device import check_training_choices
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import record_out_of_memory
-from optuna_gamma.torch._device import resolve_device
 from optuna_gamma.torch._device import seeded
 from optuna_gamma.torch._device import trial_seed
-from optuna_gamma.torch._metrics import classification_metrics
+from optuna_gamma.torch._training import EpochRunner
+from optuna_gamma.torch._training import TrainValData
+from optuna_gamma.torch._training import make_optimizer
+from optuna_gamma.torch._training import prepare_data
 
-__all__ = [
-    "TorchObjective",
-    "evaluate",
-    "make_optimizer",
-    "prepare_data",
-    "train_one_epoch",
-]
+__all__ = ["TorchObjective"]
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
@@ -53,319 +48,6 @@ _TARGETS: dict[str, optuna.study.StudyDirection] = {
     "accuracy": optuna.study.StudyDirection.MAXIMIZE,
     "loss": optuna.study.StudyDirection.MINIMIZE,
 }
-#: Data larger than this stays in host memory when ``data_on_device="auto"`` on MPS.
-_AUTO_ON_DEVICE_BYTES = 1 << 30
-
-
-def _nbytes(*tensors: torch.Tensor) -> int:
-    return sum(t.numel() * t.element_size() for t in tensors)
-
-
-def prepare_data(
-    data: DataLike,
-    device: torch.device,
-    *,
-    data_on_device: bool | Literal["auto"] = "auto",
-    name: str = "data",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Materialise data as ``(X, y)`` tensors and move them to ``device`` once.
-
-    Args:
-        data: Anything :func:`~optuna_gamma.torch.as_tensors` accepts.
-        device: The training device.
-        data_on_device: ``True`` moves the tensors to the device (batches are then sliced on the
-            device, with no host-to-device copies during training); ``False`` keeps them in host
-            memory (pinned when the device is CUDA) and copies each batch; ``"auto"`` moves them
-            when they take at most a quarter of the GPU's memory (1 GiB on MPS; always on CPU).
-            Defaults to ``"auto"``.
-        name: Argument name for error messages.
-
-    Returns:
-        ``(X, y)`` on the device or in (pinned) host memory.
-    """
-    if data_on_device not in (True, False, "auto"):
-        raise ValueError(f"data_on_device must be True, False or 'auto', got {data_on_device!r}.")
-    X, y = as_tensors(data, name=name)
-    if device.type == "cpu":
-        return X.cpu(), y.cpu()
-    on_device = data_on_device
-    if on_device == "auto":
-        if device.type == "cuda":
-            limit = torch.cuda.get_device_properties(device).total_memory // 4
-        else:
-            limit = _AUTO_ON_DEVICE_BYTES
-        on_device = _nbytes(X, y) <= limit
-    if on_device:
-        return X.to(device), y.to(device)
-    X, y = X.cpu(), y.cpu()
-    if device.type == "cuda":
-        X, y = X.pin_memory(), y.pin_memory()
-    return X, y
-
-
-def make_optimizer(
-    optimizer: str | Callable[..., torch.optim.Optimizer],
-    params: Iterable[Any],
-    *,
-    lr: float,
-    weight_decay: float = 0.0,
-    momentum: float | None = None,
-) -> torch.optim.Optimizer:
-    """Build an optimizer by name or from a callable.
-
-    Args:
-        optimizer: ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, or a callable such as
-            ``torch.optim.SGD`` called as ``optimizer(params, lr=..., weight_decay=...)`` plus
-            ``momentum=...`` when ``momentum`` is not ``None``.
-        params: The parameters to optimise.
-        lr: Learning rate.
-        weight_decay: L2 weight decay. Defaults to ``0.0``.
-        momentum: Momentum (SGD, RMSprop); ``None`` means none given. Defaults to ``None``.
-
-    Returns:
-        The optimizer.
-    """
-    if callable(optimizer):
-        kwargs: dict[str, float] = {"lr": lr, "weight_decay": weight_decay}
-        if momentum is not None:
-            kwargs["momentum"] = momentum
-        opt = optimizer(params, **kwargs)
-        if not isinstance(opt, torch.optim.Optimizer):
-            raise TypeError(
-                f"optimizer callable must return a torch.optim.Optimizer, got "
-                f"{type(opt).__name__}."
-            )
-        return opt
-    m = 0.0 if momentum is None else momentum
-    if optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=m, weight_decay=weight_decay)
-    if optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=m, weight_decay=weight_decay)
-    if optimizer in ("adam", "adamw"):
-        if m != 0.0:
-            raise ValueError(
-                f"optimizer={optimizer!r} has no momentum; got momentum={momentum!r}."
-            )
-        cls = torch.optim.Adam if optimizer == "adam" else torch.optim.AdamW
-        return cls(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer must be one of {_OPTIMIZERS} or a callable, got {optimizer!r}.")
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    for p in model.parameters():
-        return p.device
-    return torch.device("cpu")
-
-
-def train_one_epoch(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    batch_size: int,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
-    generator: torch.Generator | None = None,
-    shuffle: bool = True,
-    autocast_dtype: torch.dtype | None = None,
-    grad_scaler: torch.amp.GradScaler | None = None,
-) -> float:
-    """Train ``model`` for one pass over ``(X, y)`` and return the mean training loss.
-
-    Mini-batches are index slices of the tensors. When ``X`` and ``y`` already live on the
-    model's device, no data are copied; otherwise each batch is copied (non-blocking). The loss
-    is accumulated on the device and read back once, so there is one synchronisation per epoch.
-
-    Args:
-        model: The model, already on its device; it is put in training mode.
-        optimizer: Optimizer over the model's parameters.
-        X: Inputs, samples along dimension 0.
-        y: Integer class labels.
-        batch_size: Mini-batch size (the last batch may be smaller).
-        loss_fn: Mean-reduced loss ``loss_fn(logits, y)``. Defaults to cross-entropy.
-        generator: CPU generator for the shuffle (seed it for reproducible batch order).
-        shuffle: Shuffle the samples. Defaults to ``True``.
-        autocast_dtype: ``torch.float16`` or ``torch.bfloat16`` to run the forward pass under
-            :func:`torch.autocast` (mixed precision); ``None`` for full precision.
-        grad_scaler: A :class:`torch.amp.GradScaler` (needed with float16).
-
-    Returns:
-        The sample-weighted mean training loss; ``nan`` or ``inf`` when training diverged.
-    """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    loss_fn = nn.functional.cross_entropy if loss_fn is None else loss_fn
-    device = _model_device(model)
-    n = int(y.shape[0])
-    if shuffle:
-        order = torch.randperm(n, generator=generator)
-    else:
-        order = torch.arange(n)
-    order = order.to(X.device)
-    non_blocking = X.device.type == "cpu" and device.type == "cuda"
-    model.train()
-    total = torch.zeros((), dtype=torch.float64, device=device)
-    for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
-        xb = X[idx].to(device, non_blocking=non_blocking)
-        yb = y[idx.to(y.device)].to(device, non_blocking=non_blocking)
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(
-            device_type=device.type,
-            dtype=autocast_dtype or torch.float32,
-            enabled=autocast_dtype is not None,
-        ):
-            loss = loss_fn(model(xb), yb)
-        if grad_scaler is not None:
-            grad_scaler.scale(loss).backward()
-            grad_scaler.step(optimizer)
-            grad_scaler.update()
-        else:
-            loss.backward()
-            optimizer.step()
-        total += loss.detach().to(torch.float64) * idx.numel()
-    return float(total.item()) / n
-
-
-@torch.no_grad()
-def evaluate(
-    model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    num_classes: int | None = None,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
-    batch_size: int = 1024,
-    lam: float = 0.5,
-    kappa_variant: KappaVariant = "improved",
-    autocast_dtype: torch.dtype | None = None,
-) -> dict[str, Any]:
-    """Evaluate ``model`` on ``(X, y)`` and return the thesis's metrics.
-
-    The model is put in evaluation mode and restored to its previous mode afterwards. A
-    non-finite validation loss (a diverged model) is reported as ``+inf``, so κ takes its
-    finite diverged value (:func:`optuna_gamma.kappa_score`) instead of NaN.
-
-    Args:
-        model: The model, on its device.
-        X: Inputs.
-        y: Integer class labels.
-        num_classes: Number of classes. Defaults to the number of model outputs.
-        loss_fn: Mean-reduced loss. Defaults to cross-entropy.
-        batch_size: Evaluation chunk size (memory only; results do not depend on it).
-            Defaults to ``1024``.
-        lam: κ's λ. Defaults to ``0.5``.
-        kappa_variant: κ's variant. Defaults to ``"improved"``.
-        autocast_dtype: Mixed-precision dtype for the forward pass, or ``None``.
-
-    Returns:
-        The dict of :func:`~optuna_gamma.torch.classification_metrics`: ``accuracy``, ``loss``,
-        ``kappa``, ``sensitivity``, ``specificity``, ``mcc``, ``confusion_matrix``.
-    """
-    loss_fn = nn.functional.cross_entropy if loss_fn is None else loss_fn
-    device = _model_device(model)
-    was_training = model.training
-    model.eval()
-    n = int(y.shape[0])
-    total = torch.zeros((), dtype=torch.float64, device=device)
-    preds = []
-    n_outputs = 0
-    try:
-        for start in range(0, n, batch_size):
-            xb = X[start : start + batch_size].to(device)
-            yb = y[start : start + batch_size].to(device)
-            with torch.autocast(
-                device_type=device.type,
-                dtype=autocast_dtype or torch.float32,
-                enabled=autocast_dtype is not None,
-            ):
-                logits = model(xb)
-                loss = loss_fn(logits, yb)
-            n_outputs = int(logits.shape[-1])
-            total += loss.to(torch.float64) * yb.shape[0]
-            preds.append(logits.argmax(dim=-1))
-    finally:
-        model.train(was_training)
-    mean_loss = float(total.item()) / n
-    if not math.isfinite(mean_loss):
-        mean_loss = math.inf
-    y_pred = torch.cat(preds).cpu().numpy()
-    y_true = y.cpu().numpy()
-    k = num_classes if num_classes is not None else max(n_outputs, int(y_true.max()) + 1)
-    return classification_metrics(
-        y_true, y_pred, mean_loss, num_classes=k, lam=lam, kappa_variant=kappa_variant
-    )
-
-
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-#: ``(X_train, y_train, X_val, y_val)``.
-TrainValData = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
-
-
-@dataclasses.dataclass(frozen=True)
-class EpochRunner:
-    """One epoch of training followed by the validation metrics, the step that
-    :class:`TorchObjective` repeats for a trial and :class:`~optuna_gamma.torch.EpochwiseLRSearch`
-    for each candidate learning rate: the loss, the classes, κ and the precision they share."""
-
-    num_classes: int
-    loss_fn: LossFn | None
-    lam: float
-    kappa_variant: KappaVariant
-    eval_batch_size: int = 1024
-    autocast_dtype: torch.dtype | None = None
-
-    def evaluate(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
-        """:func:`evaluate` with these settings."""
-        return evaluate(
-            model,
-            X,
-            y,
-            num_classes=self.num_classes,
-            loss_fn=self.loss_fn,
-            batch_size=self.eval_batch_size,
-            lam=self.lam,
-            kappa_variant=self.kappa_variant,
-            autocast_dtype=self.autocast_dtype,
-        )
-
-    def train_and_evaluate(
-        self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        data: TrainValData,
-        *,
-        batch_size: int,
-        generator: torch.Generator,
-        grad_scaler: torch.amp.GradScaler | None = None,
-    ) -> tuple[float, dict[str, Any], bool]:
-        """Trains ``model`` one epoch on ``data``'s training half and evaluates it on its
-        validation half ``(X_train, y_train, X_val, y_val)``.
-
-        Returns ``(train_loss, metrics, diverged)``. A run whose training or validation loss is
-        not finite has diverged: its metrics carry loss ``+inf`` and the κ of an infinite loss,
-        a finite low value (docs/math.md §1), so it ranks below every run that learned.
-        """
-        X_train, y_train, X_val, y_val = data
-        train_loss = train_one_epoch(
-            model,
-            optimizer,
-            X_train,
-            y_train,
-            batch_size=batch_size,
-            loss_fn=self.loss_fn,
-            generator=generator,
-            autocast_dtype=self.autocast_dtype,
-            grad_scaler=grad_scaler,
-        )
-        metrics = self.evaluate(model, X_val, y_val)
-        diverged = not math.isfinite(train_loss) or not math.isfinite(metrics["loss"])
-        if diverged:
-            metrics["loss"] = math.inf
-            metrics["kappa"] = kappa_score(
-                metrics["accuracy"], math.inf, self.lam, variant=self.kappa_variant
-            )
-        return train_loss, metrics, diverged
 
 
 def _range_or_value(name: str, value: Any, *, positive: bool) -> None:
@@ -388,7 +70,7 @@ def _range_or_value(name: str, value: Any, *, positive: bool) -> None:
         raise ValueError(f"{name} must be a number {bound} or a (low, high) tuple, got {value!r}.")
 
 
-class TorchObjective:
+class TorchObjective(TrainingSettings):
     """An Optuna objective that trains a PyTorch classifier and scores it with κ.
 
     Each call (one trial) suggests the learning rate ``"lr"`` (log scale) and, when given as
@@ -475,11 +157,11 @@ class TorchObjective:
         batch_size: int | Sequence[int] = 50,
         weight_decay: float | tuple[float, float] = 0.0,
         momentum: float | tuple[float, float] | None = None,
-        optimizer: str | Callable[..., torch.optim.Optimizer] = "sgd",
+        optimizer: OptimizerSpec = "sgd",
         target: Target = "kappa",
         lam: float = 0.5,
         kappa_variant: KappaVariant = "improved",
-        loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        loss_fn: LossFn | None = None,
         device: str | torch.device = "auto",
         seed: int | None = None,
         mixed_precision: bool = False,
@@ -488,64 +170,39 @@ class TorchObjective:
         num_classes: int | None = None,
         catch_oom: bool = True,
     ) -> None:
-        # Long by design: it checks and stores each of its ~20 arguments in one short block, next
-        # to the signature they belong to.
         if not callable(model_fn):
             raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}.")
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+        self.epochs = check_positive_int("epochs", epochs)
         _range_or_value("lr", lr, positive=True)
         _range_or_value("weight_decay", weight_decay, positive=isinstance(weight_decay, tuple))
         if momentum is not None:
             _range_or_value("momentum", momentum, positive=False)
-        if isinstance(batch_size, int) and not isinstance(batch_size, bool):
-            choices: list[int] = [batch_size]
-        elif isinstance(batch_size, Sequence) and not isinstance(batch_size, str):
-            choices = list(batch_size)
-        else:
-            raise ValueError(
-                f"batch_size must be a positive int or a sequence of them, got {batch_size!r}."
-            )
-        if not choices or any(
-            isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in choices
-        ):
-            raise ValueError(
-                f"batch_size must be a positive int or a sequence of them, got {batch_size!r}."
-            )
-        check_training_choices(optimizer, kappa_variant, lam)
+        self._batch_choices = _batch_choices(batch_size)
+        self._training = TrainingConfig(
+            optimizer=optimizer,
+            loss_fn=loss_fn,
+            lam=lam,
+            kappa_variant=kappa_variant,
+            device=device,
+            data_on_device=data_on_device,
+            eval_batch_size=eval_batch_size,
+            mixed_precision=mixed_precision,
+            catch_oom=catch_oom,
+        )
         if optimizer in ("adam", "adamw") and momentum is not None:
             raise ValueError(f"optimizer={optimizer!r} has no momentum; leave momentum=None.")
         if target not in _TARGETS:
             raise ValueError(f"target must be one of {tuple(_TARGETS)}, got {target!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {seed!r}.")
-        if (
-            isinstance(eval_batch_size, bool)
-            or not isinstance(eval_batch_size, int)
-            or (eval_batch_size < 1)
-        ):
-            raise ValueError(
-                f"eval_batch_size must be a positive integer, got {eval_batch_size!r}."
-            )
-        if data_on_device not in (True, False, "auto"):
-            raise ValueError(
-                f"data_on_device must be True, False or 'auto', got {data_on_device!r}."
-            )
 
         self.model_fn = model_fn
-        self.epochs = epochs
         self.lr = lr
         self.batch_size = batch_size
-        self._batch_choices = choices
         self.weight_decay = weight_decay
         self.momentum = momentum
-        self.optimizer = optimizer
         self.target: Target = target
-        self.device = resolve_device(device)
         self.seed = seed
-        self.mixed_precision = bool(mixed_precision)
-        self.data_on_device = data_on_device
-        self.catch_oom = bool(catch_oom)
         self._model_takes_trial = _takes_argument(model_fn)
 
         X_train, y_train = as_tensors(train_data, name="train_data")
@@ -553,22 +210,25 @@ class TorchObjective:
         self.num_classes = check_train_val(X_train, y_train, X_val, y_val, num_classes)
         self._host_data = (X_train, y_train, X_val, y_val)
         self._device_data: TrainValData | None = None
+        if self.mixed_precision and self._training.autocast_dtype is None:
+            warnings.warn(
+                f"mixed_precision=True is only used on CUDA; training on {self.device} in full "
+                "precision.",
+                stacklevel=2,
+            )
+        self._epoch = EpochRunner(self.num_classes, self._training)
 
-        autocast_dtype: torch.dtype | None = None
-        if self.mixed_precision:
-            if self.device.type == "cuda":
-                autocast_dtype = (
-                    torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-                )
-            else:
-                warnings.warn(
-                    f"mixed_precision=True is only used on CUDA; training on {self.device} in "
-                    "full precision.",
-                    stacklevel=2,
-                )
-        self._epoch = EpochRunner(
-            self.num_classes, loss_fn, float(lam), kappa_variant, eval_batch_size, autocast_dtype
-        )
+    # ------------------------------------------------------------------ settings
+
+    @property
+    def mixed_precision(self) -> bool:
+        """Whether ``mixed_precision=True`` was asked for (used on CUDA only)."""
+        return self._training.mixed_precision
+
+    @property
+    def data_on_device(self) -> bool | Literal["auto"]:
+        """Where the data live, as given (see :func:`prepare_data`)."""
+        return self._training.data_on_device
 
     # ------------------------------------------------------------------ helpers
 
@@ -658,8 +318,6 @@ class TorchObjective:
         return math.nan  # Optuna records a NaN value as a FAIL trial and goes on.
 
     def _run(self, trial: optuna.trial.BaseTrial, params: dict[str, Any]) -> float:
-        # Long by design: the epoch loop keeps training, evaluation, divergence, report and pruning
-        # in the order they must happen, visible in one place.
         data = self._data()
         run_seed = None if self.seed is None else trial_seed(self.seed, trial.number)
         with seeded(run_seed, self.device):
@@ -677,7 +335,7 @@ class TorchObjective:
                 momentum=params["momentum"],
             )
             scaler = None
-            if self._epoch.autocast_dtype == torch.float16:
+            if self._training.autocast_dtype == torch.float16:
                 scaler = torch.amp.GradScaler("cuda")
             seconds: list[float] = []
             metrics: dict[str, Any] = {}
@@ -729,6 +387,21 @@ class TorchObjective:
         trial.set_user_attr("epochs_run", epoch)
         trial.set_user_attr("seconds_per_epoch", sum(seconds) / len(seconds))
         trial.set_user_attr("diverged", diverged)
+
+
+def _batch_choices(batch_size: int | Sequence[int]) -> list[int]:
+    """The batch sizes to choose from: ``[batch_size]`` for one fixed size."""
+    if isinstance(batch_size, int) and not isinstance(batch_size, bool):
+        choices: list[int] = [batch_size]
+    elif isinstance(batch_size, Sequence) and not isinstance(batch_size, str):
+        choices = list(batch_size)
+    else:
+        choices = []
+    if not choices or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in choices):
+        raise ValueError(
+            f"batch_size must be a positive int or a sequence of them, got {batch_size!r}."
+        )
+    return choices
 
 
 def _takes_argument(fn: Callable[..., Any]) -> bool:

@@ -30,11 +30,7 @@ Design (docs/epochwise.md explains each decision and the measurement behind the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Iterator
 from collections.abc import Sequence
-import contextlib
-import copy
-import logging
 import math
 import os
 from pathlib import Path
@@ -44,66 +40,46 @@ from typing import Literal
 
 import numpy as np
 import optuna
-from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 import torch
 from torch import nn
 
 from optuna_gamma._kappa import KappaVariant
 from optuna_gamma._sampler import GammaBOSampler
+from optuna_gamma.torch._checkpoint import CHECKPOINT_FILE
+from optuna_gamma.torch._checkpoint import host_copy
+from optuna_gamma.torch._checkpoint import load_checkpoint
+from optuna_gamma.torch._checkpoint import save_checkpoint
+from optuna_gamma.torch._config import LossFn
+from optuna_gamma.torch._config import OptimizerSpec
+from optuna_gamma.torch._config import TrainingConfig
+from optuna_gamma.torch._config import TrainingSettings
+from optuna_gamma.torch._config import check_positive_int
 from optuna_gamma.torch._data import DataLike
 from optuna_gamma.torch._data import check_train_val
-from optuna_gamma.torch._device import check_positive_int
-from optuna_gamma.torch._device import check_training_choices
 from optuna_gamma.torch._device import derived_seed
 from optuna_gamma.torch._device import is_out_of_memory_error
 from optuna_gamma.torch._device import record_out_of_memory
-from optuna_gamma.torch._device import resolve_device
 from optuna_gamma.torch._device import seeded
-from optuna_gamma.torch._objective import EpochRunner
-from optuna_gamma.torch._objective import make_optimizer
-from optuna_gamma.torch._objective import prepare_data
+from optuna_gamma.torch._proposals import WarmStart
+from optuna_gamma.torch._proposals import check_search_settings
+from optuna_gamma.torch._proposals import propose
+from optuna_gamma.torch._proposals import search_range
+from optuna_gamma.torch._training import EpochRunner
+from optuna_gamma.torch._training import make_optimizer
+from optuna_gamma.torch._training import prepare_data
 
 __all__ = ["EpochwiseLRSearch", "WarmStart"]
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
-WarmStart = Literal["previous_best", "all_epochs", "none"]
-_WARM_STARTS = ("previous_best", "all_epochs", "none")
-_CHECKPOINT_FILE = "epochwise_checkpoint.pt"
-_CHECKPOINT_VERSION = 1
 _ATTEMPT_KEY = "epochwise:attempts"
 _RUN_SEED_KEY = "epochwise:run_seed"
 #: Metrics copied from :func:`evaluate` into trial user attrs and the history.
 _SCALAR_METRICS = ("accuracy", "loss", "kappa", "sensitivity", "specificity", "mcc")
 
 
-def _host_copy(state: Any) -> Any:
-    """A deep copy of a (nested) state dict with every tensor cloned to host memory."""
-    if isinstance(state, torch.Tensor):
-        return state.detach().to("cpu", copy=True)
-    if isinstance(state, dict):
-        return {k: _host_copy(v) for k, v in state.items()}
-    if isinstance(state, list):
-        return [_host_copy(v) for v in state]
-    if isinstance(state, tuple):
-        return tuple(_host_copy(v) for v in state)
-    return copy.deepcopy(state)
-
-
-@contextlib.contextmanager
-def _quiet_logger(name: str) -> Iterator[None]:
-    """Raise one logger's level to WARNING for a block (INFO lines of a scratch study)."""
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-class EpochwiseLRSearch:
+class EpochwiseLRSearch(TrainingSettings):
     """Choose the learning rate again at every epoch with Bayesian optimization (thesis fig. 8).
 
     Each epoch ``e = 1..epochs``: :class:`~optuna_gamma.GammaBOSampler` proposes
@@ -212,10 +188,10 @@ class EpochwiseLRSearch:
         batch_size: int = 50,
         weight_decay: float = 0.0,
         momentum: float | None = None,
-        optimizer: str | Callable[..., torch.optim.Optimizer] = "sgd",
+        optimizer: OptimizerSpec = "sgd",
         lam: float = 0.5,
         kappa_variant: KappaVariant = "improved",
-        loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        loss_fn: LossFn | None = None,
         device: str | torch.device = "auto",
         data_on_device: bool | Literal["auto"] = "auto",
         num_classes: int | None = None,
@@ -223,8 +199,6 @@ class EpochwiseLRSearch:
         callbacks: Sequence[Callable[[EpochwiseLRSearch, dict[str, Any]], None]] = (),
         catch_oom: bool = True,
     ) -> None:
-        # Long by design: it checks and stores each of its ~20 arguments in one short block, next
-        # to the signature they belong to.
         if not callable(model_fn):
             raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}.")
         self.epochs = check_positive_int("epochs", epochs)
@@ -233,35 +207,21 @@ class EpochwiseLRSearch:
         )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}.")
-        if not (
-            isinstance(lr, tuple)
-            and len(lr) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lr)
-            and 0 < lr[0] < lr[1] < math.inf
-        ):
-            raise ValueError(f"lr must be a (low, high) tuple with 0 < low < high, got {lr!r}.")
-        if warm_start not in _WARM_STARTS:
-            raise ValueError(f"warm_start must be one of {_WARM_STARTS}, got {warm_start!r}.")
-        if lr_window is not None and not (
-            isinstance(lr_window, (int, float))
-            and not isinstance(lr_window, bool)
-            and 1.0 < lr_window < math.inf
-        ):
-            raise ValueError(f"lr_window must be a number > 1 or None, got {lr_window!r}.")
-        if isinstance(n_startup_candidates, bool) or not isinstance(n_startup_candidates, int):
-            raise ValueError(
-                f"n_startup_candidates must be an int >= 0, got {n_startup_candidates!r}."
-            )
-        if n_startup_candidates < 0:
-            raise ValueError(
-                f"n_startup_candidates must be an int >= 0, got {n_startup_candidates!r}."
-            )
+        check_search_settings(lr, warm_start, lr_window, n_startup_candidates)
         check_positive_int("batch_size", batch_size)
         if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0):
             raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}.")
         if momentum is not None and not (isinstance(momentum, (int, float)) and momentum >= 0):
             raise ValueError(f"momentum must be a number >= 0 or None, got {momentum!r}.")
-        check_training_choices(optimizer, kappa_variant, lam)
+        self._training = TrainingConfig(
+            optimizer=optimizer,
+            loss_fn=loss_fn,
+            lam=lam,
+            kappa_variant=kappa_variant,
+            device=device,
+            data_on_device=data_on_device,
+            catch_oom=catch_oom,
+        )
         for i, cb in enumerate(callbacks):
             if not callable(cb):
                 raise TypeError(f"callbacks[{i}] must be callable, got {type(cb).__name__}.")
@@ -280,26 +240,20 @@ class EpochwiseLRSearch:
         self.batch_size = batch_size
         self.weight_decay = float(weight_decay)
         self.momentum = None if momentum is None else float(momentum)
-        self.optimizer = optimizer
-        self.device = resolve_device(device)
         self.sampler_fn = sampler_fn
         self.callbacks = list(callbacks)
-        self.catch_oom = bool(catch_oom)
-        self._dist = FloatDistribution(self.lr[0], self.lr[1], log=True)
         # One seed for the run; with seed=None it is drawn once, so a run is still consistent.
         self._run_seed = (
             seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
         )
 
-        X_train, y_train = prepare_data(
+        train = prepare_data(
             train_data, self.device, data_on_device=data_on_device, name="train_data"
         )
-        X_val, y_val = prepare_data(
-            val_data, self.device, data_on_device=data_on_device, name="val_data"
-        )
-        self.num_classes = check_train_val(X_train, y_train, X_val, y_val, num_classes)
-        self._data = (X_train, y_train, X_val, y_val)
-        self._epoch = EpochRunner(self.num_classes, loss_fn, float(lam), kappa_variant)
+        val = prepare_data(val_data, self.device, data_on_device=data_on_device, name="val_data")
+        self.num_classes = check_train_val(*train, *val, num_classes)
+        self._data = (*train, *val)
+        self._epoch = EpochRunner(self.num_classes, self._training)
         #: History of the completed epochs (filled by :meth:`run`).
         self.history: list[dict[str, Any]] = []
 
@@ -313,7 +267,7 @@ class EpochwiseLRSearch:
     @property
     def checkpoint_path(self) -> Path | None:
         """Where the checkpoint is written, or ``None`` without ``checkpoint_dir``."""
-        return None if self.checkpoint_dir is None else self.checkpoint_dir / _CHECKPOINT_FILE
+        return None if self.checkpoint_dir is None else self.checkpoint_dir / CHECKPOINT_FILE
 
     def create_study(self) -> optuna.Study:
         """Create or load the run's study (``load_if_exists=True``)."""
@@ -360,7 +314,7 @@ class EpochwiseLRSearch:
         model = model.to(self.device)
         optimizer_state: dict[str, Any] | None = None
         self.history = []
-        checkpoint = self._load_checkpoint()
+        checkpoint = load_checkpoint(self.checkpoint_dir, self.study_name, self.epochs)
         if checkpoint is not None:
             model.load_state_dict(checkpoint["model"])
             optimizer_state = checkpoint["optimizer"]
@@ -379,7 +333,9 @@ class EpochwiseLRSearch:
         for epoch in range(len(self.history) + 1, self.epochs + 1):
             optimizer_state = self._run_epoch(study, model, optimizer_state, epoch, attempt)
             record = self.history[-1]
-            self._save_checkpoint(model, optimizer_state)
+            save_checkpoint(
+                self.checkpoint_dir, self.study_name, model, optimizer_state, self.history
+            )
             for cb in self.callbacks:
                 cb(self, record)
         return model, self.history
@@ -397,7 +353,7 @@ class EpochwiseLRSearch:
         """One epoch: propose and train the candidates, keep the best, tell every trial, and
         append the epoch's record to the history. Returns the kept optimizer state."""
         start_time = time.perf_counter()
-        start_weights = _host_copy(model.state_dict())
+        start_weights = host_copy(model.state_dict())
         trials, candidates, best = self._train_candidates(
             study, model, start_weights, optimizer_state, epoch, attempt
         )
@@ -467,7 +423,7 @@ class EpochwiseLRSearch:
                 candidates.append(result)
                 ok = not result["diverged"] and not result["failed"]
                 if ok and (best is None or result["kappa"] > candidates[best[0]]["kappa"]):
-                    best = (k, _host_copy(model.state_dict()), _host_copy(opt_state))
+                    best = (k, host_copy(model.state_dict()), host_copy(opt_state))
         except BaseException:
             # Interrupted (Ctrl-C, an error): this epoch's candidates are discarded; a resumed
             # run repeats the epoch from its starting weights.
@@ -519,14 +475,6 @@ class EpochwiseLRSearch:
             trial.set_user_attr("stale", True)
             study.tell(trial, state=TrialState.FAIL)
 
-    def _distribution(self, previous_lr: float | None) -> FloatDistribution:
-        """The search range of this epoch: all of ``lr``, or a window around the last kept lr."""
-        if self.lr_window is None or previous_lr is None:
-            return self._dist
-        low = max(self.lr[0], previous_lr / self.lr_window)
-        high = min(self.lr[1], previous_lr * self.lr_window)
-        return FloatDistribution(low, high, log=True)
-
     def _propose(
         self, epoch: int, candidates: list[dict[str, Any]], previous_lr: float | None
     ) -> float:
@@ -536,12 +484,6 @@ class EpochwiseLRSearch:
             for record in self.history:
                 seen += [(c["lr"], c["kappa"]) for c in record["candidates"]]
         seen += [(c["lr"], c["kappa"]) for c in candidates]
-        dist = self._distribution(previous_lr)
-        seen = [  # no FAIL candidates, none outside this epoch's range
-            (lr, value)
-            for lr, value in seen
-            if math.isfinite(value) and dist.low <= lr <= dist.high
-        ]
         sampler_seed = derived_seed(self._run_seed, epoch, 2)
         if self.sampler_fn is not None:
             sampler = self.sampler_fn(sampler_seed)
@@ -551,16 +493,7 @@ class EpochwiseLRSearch:
                 n_startup_trials=self.n_startup_candidates,
                 warn_independent_sampling=False,
             )
-        with _quiet_logger("optuna.storages._in_memory"):  # no "new study" line per proposal
-            scratch = optuna.create_study(direction="maximize", sampler=sampler)
-        for lr, value in seen:
-            scratch.add_trial(
-                optuna.trial.create_trial(
-                    params={"lr": lr}, distributions={"lr": dist}, value=value
-                )
-            )
-        proposal = scratch.ask({"lr": dist})
-        return float(proposal.params["lr"])
+        return propose(sampler, seen, search_range(self.lr, self.lr_window, previous_lr))
 
     def _make_optimizer(
         self, model: nn.Module, lr: float, state: dict[str, Any] | None
@@ -622,44 +555,3 @@ class EpochwiseLRSearch:
             lr=lr, train_loss=float(train_loss), diverged=diverged, failed=False, seconds=seconds
         )
         return result, opt.state_dict()
-
-    # ------------------------------------------------------------------ checkpoints
-
-    def _load_checkpoint(self) -> dict[str, Any] | None:
-        path = self.checkpoint_path
-        if path is None or not path.exists():
-            return None
-        checkpoint: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-        if checkpoint.get("version") != _CHECKPOINT_VERSION:
-            raise ValueError(
-                f"checkpoint {str(path)!r} has version {checkpoint.get('version')!r}; expected "
-                f"{_CHECKPOINT_VERSION}."
-            )
-        if checkpoint.get("study_name") != self.study_name:
-            raise ValueError(
-                f"checkpoint_dir={str(self.checkpoint_dir)!r} holds the checkpoint of study "
-                f"{checkpoint.get('study_name')!r}, not {self.study_name!r}; use its study_name "
-                "or another checkpoint_dir."
-            )
-        if len(checkpoint["history"]) > self.epochs:
-            raise ValueError(
-                f"the checkpoint has {len(checkpoint['history'])} completed epochs but "
-                f"epochs={self.epochs}."
-            )
-        return checkpoint
-
-    def _save_checkpoint(self, model: nn.Module, optimizer_state: dict[str, Any] | None) -> None:
-        path = self.checkpoint_path
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "version": _CHECKPOINT_VERSION,
-            "study_name": self.study_name,
-            "model": _host_copy(model.state_dict()),
-            "optimizer": optimizer_state,
-            "history": self.history,
-        }
-        tmp = path.with_suffix(".tmp")
-        torch.save(payload, tmp)
-        os.replace(tmp, path)  # atomic: a crash never leaves half a checkpoint
