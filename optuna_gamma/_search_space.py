@@ -417,16 +417,33 @@ class ConditionalSearchSpace(SearchSpace):
             )
             reruns.append((cols, np.unique(rows[:, cols], axis=0)))
 
-        def allowed(Z: np.ndarray) -> np.ndarray:
-            ok = np.ones(len(Z), dtype=bool)
-            snapped = sub.snap(Z) if deciding or reruns else Z
-            for j, values in deciding:
-                ok &= np.isin(snapped[:, j], values)
-            for cols, values in reruns:
-                ok &= ~np.isin(_rows_as_keys(snapped[:, cols]), _rows_as_keys(values))
-            return ok
+        # A parameter whose values separate the branches, but not yet beyond chance, may still
+        # decide them: a point of this branch with a value seen only on other branches will
+        # probably land there (and its acquisition here is then not what the trial gets). Its
+        # log weight is log P(lands here | value) by the rule of succession, relative to that of
+        # a value never seen: log(2 / (c + 2)) for a value seen c times elsewhere, 0 for the
+        # others (docs/math.md §9).
+        landing: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, values, log weights)
+        for name, there in self.undecided(active, observed).items():
+            j = names.index(name)
+            rows = sub.snap(sub.encode([{**filler, name: v} for v, _ in there]))
+            weights = np.log(2.0 / (np.array([c for _, c in there], dtype=float) + 2.0))
+            landing.append((j, rows[:, j], weights))
 
-        return sub, columns, embed, allowed
+        def log_weight(Z: np.ndarray) -> np.ndarray:
+            """0 where a point of this branch surely lies on it, -inf where it cannot, the
+            log probability that it does in between."""
+            out = np.zeros(len(Z))
+            snapped = sub.snap(Z) if deciding or reruns or landing else Z
+            for j, values in deciding:
+                out[~np.isin(snapped[:, j], values)] = -np.inf
+            for cols, values in reruns:
+                out[np.isin(_rows_as_keys(snapped[:, cols]), _rows_as_keys(values))] = -np.inf
+            for j, values, weights in landing:
+                out += (snapped[:, j, None] == values[None, :]) @ weights  # (s, k) @ (k,)
+            return out
+
+        return sub, columns, embed, log_weight
 
     def deciding(
         self, active: frozenset[str], observed: Sequence[Mapping[str, Any]]
@@ -454,6 +471,26 @@ class ConditionalSearchSpace(SearchSpace):
                 and separation_probability(keys_here, keys_there) < DECIDING_LEVEL
             ):
                 out[name] = here
+        return out
+
+    def undecided(
+        self, active: frozenset[str], observed: Sequence[Mapping[str, Any]]
+    ) -> dict[str, list[tuple[Any, int]]]:
+        """The categorical or integer parameters asked on every branch whose values on this
+        branch were never seen on another, but not beyond chance (not :meth:`deciding`): each
+        with the values it had on the other branches and how often."""
+        signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
+        decided = self.deciding(active, observed)
+        out = {}
+        for name, dist in self.union.items():
+            if name in self.conditional or name in decided:
+                continue
+            if not isinstance(dist, (CategoricalDistribution, IntDistribution)):
+                continue
+            here = {_key(p[name]) for p, s in zip(observed, signature) if s == active}
+            there = Counter(_key(p[name]) for p, s in zip(observed, signature) if s != active)
+            if here and there and not here & there.keys():
+                out[name] = [(key[1], c) for key, c in there.items()]
         return out
 
     def _any_value(self, name: str) -> Any:

@@ -558,7 +558,7 @@ class FittedSurrogate:
             Z = self.space.sample_sobol(rng, self.settings.n_candidates)  # (m, d)
         else:
             Z_branch = branch[0].sample_sobol(rng, self.settings.n_candidates)
-            Z = branch[2](Z_branch[branch[3](Z_branch)])
+            Z = branch[2](Z_branch[np.isfinite(branch[3](Z_branch))])
         taken = np.vstack([self.space.snap(self.X), self.avoid])
         fresh = ~np.array([matches_any(z, taken) for z in Z], dtype=bool)
         if not fresh.any():
@@ -656,8 +656,8 @@ def fit_multi_objective(
             front = np.vstack([front, means])
     boxes = None
     if len(front):
-        front = _thin_front(front[_hypervolume.pareto_mask(front)], ref)
-        boxes = _hypervolume.nondominated_boxes(front, ref)
+        # Exact up to MAX_SWEEP_BOXES boxes; beyond, of the thinned front (docs/math.md §8).
+        boxes = _hypervolume.nondominated_boxes(front, ref, _hypervolume.MAX_SWEEP_BOXES)
     # Starting points of the optimiser: the feasible Pareto-optimal trials first.
     rank = np.full(len(X), 2.0)
     rank[feasible] = 1.0
@@ -675,22 +675,6 @@ def fit_multi_objective(
         order=order,
         settings=settings,
     )
-
-
-def _thin_front(front: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """The front itself while its box decomposition stays below ``MAX_BOXES``; otherwise the
-    points with the largest exclusive hypervolume contributions, as many as fit (for three or
-    more objectives and large fronts: EHVI is then that of the thinned front, an approximation
-    that over-rewards the regions of the dropped points)."""
-    m, d = front.shape
-    if _hypervolume.n_boxes(m, d) <= _hypervolume.MAX_BOXES:
-        return front
-    keep = int(_hypervolume.MAX_BOXES ** (1.0 / (d - 1))) - 1
-    total = _hypervolume.hypervolume(front, ref)
-    contribution = np.array(
-        [total - _hypervolume.hypervolume(np.delete(front, i, axis=0), ref) for i in range(m)]
-    )
-    return front[np.argsort(-contribution, kind="stable")[:keep]]
 
 
 @dataclass
@@ -806,15 +790,17 @@ def _maximize(
             n_candidates=fitted.settings.n_candidates,
             starts=fitted.settings.acquisition_starts,
         )
-    sub, columns, embed, allowed = branch
+    sub, columns, embed, log_weight = branch
     on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
 
     def values(Z: np.ndarray) -> np.ndarray:
-        return np.where(allowed(Z), fitted.acquisition_values(embed(Z)), -1e300)
+        w = log_weight(Z)
+        return np.where(np.isfinite(w), fitted.acquisition_values(embed(Z)) + w, -1e300)
 
     def values_and_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         value, grad = fitted.acquisition_values_and_grad(embed(Z))
-        return np.where(allowed(Z), value, -1e300), grad[:, columns]
+        w = log_weight(Z)
+        return np.where(np.isfinite(w), value + w, -1e300), grad[:, columns]
 
     x, value = maximize_acquisition(
         sub,
