@@ -37,6 +37,9 @@ NU_GAUSSIAN_LIMIT = 1e5
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_SQRT_PI_OVER_2 = 0.5 * math.log(math.pi / 2.0)
 _Z_ASYMPTOTIC = 1e3  # below -this, log h(z) of the normal uses its asymptotic series
+# log EHVI takes the points in blocks of at most this many (point, box) pairs, so that memory
+# stays bounded for large decompositions (docs/math.md §8).
+_EHVI_BLOCK = 2**21
 
 
 def _log1mexp(x: np.ndarray) -> np.ndarray:
@@ -188,22 +191,40 @@ def _log_diff(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
         return log_a + _log1mexp(np.minimum(log_b - log_a, -1e-300))
 
 
-def _log_cdf_difference(z_l: np.ndarray, z_u: np.ndarray, nu: float) -> np.ndarray:
-    """``log(T(z_l) - T(z_u))`` for ``z_l > z_u``, through the upper tail where both are
+def _log_cdf_difference(
+    z: np.ndarray, lo: np.ndarray, up: np.ndarray, finite_u: np.ndarray, nu: float
+) -> np.ndarray:
+    """``log(T(z_l) - T(z_u))`` for every interval, ``z_l = z[:, lo] > z_u = z[:, up]``
+    (``z_u = -inf`` where ``finite_u`` is False), through the upper tail where both are
     positive (so that ``1 - 1`` never cancels)."""
-    out = np.empty_like(z_l)
-    pos = z_u > 0.0
-    if pos.any():  # T(z_l) - T(z_u) = T(-z_u) - T(-z_l)
-        out[pos] = _log_diff(
-            log_cdf_student_t(-z_u[pos], nu)[0], log_cdf_student_t(-z_l[pos], nu)[0]
-        )
-    neg = ~pos
-    if neg.any():
-        log_tu = np.full(int(neg.sum()), -np.inf)
-        finite = np.isfinite(z_u[neg])
-        log_tu[finite] = log_cdf_student_t(z_u[neg][finite], nu)[0]
-        out[neg] = _log_diff(log_cdf_student_t(z_l[neg], nu)[0], log_tu)
-    return out
+    z_u = np.where(finite_u, np.take(z, up, axis=1), -np.inf)
+    log_T = log_cdf_student_t(z.ravel(), nu)[0].reshape(z.shape)
+    log_T_minus = log_cdf_student_t(-z.ravel(), nu)[0].reshape(z.shape)
+    # T(z_l) - T(z_u) = T(-z_u) - T(-z_l) where z_u > 0
+    upper_tail = _log_diff(np.take(log_T_minus, up, axis=1), np.take(log_T_minus, lo, axis=1))
+    lower_tail = _log_diff(
+        np.take(log_T, lo, axis=1), np.where(finite_u, np.take(log_T, up, axis=1), -np.inf)
+    )
+    return np.where(z_u > 0.0, upper_tail, lower_tail)
+
+
+def _intervals(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One objective's boxes ``[lower, upper]`` ``(B,)`` as their distinct intervals, in
+    lexicographic order: the distinct finite endpoints ``(E,)``, each interval's lower and upper
+    endpoint ``(U,)`` as indices into them (that of the lower endpoint, with the upper one
+    ``inf``, where ``finite`` ``(U,)`` is False) and each box's interval ``(B,)``."""
+    order = np.lexsort((upper, lower))
+    lower, upper = lower[order], upper[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (lower[1:] != lower[:-1]) | (upper[1:] != upper[:-1])
+    index = np.empty(len(order), dtype=np.intp)
+    index[order] = np.cumsum(new) - 1
+    pair_lower, pair_upper = lower[new], upper[new]
+    finite = np.isfinite(pair_upper)
+    ends = np.unique(np.concatenate([pair_lower, pair_upper[finite]]))
+    lo = np.searchsorted(ends, pair_lower)
+    up = np.where(finite, np.searchsorted(ends, np.where(finite, pair_upper, 0.0)), lo)
+    return ends, lo, up, finite, index
 
 
 def log_expected_hypervolume_improvement(
@@ -221,8 +242,9 @@ def log_expected_hypervolume_improvement(
     ``z^u = (mean_k - upper_jk) / s_k`` (``h(z^u) = 0`` for an infinite upper bound): a sum of
     products of one-dimensional partial expectations, evaluated as a log-sum-exp of sums of
     logs, every difference through ``log1p(-exp(.))``. The boxes of a front of ``m`` points
-    share at most ``m + 2`` distinct intervals per objective, so the special functions are
-    evaluated once per distinct interval, not once per box.
+    take their corners from at most ``m + 2`` values per objective, so the special functions
+    are evaluated once per distinct corner value, the differences once per distinct interval,
+    and only sums once per box; the points are taken in blocks so that memory stays bounded.
 
     Args:
         mean: Predictive locations, ``(s, d)``.
@@ -235,37 +257,53 @@ def log_expected_hypervolume_improvement(
     Returns:
         ``(value (s,), d value / d mean (s, d), d value / d scale (s, d))``.
     """
+    intervals = [_intervals(lower[:, k], upper[:, k]) for k in range(mean.shape[1])]
+    widest = max(len(lower), *(len(lo) for _, lo, _, _, _ in intervals))
+    rows = max(1, _EHVI_BLOCK // widest)
+    if len(mean) <= rows:
+        return _log_ehvi_block(mean, scale, nu, intervals, with_grad)
+    blocks = [
+        _log_ehvi_block(mean[i : i + rows], scale[i : i + rows], nu, intervals, with_grad)
+        for i in range(0, len(mean), rows)
+    ]
+    value, d_mean, d_scale = (np.concatenate(parts) for parts in zip(*blocks))
+    return value, d_mean, d_scale
+
+
+def _log_ehvi_block(
+    mean: np.ndarray,
+    scale: np.ndarray,
+    nu: np.ndarray,
+    intervals: list[tuple[np.ndarray, ...]],
+    with_grad: bool,
+) -> AcquisitionResult:
+    """:func:`log_expected_hypervolume_improvement` for one block of points, the boxes given
+    per objective by :func:`_intervals`."""
     s_, d = mean.shape
-    box = np.zeros((s_, len(lower)))
+    box = np.zeros((s_, len(intervals[0][4])))
     parts = []
-    for k in range(d):
+    for k, (ends, lo, up, finite, index) in enumerate(intervals):
         nu_k = float(nu[k])
-        pairs, index = np.unique(
-            np.column_stack([lower[:, k], upper[:, k]]), axis=0, return_inverse=True
-        )
-        index = index.ravel()
         sk = scale[:, k, None]  # (s, 1)
-        z_l = (mean[:, k, None] - pairs[None, :, 0]) / sk  # (s, U)
-        z_u = (mean[:, k, None] - pairs[None, :, 1]) / sk  # -inf where upper is inf
-        finite_u = np.broadcast_to(np.isfinite(pairs[None, :, 1]), z_u.shape)
+        z = (mean[:, k, None] - ends[None, :]) / sk  # (s, E): z^l or z^u at each corner value
+        finite_u = np.broadcast_to(finite, (s_, len(up)))
 
         def log_h(z: np.ndarray, nu_k: float = nu_k) -> np.ndarray:
             return (log_h_normal(z) if math.isinf(nu_k) else log_h_student_t(z, nu_k))[0]
 
-        log_hl = log_h(z_l.ravel()).reshape(z_l.shape)
-        log_hu = np.full(z_u.shape, -np.inf)
-        if finite_u.any():
-            log_hu[finite_u] = log_h(z_u[finite_u])
+        log_h_ends = log_h(z.ravel()).reshape(z.shape)
+        log_hl = np.take(log_h_ends, lo, axis=1)  # (s, U)
+        log_hu = np.where(finite_u, np.take(log_h_ends, up, axis=1), -np.inf)
         log_D = _log_diff(log_hl, log_hu)  # log(h_l - h_u), (s, U)
-        box += (np.log(sk) + log_D)[:, index]
+        box += np.take(np.log(sk) + log_D, index, axis=1)  # (np.take: faster than [:, index])
         if with_grad:
             # d log g / d mean = (T_l - T_u) / (s D);  d log g / d s = (p_l - p_u) / (s D)
-            dm = np.exp(_log_cdf_difference(z_l, z_u, nu_k) - log_D) / sk
-            p_l = np.exp(_log_pdf_term(z_l, nu_k) - log_D)
-            p_u = np.zeros_like(p_l)
-            if finite_u.any():
-                p_u[finite_u] = np.exp(_log_pdf_term(z_u[finite_u], nu_k) - log_D[finite_u])
-            parts.append((index, dm, (p_l - p_u) / sk))
+            dm = np.exp(_log_cdf_difference(z, lo, up, finite_u, nu_k) - log_D) / sk
+            log_p = _log_pdf_term(z, nu_k)
+            p_l = np.exp(np.take(log_p, lo, axis=1) - log_D)
+            p_u = np.where(finite_u, np.exp(np.take(log_p, up, axis=1) - log_D), 0.0)
+            # C order, as the reductions below expect
+            parts.append((index, np.ascontiguousarray(dm), np.ascontiguousarray((p_l - p_u) / sk)))
     top = box.max(axis=1, keepdims=True)
     w = np.exp(box - top)
     total = w.sum(axis=1, keepdims=True)
@@ -276,8 +314,9 @@ def log_expected_hypervolume_improvement(
         w /= total
         for k, (index, dm, ds) in enumerate(parts):
             # sum over boxes of w * (per-interval derivative): sum the weights per interval.
-            w_pair = np.zeros((s_, dm.shape[1]))
-            np.add.at(w_pair.T, index, w.T)
+            # (bincount adds in box order, as np.add.at would, and is faster)
+            bins = (np.arange(s_)[:, None] * dm.shape[1] + index).ravel()
+            w_pair = np.bincount(bins, weights=w.ravel(), minlength=dm.size).reshape(dm.shape)
             d_mean[:, k] = np.einsum("su,su->s", w_pair, dm)
             d_scale[:, k] = np.einsum("su,su->s", w_pair, ds)
     return value, d_mean, d_scale

@@ -208,7 +208,7 @@ def test_constraints_running_trials_and_pickling() -> None:
     assert max(abs(first.params[k] - second.params[k]) for k in dist) >= 1e-3
 
 
-def test_many_objectives_thin_the_front_and_still_suggest() -> None:
+def test_four_objectives_and_a_large_front_still_suggest() -> None:
     def objective(trial: optuna.Trial) -> list[float]:
         x = [trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(4)]
         return [x[0], x[1], x[2], 4 - sum(x[:3]) + x[3]]  # a large, 4-D front
