@@ -251,6 +251,57 @@ def separation_probability(here: Sequence[Any], there: Sequence[Any]) -> float:
     return ways[k] / math.comb(n, k)
 
 
+class _BranchWeight:
+    """The log weight of the points of one branch (:meth:`ConditionalSearchSpace.branch`): 0
+    where a point surely lies on the branch, ``-inf`` where it cannot, the log probability that
+    it does in between."""
+
+    def __init__(self, sub: SearchSpace, names: list[str], filler: dict[str, Any]) -> None:
+        self._sub, self._names, self._filler = sub, names, filler
+        self._held: list[tuple[int, np.ndarray]] = []  # (column, allowed encoded values)
+        self._excluded: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, excluded rows)
+        self._weighed: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, values, logs)
+
+    def _column(self, name: str, values: Sequence[Any]) -> tuple[int, np.ndarray]:
+        j = self._names.index(name)
+        rows = self._sub.encode([{**self._filler, name: v} for v in values])
+        return j, self._sub.snap(rows)[:, j]
+
+    def hold(self, name: str, values: Sequence[Any]) -> None:
+        """Only points with one of ``values`` of parameter ``name`` lie on the branch."""
+        j, encoded = self._column(name, values)
+        self._held.append((j, np.unique(encoded)))
+
+    def exclude(self, trials: Sequence[Mapping[str, Any]]) -> None:
+        """Points that agree with one of ``trials`` (parameters of one smaller branch) on all
+        of its parameters are off the branch."""
+        cols = np.array([j for j, n in enumerate(self._names) if n in trials[0]], dtype=int)
+        if len(cols) == 0:
+            return
+        known = [{**self._filler, **{n: p[n] for n in p if n in self._filler}} for p in trials]
+        rows = self._sub.snap(self._sub.encode(known))
+        self._excluded.append((cols, np.unique(rows[:, cols], axis=0)))
+
+    def weigh(self, name: str, elsewhere: Sequence[tuple[Any, int]]) -> None:
+        """Values of ``name`` seen ``c`` times on other branches weigh ``log(2 / (c + 2))``."""
+        j, encoded = self._column(name, [v for v, _ in elsewhere])
+        counts = np.array([c for _, c in elsewhere], dtype=float)
+        self._weighed.append((j, encoded, np.log(2.0 / (counts + 2.0))))
+
+    def __call__(self, Z: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(Z))
+        if not (self._held or self._excluded or self._weighed):
+            return out
+        snapped = self._sub.snap(Z)
+        for j, values in self._held:
+            out[~np.isin(snapped[:, j], values)] = -np.inf
+        for cols, rows in self._excluded:
+            out[np.isin(_rows_as_keys(snapped[:, cols]), _rows_as_keys(rows))] = -np.inf
+        for j, values, weights in self._weighed:
+            out += (snapped[:, j, None] == values[None, :]) @ weights  # (s, k) @ (k,)
+        return out
+
+
 def _rows_as_keys(A: np.ndarray) -> np.ndarray:
     """Each row of ``A`` ``(n, k)`` as one opaque value, equal exactly when the rows are equal
     (``-0.0`` counted as ``0.0``): a set membership test of rows costs one ``np.isin``."""
@@ -394,55 +445,25 @@ class ConditionalSearchSpace(SearchSpace):
             out[:, columns] = Z
             return out
 
-        deciding: list[tuple[int, np.ndarray]] = []  # (column of sub, allowed encoded values)
+        log_weight = _BranchWeight(sub, names, filler)
         signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
         for name, values in self.deciding(active, observed).items():
-            j = names.index(name)
-            rows = sub.encode([{**filler, name: v} for v in values])
-            deciding.append((j, np.unique(sub.snap(rows)[:, j])))
-
+            log_weight.hold(name, values)
         # A point of this branch that gives every parameter of a finished trial of a smaller
         # branch that trial's value would re-run it: a define-by-run objective branches on the
         # values it has drawn, so the new trial follows the old one's path, asks exactly its
         # parameters and gets the same answers (n_layers = 1 proposed on the two-layer branch,
         # with the first width of a one-layer trial).
-        reruns: list[tuple[np.ndarray, np.ndarray]] = []  # (columns of sub, their values)
         for smaller in {s for s in signature if s < active}:
-            held = [p for p, s in zip(observed, signature) if s == smaller]
-            cols = np.array([j for j, n in enumerate(names) if n in held[0]], dtype=int)
-            if len(cols) == 0:
-                continue
-            rows = sub.snap(
-                sub.encode([{**filler, **{n: p[n] for n in p if n in filler}} for p in held])
-            )
-            reruns.append((cols, np.unique(rows[:, cols], axis=0)))
-
+            log_weight.exclude([p for p, s in zip(observed, signature) if s == smaller])
         # A parameter whose values separate the branches, but not yet beyond chance, may still
         # decide them: a point of this branch with a value seen only on other branches will
         # probably land there (and its acquisition here is then not what the trial gets). Its
         # log weight is log P(lands here | value) by the rule of succession, relative to that of
         # a value never seen: log(2 / (c + 2)) for a value seen c times elsewhere, 0 for the
         # others (docs/math.md §9).
-        landing: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, values, log weights)
         for name, there in self.undecided(active, observed).items():
-            j = names.index(name)
-            rows = sub.snap(sub.encode([{**filler, name: v} for v, _ in there]))
-            weights = np.log(2.0 / (np.array([c for _, c in there], dtype=float) + 2.0))
-            landing.append((j, rows[:, j], weights))
-
-        def log_weight(Z: np.ndarray) -> np.ndarray:
-            """0 where a point of this branch surely lies on it, -inf where it cannot, the
-            log probability that it does in between."""
-            out = np.zeros(len(Z))
-            snapped = sub.snap(Z) if deciding or reruns or landing else Z
-            for j, values in deciding:
-                out[~np.isin(snapped[:, j], values)] = -np.inf
-            for cols, values in reruns:
-                out[np.isin(_rows_as_keys(snapped[:, cols]), _rows_as_keys(values))] = -np.inf
-            for j, values, weights in landing:
-                out += (snapped[:, j, None] == values[None, :]) @ weights  # (s, k) @ (k,)
-            return out
-
+            log_weight.weigh(name, there)
         return sub, columns, embed, log_weight
 
     def deciding(
