@@ -1,5 +1,5 @@
-"""Benchmarks for optuna-gamma: problems, sampler factories, a resumable runner and a report.
+"""Benchmarks for optuna-gamma: suites of seeded studies, one runner, one run store, one report.
 
-Run from the repository root, e.g. ``python -m benchmarks.run --quick`` then
-``python -m benchmarks.report --tag quick``. See docs/benchmarks.md.
+Run from the repository root: ``python -m benchmarks`` lists the suites, ``python -m benchmarks
+<suite> --quick`` is a smoke run. The map of suites, commands and results: benchmarks/README.md.
 """

@@ -127,11 +127,12 @@ def shown_path(path: str | Path) -> str:
 
 
 def command_line() -> str:
-    """The command that started this process, as ``python -m benchmarks.<module> ...``, with
+    """The command that started this process, as ``python -m benchmarks ...``, with
     paths inside the repository made relative to its root."""
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
-    head = ["python", "-m", spec.name] if spec is not None else ["python", sys.argv[0]]
+    name = spec.name.removesuffix(".__main__") if spec is not None else None
+    head = ["python", "-m", name] if name is not None else ["python", sys.argv[0]]
     args = []
     for arg in sys.argv[1:]:
         name, eq, value = arg.partition("=")

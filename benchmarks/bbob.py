@@ -17,36 +17,42 @@ samplers by best value (ties share the mean rank); variants (``gamma-...``, the 
 ranked against the same three baselines in place of ``gamma``. Log regret: ``log10(best -
 optimum)``, floored at 1e-8 (COCO's final target), over the bbob problems.
 
+Ablations (run only when ``--samplers`` names them; ``VARIANTS``): GammaBOSampler with one
+decision of 0.2 undone or one alternative tried, each through the sampler's public settings
+(``optuna_gamma.surrogate.SurrogateSettings``).
+
 Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
 exactly the sampler's time for the trial's suggestion (recorded per trial, one thread).
 
-    python -m benchmarks.bbob --seeds 0-4 --workers 2         # the committed run (resumable)
-    python -m benchmarks.bbob --problems hartmann6 --seeds 0-49 --workers 2
-    python -m benchmarks.bbob --report --seeds 0-4            # tables from every stored run
-    python -m benchmarks.bbob --problems f15-d05,f21-d05 --seeds 0-1 --n-trials 12 --out /tmp/b
+    python -m benchmarks bbob --seeds 0-4 --workers 2              # the main run (resumable)
+    python -m benchmarks bbob --samplers all --seeds 0-4 --workers 2   # with the ablations
+    python -m benchmarks bbob --problems hartmann6 --seeds 0-49 --workers 2 --samplers all
+    python -m benchmarks bbob --report                             # tables from every stored run
+    python -m benchmarks bbob --quick                              # smoke run, git-ignored folder
 
-The raw runs (``raw/<problem>/<sampler>-<seed>.json``: per trial its value and ask seconds)
-are committed with the tables, so that a later session resumes the run rather than repeating it.
+(``python -m benchmarks.bbob ...`` is the same command.) The committed runs are packed into
+``benchmarks/results/bbob/runs.jsonl.xz`` (``--archive``): per run its best value so far at each
+improvement and the ask seconds of every trial -- everything the report reads; the store reads
+the archive as if its runs were files, so a later run resumes rather than repeats them. New runs
+go to ``raw/`` (git-ignored) until packed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-import contextlib
-import json
 import math
 import os
 from pathlib import Path
 import statistics
+import sys
 import tempfile
 import time
 from typing import Any
-from unittest import mock
 
 import numpy as np
 
 from benchmarks import _env
-from benchmarks import _runs
+from benchmarks import _frame
 
 _env.limit_threads(1)
 
@@ -55,15 +61,12 @@ from optuna.distributions import BaseDistribution  # noqa: E402
 from optuna.distributions import FloatDistribution  # noqa: E402
 
 from benchmarks.problems import hartmann6  # noqa: E402
-from benchmarks.samplers import GAMMA_01_PATCHES  # noqa: E402
 from optuna_gamma import GammaBOSampler  # noqa: E402
-from optuna_gamma import _gp  # noqa: E402
-from optuna_gamma import surrogate  # noqa: E402
+from optuna_gamma.surrogate import SurrogateSettings  # noqa: E402
 
-OUT = _env.REPO_ROOT / "benchmarks" / "results" / "bbob"
 MAIN = ("gamma", "gp", "tpe", "cmaes")
 BUDGETS = (10, 25, 50, 100)
-STUCK = 0.1
+STUCK = _frame.STUCK
 LOG_FLOOR = 1e-8
 N_REFERENCE = 10_000
 DIMENSIONS = (2, 5, 10)
@@ -84,85 +87,53 @@ GROUPS = {
 # -- ablations --------------------------------------------------------------------------------
 #
 # Each variant is GammaBOSampler with one decision of 0.2 undone or one alternative tried:
-# ``(description, sampler keyword arguments, patches)``; a patch replaces a module attribute of
-# optuna_gamma for the duration of one run (in the worker process running it), so the library
-# keeps one code path and the alternatives live here.
+# ``(description, sampler keyword arguments)``, the alternatives through the sampler's public
+# SurrogateSettings, so the library keeps one code path and the benchmark touches no internals.
 
 
-def _dimension_scaled_log_prior(hp: _gp.Hyperparams, fit_noise: bool) -> tuple[float, Any]:
+def dimension_scaled_lengthscale_prior(inv_ls2: np.ndarray) -> tuple[float, np.ndarray]:
     """Hvarfner, Hellsten & Nardi (ICML 2024): lengthscales ``l ~ LogNormal(sqrt(2) + log(d) / 2,
-    sqrt(3))`` on the unit cube, so the prior lengthscale grows with the dimension; the noise
-    prior is the library's. Value and gradient with respect to ``theta = log inv_ls2``."""
-    v = hp.inv_ls2
-    mu, var = math.sqrt(2.0) + 0.5 * math.log(len(v)), 3.0
-    z = -0.5 * np.log(v) - mu  # log l - mu, with log l = -theta / 2
-    value, grad = float(np.sum(-(z**2) / (2 * var))), z / (2 * var)
-    if fit_noise:  # the library's noise term: its prior with the noise less its prior without
-        with_noise, with_noise_grad = _LIBRARY_LOG_PRIOR(hp, True)
-        value += with_noise - _LIBRARY_LOG_PRIOR(hp, False)[0]
-        grad = np.append(grad, with_noise_grad[-1])
-    return value, grad
+    sqrt(3))`` on the unit cube, so the prior lengthscale grows with the dimension ``d``. The log
+    density (up to a constant) and its gradient with respect to ``theta = log inv_ls2``, the
+    form ``SurrogateSettings(lengthscale_prior=...)`` takes (the noise prior stays the
+    library's)."""
+    mu, var = math.sqrt(2.0) + 0.5 * math.log(len(inv_ls2)), 3.0
+    z = -0.5 * np.log(inv_ls2) - mu  # log l - mu, with log l = -theta / 2
+    return float(np.sum(-(z**2) / (2 * var))), z / (2 * var)
 
 
-_LIBRARY_LOG_PRIOR = _gp.log_prior
-STAGNATION_TRIALS = 10
-
-
-def _propose_exploring_on_stagnation(
-    fitted: Any, space: Any, completed: Sequence[Any], rng: np.random.Generator
-) -> Any:
-    """The library's proposal, except after ``STAGNATION_TRIALS`` trials in a row that did not
-    improve on the best value before them (by more than 1e-3 of its distance to the median
-    value): then the candidate with the largest predictive scale (an exploration step)."""
-    k = STAGNATION_TRIALS
-    if isinstance(fitted, surrogate.FittedSurrogate) and len(completed) > 2 * k:
-        # larger is better
-        o = fitted.transform.sign * np.array([t.value for t in completed], dtype=float)
-        before, recent = o[:-k].max(), o[-k:].max()
-        if recent - before <= 1e-3 * (before - float(np.median(o))):
-            x = fitted.most_uncertain(rng, default=fitted.maximize(rng)[0])
-            return space.decode(x), x, float(fitted.acquisition_values(x[None])[0])
-    return _LIBRARY_PROPOSE(fitted, space, completed, rng)
-
-
-_LIBRARY_PROPOSE = surrogate.propose
-_OLD_PRIOR, _OLD_STARTS = GAMMA_01_PATCHES
-_LOOSE_FIT = ("optuna_gamma._gp.LOOSE_FIT_FROM", 0)
-VARIANTS: dict[str, tuple[str, dict[str, Any], tuple[tuple[str, Any], ...]]] = {
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "gamma-0.1": (
         "GammaBOSampler 0.1: both decisions undone",
-        {},
-        (_OLD_PRIOR, _OLD_STARTS),
+        {
+            "surrogate_settings": SurrogateSettings(
+                lengthscale_prior_mode=1.0, acquisition_starts="best"
+            )
+        },
     ),
     "gamma-loosefit": (
         "the kernel fit's loose tolerance (1e-6) at every number of trials, not from 200 on",
-        {},
-        (_LOOSE_FIT,),
+        {"surrogate_settings": SurrogateSettings(loose_fit_from=0)},
     ),
     "gamma-prior1": (
         "lengthscale prior with its mode at 1 (0.1's and GPSampler's)",
-        {},
-        (_OLD_PRIOR,),
+        {"surrogate_settings": SurrogateSettings(lengthscale_prior_mode=1.0)},
     ),
     "gamma-beststarts": (
         "acquisition starts: the top-scored candidates (0.1's)",
-        {},
-        (_OLD_STARTS,),
+        {"surrogate_settings": SurrogateSettings(acquisition_starts="best")},
     ),
     "gamma-dimprior": (
         "dimension-scaled lengthscale prior (Hvarfner et al. 2024)",
-        {},
-        (("optuna_gamma._gp.log_prior", _dimension_scaled_log_prior),),
-    ),
-    "gamma-stagnation": (
-        f"an exploration step after {STAGNATION_TRIALS} trials without improvement",
-        {},
-        (("optuna_gamma._sampler.propose", _propose_exploring_on_stagnation),),
+        {
+            "surrogate_settings": SurrogateSettings(
+                lengthscale_prior=dimension_scaled_lengthscale_prior
+            )
+        },
     ),
     "gamma-startup10": (
         "10 start-up trials (GPSampler's number) instead of 5",
         {"n_startup_trials": 10},
-        (),
     ),
 }
 SAMPLERS = MAIN + tuple(VARIANTS)
@@ -173,7 +144,13 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return GammaBOSampler(seed=seed)
     if name in VARIANTS:
         return GammaBOSampler(seed=seed, **VARIANTS[name][1])
-    return _runs.optuna_sampler(name, seed, SAMPLERS)
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "cmaes":
+        return optuna.samplers.CmaEsSampler(seed=seed)
+    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
 
 
 def _bbob_problem(problem: str, seed: int) -> Any:
@@ -192,23 +169,16 @@ def _objective(problem: str, seed: int) -> tuple[Any, int, float, float]:
     return (lambda x: float(fun(x))), fun.dimension, -5.0, 5.0
 
 
-def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
-    """One study: per trial its value and the seconds ``ask`` took (with a variant's patches)."""
-    with contextlib.ExitStack() as stack:
-        for target, value in VARIANTS[sampler][2] if sampler in VARIANTS else ():
-            stack.enter_context(mock.patch(target, value))
-        return _run(problem, sampler, seed, n_trials)
-
-
-def _run(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
+def run_one(job: _frame.Job) -> dict[str, Any]:
+    """One study: per trial its value and the seconds ``ask`` took."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    f, d, lo, hi = _objective(problem, seed)
-    study = optuna.create_study(sampler=make_sampler(sampler, seed))
+    f, d, lo, hi = _objective(job.problem, job.seed)
+    study = optuna.create_study(sampler=make_sampler(job.sampler, job.seed))
     distributions: dict[str, BaseDistribution] = {
         f"x{i}": FloatDistribution(lo, hi) for i in range(d)
     }
     values, seconds = [], []
-    for _ in range(n_trials):
+    for _ in range(job.n_trials):
         start = time.perf_counter()
         trial = study.ask(distributions)
         seconds.append(round(time.perf_counter() - start, 5))
@@ -216,12 +186,43 @@ def _run(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]
         study.tell(trial, value)
         values.append(value)
     return {
-        "problem": problem,
-        "sampler": sampler,
-        "seed": seed,
+        "problem": job.problem,
+        "sampler": job.sampler,
+        "seed": job.seed,
         "trials": values,
         "ask_seconds": seconds,
     }
+
+
+def pack(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as the archive keeps it: ``trials`` replaced by ``improvements``, the ``[trial,
+    value]`` pairs where the best value so far fell -- every number the report reads is a best
+    value so far, and the other trials' values are most of a run's size."""
+    out = {k: v for k, v in run.items() if k != "trials"}
+    out["improvements"], best = [], math.inf
+    for i, value in enumerate(run["trials"]):
+        if value < best:
+            out["improvements"].append([i, value])
+            best = value
+    out["n_evaluated"] = len(run["trials"])
+    return out
+
+
+def unpack(packed: dict[str, Any]) -> dict[str, Any]:
+    """The run of :func:`pack` with ``trials`` holding the best value so far at each trial
+    (``trials_are_best_so_far`` says so)."""
+    if "trials" in packed:
+        return packed
+    run = {k: v for k, v in packed.items() if k not in ("improvements", "n_evaluated")}
+    trials: list[float] = []
+    for i, value in packed["improvements"]:  # the first improvement is the first trial
+        if trials:
+            trials += [trials[-1]] * (i - len(trials))
+        trials.append(value)
+    trials += [trials[-1]] * (packed["n_evaluated"] - len(trials))
+    run["trials"] = trials
+    run["trials_are_best_so_far"] = True
+    return run
 
 
 # -- references -----------------------------------------------------------------------------
@@ -271,71 +272,59 @@ def _best_at(run: dict[str, Any], budget: int) -> float:
 def summarise(
     runs: Sequence[dict[str, Any]], refs: dict[str, dict[str, float]], budgets: Sequence[int]
 ) -> dict[str, Any]:
-    """Per problem, sampler and budget: mean and median normalised regret over seeds, stuck
-    share (at the last budget), mean rank, mean log10 regret; then the means over problems,
-    over the bbob problems by group and dimension, and the ask times."""
-    by_key, problems, samplers, complete = _runs.index_runs(runs, PROBLEMS, SAMPLERS)
+    """Per problem, sampler and budget (:func:`benchmarks._frame.regret_rows`): mean and
+    median normalised regret over seeds, stuck share, mean rank (an ablation ranked against the
+    baselines in place of ``gamma``), mean log10 regret; then the means over the bbob problems,
+    by group and dimension, the medians over all bbob runs, and the ask times."""
+    by_key, problems, samplers, complete = _frame.index_runs(runs, PROBLEMS, SAMPLERS)
     baselines = [s for s in ("gp", "tpe", "cmaes") if s in samplers]
-    ours = [s for s in samplers if s not in baselines]  # "gamma" first when present
-    per_problem: list[dict[str, Any]] = []
-    all_nregs: dict[tuple[str, int], list[float]] = {}  # bbob problems, every run
-    for p in problems:
-        seeds = complete[p]
-        if not seeds:
-            continue
-        for b in budgets:
-            rank: dict[str, list[float]] = {s: [] for s in samplers}
-            for seed in seeds:
-                best_by = {s: _best_at(by_key[(p, s, seed)], b) for s in samplers}
-                for s in ours:  # gamma's ranks also give the baselines theirs
-                    r = _runs.ranks([best_by[s]] + [best_by[x] for x in baselines])
-                    rank[s].append(r[0])
-                    if s == ours[0]:
-                        for x, rx in zip(baselines, r[1:], strict=True):
-                            rank[x].append(rx)
-                if not ours:
-                    for x, rx in zip(
-                        baselines, _runs.ranks([best_by[x] for x in baselines]), strict=True
-                    ):
-                        rank[x].append(rx)
-            for s in samplers:
-                best = [_best_at(by_key[(p, s, seed)], b) for seed in seeds]
-                nregs = [
-                    _nreg(v, refs[ref_key(p, seed)]) for v, seed in zip(best, seeds, strict=True)
-                ]
-                logs = [
-                    math.log10(max(v - refs[ref_key(p, seed)]["optimum"], LOG_FLOOR))
-                    for v, seed in zip(best, seeds, strict=True)
-                ]
-                if p != "hartmann6":
-                    all_nregs.setdefault((s, b), []).extend(nregs)
-                per_problem.append(
-                    {
-                        "problem": p,
-                        "sampler": s,
-                        "budget": b,
-                        "runs": len(seeds),
-                        **_runs.regret_stats(nregs, rank[s], STUCK),
-                        "mean_log10_regret": statistics.fmean(logs),
-                    }
-                )
+
+    def rank_groups(present: list[str]) -> list[list[str]]:
+        ours = [s for s in present if s not in baselines]  # "gamma" first when present
+        return [[s, *baselines] for s in ours] or [baselines]
+
+    def nreg(run: dict[str, Any], b: int) -> float:
+        return _nreg(_best_at(run, b), refs[ref_key(run["problem"], run["seed"])])
+
+    def extra(p: str, s: str, b: int, chosen: list[dict[str, Any]]) -> dict[str, Any]:
+        logs = [
+            math.log10(max(_best_at(r, b) - refs[ref_key(p, r["seed"])]["optimum"], LOG_FLOOR))
+            for r in chosen
+        ]
+        return {"mean_log10_regret": statistics.fmean(logs)}
+
+    per_problem = _frame.regret_rows(
+        runs, PROBLEMS, SAMPLERS, budgets, nreg, _best_at, rank_groups=rank_groups, extra=extra
+    )
     bbob_rows = [r for r in per_problem if r["problem"] != "hartmann6"]
     groups = {}
     for label, members in GROUPS.items():
         rows = [r for r in bbob_rows if int(r["problem"][1:3]) in members]
-        groups[label] = _runs.overall(rows, samplers)
+        groups[label] = _frame.overall(rows, samplers)
     for d in DIMENSIONS:
-        groups[f"{d}-D"] = _runs.overall(
+        groups[f"{d}-D"] = _frame.overall(
             [r for r in bbob_rows if r["problem"].endswith(f"d{d:02d}")], samplers
         )
-    log_regret = {
-        (s, b): statistics.fmean(
-            r["mean_log10_regret"] for r in bbob_rows if r["sampler"] == s and r["budget"] == b
-        )
-        for s in samplers
-        for b in budgets
-        if any(r["sampler"] == s and r["budget"] == b for r in bbob_rows)
-    }
+    log10_regret = []
+    for b in budgets:
+        for s in samplers:
+            rows = [r for r in bbob_rows if r["sampler"] == s and r["budget"] == b]
+            if not rows:
+                continue
+            every = [
+                nreg(by_key[(p, s, seed)], b)
+                for p in problems
+                if p != "hartmann6"
+                for seed in complete[p]
+            ]
+            log10_regret.append(
+                {
+                    "sampler": s,
+                    "budget": b,
+                    "mean_log10_regret": statistics.fmean(r["mean_log10_regret"] for r in rows),
+                    "median_nreg": statistics.median(every),
+                }
+            )
     ask = {
         s: {
             "median_ask_s": statistics.median(
@@ -347,44 +336,49 @@ def summarise(
     return {
         "seeds": complete,
         "budgets": list(budgets),
-        "overall": _runs.overall(bbob_rows, samplers),
+        "overall": _frame.overall(bbob_rows, samplers),
         "groups": groups,
-        "log10_regret": [
-            {
-                "sampler": s,
-                "budget": b,
-                "mean_log10_regret": v,
-                "median_nreg": statistics.median(all_nregs[(s, b)]),
-            }
-            for (s, b), v in log_regret.items()
-        ],
+        "log10_regret": sorted(
+            log10_regret, key=lambda r: (SAMPLERS.index(r["sampler"]), r["budget"])
+        ),
         "ask": ask,
         "per_problem": per_problem,
     }
 
 
-def write_report(
-    out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], command: str
-) -> None:
-    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
-    info, seeds = _runs.save_summary(out, s)
+def report(ctx: _frame.ReportContext) -> str:
+    """results.md, summary.json and machine.json from every stored run; references.json holds
+    each instance's optimum and random median."""
+    keys = sorted({ref_key(r["problem"], r["seed"]) for r in ctx.runs})
+
+    def compute(key: str) -> dict[str, float]:
+        problem, instance = key.split("/i")
+        return reference(problem, int(instance) - 1)
+
+    refs = _frame.cached_references(ctx.out, keys, compute, sort_keys=True)
+    return write_report(ctx, refs)
+
+
+def write_report(ctx: _frame.ReportContext, refs: dict[str, dict[str, float]]) -> str:
+    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, BUDGETS))
+    _frame.save_summary(ctx.out, s, ctx.info)
     n_bbob = len({r["problem"] for r in s["per_problem"] if r["problem"] != "hartmann6"})
     lines = [
-        f"# COCO bbob (`{command}`)",
+        "# COCO bbob",
         "",
-        _env.markdown_header(
-            info,
+        ctx.header(
             {
-                "seeds": f"{seeds[0]}-{seeds[-1]} (instance = seed + 1; runs per problem below)",
+                "seeds": f"{_frame.seed_spec(ctx.seeds)} (instance = seed + 1; runs per "
+                "problem below)",
                 "samplers": "GammaBOSampler, GPSampler, TPESampler, CmaEsSampler (defaults)",
-            },
+            }
         ),
         "",
         f"Over the {n_bbob} bbob problems that have runs (mean over problems of each problem's "
         f"mean over seeds): mean normalised regret, mean rank, share of runs with normalised "
         f'regret above {STUCK} ("stuck"):',
         "",
-        *_runs.overall_table([r for r in s["overall"] if r["sampler"] in MAIN]),
+        *_frame.overall_table([r for r in s["overall"] if r["sampler"] in MAIN]),
     ]
     ablations = [r for r in s["overall"] if r["sampler"] not in MAIN[1:]]
     if any(r["sampler"] in VARIANTS for r in ablations):
@@ -399,7 +393,7 @@ def write_report(
                 if any(r["sampler"] == name for r in ablations)
             ),
             "",
-            *_runs.overall_table(ablations),
+            *_frame.overall_table(ablations),
         ]
     h6 = [r for r in s["per_problem"] if r["problem"] == "hartmann6"]
     if h6:
@@ -432,7 +426,7 @@ def write_report(
         ),
     ]
     for label, rows in s["groups"].items():
-        lines += ["", f"### {label}", "", *_runs.overall_table(rows)]
+        lines += ["", f"### {label}", "", *_frame.overall_table(rows)]
     lines += [
         "",
         "Median seconds per `ask`: "
@@ -440,7 +434,7 @@ def write_report(
         "",
         "## Per problem",
         "",
-        *_runs.table(
+        *_frame.table(
             s["per_problem"],
             [
                 *(("problem", "problem", ""), ("trials", "budget", "")),
@@ -451,26 +445,37 @@ def write_report(
             ],
         ),
     ]
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    (ctx.out / "results.md").write_text(text)
+    return text
 
 
-def main() -> None:
-    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
-    runs = [
-        r for r in _runs.run_missing(args, run_one) if r["sampler"] in args.samplers.split(",")
-    ]
-    ref_path = args.out / "references.json"
-    refs = json.loads(ref_path.read_text()) if ref_path.exists() else {}
-    for key in sorted({(r["problem"], r["seed"]) for r in runs}):
-        if ref_key(*key) not in refs:
-            refs[ref_key(*key)] = reference(*key)
-            ref_path.write_text(json.dumps(refs, indent=1, sort_keys=True) + "\n")
-    command = f"python -m benchmarks.bbob --seeds {args.seeds} --n-trials {args.n_trials}"
-    if args.samplers != ",".join(SAMPLERS):
-        command += f" --samplers {args.samplers}"
-    write_report(args.out, runs, refs, command)
-    print((args.out / "results.md").read_text())
-
+SUITES = {
+    "bbob": _frame.Suite(
+        name="bbob",
+        title="Global search on COCO's bbob suite (24 functions in 2, 5, 10-D) and Hartmann-6: "
+        "normalised regret, rank and stuck share against GPSampler, TPE and CMA-ES.",
+        run_one=run_one,
+        report=report,
+        problems=PROBLEMS,
+        samplers=MAIN,
+        ablations=tuple(VARIANTS),
+        groups={
+            "bbob": BBOB,
+            **{f"d{d}": tuple(p for p in BBOB if p.endswith(f"d{d:02d}")) for d in DIMENSIONS},
+        },
+        seeds="0-4",
+        quick={
+            "problems": "f15-d02,hartmann6",
+            "samplers": "gamma,tpe",
+            "seeds": "0-1",
+            "n_trials": "12",
+        },
+        docs='docs/benchmarks.md, "Global search"',
+        pack=pack,
+        unpack=unpack,
+    )
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("bbob"))

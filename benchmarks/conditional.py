@@ -1,6 +1,6 @@
 """Conditional search spaces: GammaBOSampler against TPE, multivariate TPE, GPSampler and random.
 
-Five define-by-run problems whose objectives branch, all minimised:
+Six define-by-run problems whose objectives branch, all minimised:
 
 - ``two-branch`` -- branch ``a``: ``(x - 1)^2 + 0.5`` on one float; branch ``b``: a quadratic in
   a float and an int with its minimum 0 at ``(7, 3)``;
@@ -14,32 +14,41 @@ Five define-by-run problems whose objectives branch, all minimised:
   (trees, depth), each with its own parameters;
 - ``optimizer`` -- PyTorch: a 64-32-10 MLP on 8x8 digits (1000 images, 4 epochs), an optimizer
   choice with its own parameters: SGD (lr, momentum), Adam (lr, beta1) or RMSprop (lr, alpha);
-  validation error.
+  validation error;
+- ``shared-params`` -- the shape of most scikit-learn pipelines: parameters every model family
+  asks (a wide int ``n_estimators`` 10-500, an int ``max_depth`` 1-12, a two-way ``scaler``)
+  before the family (``gb`` with a log learning rate, ``rf`` with a float, ``et`` with none):
+  ``log(n / 300)^2 + 0.02 (depth - 7)^2 + 0.2 [standard]`` plus the family's term, minimum 0.
 
-``gamma-intersection`` is the ablation: GammaBOSampler with Optuna's intersection search space
-(conditional parameters sampled at random), as before conditional spaces were modelled.
+``gamma-intersection`` is the ablation (run only when ``--samplers`` names it): GammaBOSampler
+with Optuna's intersection search space (conditional parameters sampled at random), as before
+conditional spaces were modelled.
 
 Normalised regret of a run at a budget: ``(best - optimum) / (median of random - optimum)``,
 the median over 200 random trials (seed 12345); the optimum is known for the synthetic
 problems and is the best value any run reached for the two learning tasks. Rank: per problem,
 seed and budget among the samplers (ties share the mean rank).
 
-    python -m benchmarks.conditional --workers 2               # the committed run (resumable)
-    python -m benchmarks.conditional --report
-    python -m benchmarks.conditional --seeds 0-1 --n-trials 12 --out /tmp/cd   # smoke
+    python -m benchmarks conditional --workers 2             # the committed run (resumable)
+    python -m benchmarks conditional --samplers gamma-intersection --workers 2   # the ablation
+    python -m benchmarks conditional --report                # the report of every stored run
+    python -m benchmarks conditional --quick                 # smoke run, git-ignored folder
+
+(``python -m benchmarks.conditional ...`` is the same command.) Runs:
+``benchmarks/results/conditional/raw/<problem>/<sampler>-<seed>.json`` (git-ignored); report:
+``results.md``, ``summary.json``, ``references.json`` beside it (committed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-import json
 import math
-from pathlib import Path
 import statistics
+import sys
 from typing import Any
 
 from benchmarks import _env
-from benchmarks import _runs
+from benchmarks import _frame
 
 _env.limit_threads(1)
 
@@ -47,10 +56,10 @@ import optuna  # noqa: E402
 
 from benchmarks.problems import get_problem  # noqa: E402
 
-OUT = _env.REPO_ROOT / "benchmarks" / "results" / "conditional"
-SAMPLERS = ("gamma", "tpe", "tpe-mv", "gp", "random", "gamma-intersection")
+SAMPLERS = ("gamma", "tpe", "tpe-mv", "gp", "random")
+ABLATIONS = ("gamma-intersection",)
 BUDGETS = (25, 50, 100)
-STUCK = 0.1
+STUCK = _frame.STUCK
 Objective = Callable[[optuna.Trial], float]
 
 
@@ -184,12 +193,32 @@ def _optimizer(trial: optuna.Trial) -> float:
     return 1.0 - float(accuracy)
 
 
+def _shared_params(trial: optuna.Trial) -> float:
+    """A scikit-learn-shaped pipeline: parameters every model family asks (a wide int, a small
+    int, a two-way choice) before the family and its own parameters; minimum 0 at
+    ``n_estimators = 300``, ``max_depth = 7``, ``scaler = "minmax"``, family ``"gb"`` with
+    ``gb_lr = 0.1``."""
+    n = trial.suggest_int("n_estimators", 10, 500)
+    depth = trial.suggest_int("max_depth", 1, 12)
+    scaler = trial.suggest_categorical("scaler", ["standard", "minmax"])
+    shared = (math.log(n / 300)) ** 2 + 0.02 * (depth - 7) ** 2 + (scaler == "standard") * 0.2
+    family = trial.suggest_categorical("family", ["rf", "gb", "et"])
+    if family == "gb":
+        return (
+            shared + 0.5 * (math.log10(trial.suggest_float("gb_lr", 1e-3, 1, log=True)) + 1) ** 2
+        )
+    if family == "rf":
+        return shared + 0.1 + (trial.suggest_float("rf_max_features", 0.1, 1.0) - 0.4) ** 2
+    return shared + 0.3
+
+
 PROBLEMS: dict[str, tuple[Objective, float | None]] = {
     "two-branch": (_two_branch, 0.0),
     "three-functions": (_three_functions, 0.397887),
     "layers": (_layers, 0.0),
     "model-family": (_model_family, None),
     "optimizer": (_optimizer, None),
+    "shared-params": (_shared_params, 0.0),
 }
 
 
@@ -208,7 +237,7 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.GPSampler(seed=seed, warn_independent_sampling=False)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS + ABLATIONS)}")
 
 
 class _IntersectionGammaBO:
@@ -236,18 +265,18 @@ class _IntersectionGammaBO:
         return IntersectionGammaBO(**kwargs)
 
 
-def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
-    """One study; per trial its value and the branch-deciding parameters it took."""
+def run_one(job: _frame.Job) -> dict[str, Any]:
+    """One study; per trial its value and the parameters it took."""
     import warnings
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    study = optuna.create_study(sampler=make_sampler(sampler, seed))
-    study.optimize(PROBLEMS[problem][0], n_trials=n_trials)
+    study = optuna.create_study(sampler=make_sampler(job.sampler, job.seed))
+    study.optimize(PROBLEMS[job.problem][0], n_trials=job.n_trials)
     return {
-        "problem": problem,
-        "sampler": sampler,
-        "seed": seed,
+        "problem": job.problem,
+        "sampler": job.sampler,
+        "seed": job.seed,
         "trials": [{"value": t.value, "params": t.params} for t in study.trials],
     }
 
@@ -267,61 +296,68 @@ def _best(trials: list[dict[str, Any]], budget: int) -> float:
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, float], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
-    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), SAMPLERS)
-    per_problem: list[dict[str, Any]] = []
-    for p in problems:
-        optimum = PROBLEMS[p][1]
-        if optimum is None:
-            optimum = min(_best(r["trials"], 10**9) for r in runs if r["problem"] == p)
-        span = refs[p] - optimum
-        for b in budgets:
-            ranks: dict[str, list[float]] = {s: [] for s in samplers}
-            for seed in complete[p]:
-                bests = [_best(by_key[(p, s, seed)]["trials"], b) for s in samplers]
-                for s, rank in zip(samplers, _runs.ranks(bests)):
-                    ranks[s].append(rank)
-            for s in samplers:
-                regrets = [
-                    max(_best(by_key[(p, s, seed)]["trials"], b) - optimum, 0.0) / span
-                    for seed in complete[p]
-                ]
-                if not regrets:
-                    continue
-                row = {
-                    "problem": p,
-                    "sampler": s,
-                    "budget": b,
-                    "runs": len(regrets),
-                    **_runs.regret_stats(regrets, ranks[s], STUCK),
-                }
-                per_problem.append(row)
-    summary = _runs.overall(per_problem, samplers)
-    return {"per_problem": per_problem, "overall": summary, "seeds": complete, "refs": refs}
+    """Per problem, sampler and budget (:func:`benchmarks._frame.regret_rows`): normalised
+    regret ``(best - optimum) / (median of random - optimum)``, rank by best value; then the
+    means over problems."""
+    optimum = {}
+    for p in {r["problem"] for r in runs}:
+        known = PROBLEMS[p][1]
+        optimum[p] = (
+            known
+            if known is not None
+            else min(_best(r["trials"], 10**9) for r in runs if r["problem"] == p)
+        )
+
+    def nreg(run: dict[str, Any], b: int) -> float:
+        p = run["problem"]
+        return max(_best(run["trials"], b) - optimum[p], 0.0) / (refs[p] - optimum[p])
+
+    order = (*SAMPLERS, *ABLATIONS)
+    per_problem = _frame.regret_rows(
+        runs, list(PROBLEMS), order, budgets, nreg, lambda run, b: _best(run["trials"], b)
+    )
+    samplers = _frame.order({r["sampler"] for r in per_problem}, order)
+    _, _, _, complete = _frame.index_runs(runs, list(PROBLEMS), order)
+    return {
+        "per_problem": per_problem,
+        "overall": _frame.overall(per_problem, samplers),
+        "seeds": complete,
+        "refs": refs,
+    }
 
 
-def write_report(
-    out: Path, runs: list[dict[str, Any]], refs: dict[str, float], command: str
-) -> None:
-    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
-    info, seeds = _runs.save_summary(out, s)
+def report(ctx: _frame.ReportContext) -> str:
+    """results.md, summary.json and machine.json from every stored run; references.json holds
+    the median of random trials per problem."""
+    present = [p for p in PROBLEMS if any(r["problem"] == p for r in ctx.runs)]
+    all_refs = _frame.cached_references(ctx.out, present, reference)
+    refs = {k: all_refs[k] for k in present}
+    return write_report(ctx, refs)
+
+
+def write_report(ctx: _frame.ReportContext, refs: dict[str, float]) -> str:
+    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, BUDGETS))
+    _frame.save_summary(ctx.out, s, ctx.info)
     lines = [
-        f"# Conditional search spaces (`{command}`)",
+        "# Conditional search spaces",
         "",
-        _env.markdown_header(
-            info,
+        ctx.header(
             {
-                "seeds": f"{seeds[0]}-{seeds[-1]} (runs per problem and sampler below)",
+                "seeds": f"{_frame.seed_spec(ctx.seeds)} (runs per problem and sampler below)",
                 "samplers": "GammaBOSampler, TPESampler (default; multivariate=True, group=True), "
-                "GPSampler, RandomSampler",
-            },
+                "GPSampler, RandomSampler"
+                + (
+                    "; ablation gamma-intersection"
+                    if any(r["sampler"] == "gamma-intersection" for r in ctx.runs)
+                    else ""
+                ),
+            }
         ),
         "",
         "Over all problems (mean over problems of each problem's mean over seeds): mean "
         f"normalised regret, mean rank, share of runs with normalised regret above {STUCK}:",
         "",
-        *_runs.overall_table(s["overall"]),
-    ]
-    lines += [
+        *_frame.overall_table(s["overall"]),
         "",
         "| problem | trials | sampler | runs | mean nreg | median nreg | stuck | mean rank |",
         "|---|---|---|---|---|---|---|---|",
@@ -337,22 +373,30 @@ def write_report(
         "Median of 200 random trials per problem: "
         + ", ".join(f"{k} {v:.4g}" for k, v in refs.items()),
     ]
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    (ctx.out / "results.md").write_text(text)
+    return text
 
 
-def main() -> None:
-    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
-    runs = _runs.run_missing(args, run_one)
-    ref_path = args.out / "references.json"
-    refs = json.loads(ref_path.read_text()) if ref_path.exists() else {}
-    for name in [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]:
-        if name not in refs:
-            refs[name] = reference(name)
-            ref_path.write_text(json.dumps(refs, indent=1) + "\n")
-    command = f"python -m benchmarks.conditional --seeds {args.seeds} --n-trials {args.n_trials}"
-    write_report(args.out, runs, {k: refs[k] for k in PROBLEMS if k in refs}, command)
-    print((args.out / "results.md").read_text())
-
+SUITES = {
+    "conditional": _frame.Suite(
+        name="conditional",
+        title="Conditional (define-by-run, branched) search spaces: normalised regret, rank and "
+        "stuck share against TPE, multivariate TPE, GPSampler and random search.",
+        run_one=run_one,
+        report=report,
+        problems=tuple(PROBLEMS),
+        samplers=SAMPLERS,
+        ablations=ABLATIONS,
+        quick={
+            "problems": "two-branch,layers",
+            "samplers": "gamma,tpe",
+            "seeds": "0-1",
+            "n_trials": "12",
+        },
+        docs='docs/benchmarks.md, "Conditional search spaces"',
+    )
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("conditional"))

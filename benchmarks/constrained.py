@@ -19,7 +19,8 @@ values reported through ``trial.set_constraint`` (so every sampler reads them th
 - ``forest-size`` -- scikit-learn: the 3-fold cross-validated log loss of a random forest on the
   bundled breast-cancer data, with a budget of 300 tree nodes (``nodes - 300 <= 0``).
 
-``gamma-nomargin`` is the ablation: ``GammaBOSampler(feasibility_margin=False)``.
+``gamma-nomargin`` is the ablation ``GammaBOSampler(feasibility_margin=False)``, run only when
+``--samplers`` names it.
 
 Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
 exactly the sampler's time for the trial's suggestion (recorded per trial).
@@ -33,26 +34,29 @@ as a random feasible point; the share of such runs is reported). Rank: per probl
 budget among the three samplers by best feasible value (no feasible point: last; ties share
 the mean rank).
 
-    python -m benchmarks.constrained --workers 2              # the committed run (resumable)
-    python -m benchmarks.constrained --report                 # tables from what has run
-    python -m benchmarks.constrained --seeds 0-1 --n-trials 12 --out /tmp/cb   # smoke
+    python -m benchmarks constrained --samplers gamma,gp,tpe,gamma-nomargin --workers 2
+    python -m benchmarks constrained --report                 # tables from what has run
+    python -m benchmarks constrained --quick                  # smoke run, git-ignored folder
+
+(``python -m benchmarks.constrained ...`` is the same command.) Runs:
+``benchmarks/results/constrained/raw/`` (git-ignored); report: ``results.md``, ``summary.json``,
+``references.json`` (committed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 import dataclasses
-import json
 import math
-from pathlib import Path
 import statistics
+import sys
 import time
 from typing import Any
 
 import numpy as np
 
 from benchmarks import _env
-from benchmarks import _runs
+from benchmarks import _frame
 
 _env.limit_threads(1)
 
@@ -60,11 +64,11 @@ import optuna  # noqa: E402
 from optuna.distributions import FloatDistribution  # noqa: E402
 from optuna.distributions import IntDistribution  # noqa: E402
 
-OUT = _env.REPO_ROOT / "benchmarks" / "results" / "constrained"
-SAMPLERS = ("gamma", "gp", "tpe", "gamma-nomargin")
+SAMPLERS = ("gamma", "gp", "tpe")
+ABLATIONS = ("gamma-nomargin",)
 BUDGETS = (25, 50, 100)
 STARTUP = 10  # "after start-up": trials from this index on, for every sampler
-STUCK = 0.1  # normalised regret above which a run counts as far from the optimum
+STUCK = _frame.STUCK
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,17 +234,17 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.GPSampler(seed=seed)
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
-    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS + ABLATIONS)}")
 
 
-def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
+def run_one(job: _frame.Job) -> dict[str, Any]:
     """One study; per trial its value, constraint values and the seconds ``ask`` took."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    prob = PROBLEMS[problem]
-    study = optuna.create_study(sampler=make_sampler(sampler, seed))
+    prob = PROBLEMS[job.problem]
+    study = optuna.create_study(sampler=make_sampler(job.sampler, job.seed))
     distributions = prob.distributions()
     trials = []
-    for _ in range(n_trials):
+    for _ in range(job.n_trials):
         start = time.perf_counter()
         trial = study.ask(distributions)
         ask_seconds = time.perf_counter() - start
@@ -249,7 +253,7 @@ def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, A
             trial.set_constraint(str(k), c)
         study.tell(trial, value)
         trials.append({"value": value, "constraints": constraints, "ask_seconds": ask_seconds})
-    return {"problem": problem, "sampler": sampler, "seed": seed, "trials": trials}
+    return {"problem": job.problem, "sampler": job.sampler, "seed": job.seed, "trials": trials}
 
 
 # -- references -----------------------------------------------------------------------------
@@ -307,105 +311,109 @@ def reference(problem: str, n_random: int = 20000) -> dict[str, float]:
     return out
 
 
-# -- running and reporting ------------------------------------------------------------------
+# -- reporting ------------------------------------------------------------------------------
+
+
+def _feasible(trial: dict[str, Any]) -> bool:
+    return all(c <= 0 for c in trial["constraints"])
 
 
 def _best_feasible(trials: list[dict[str, Any]], budget: int) -> float:
-    values = [t["value"] for t in trials[:budget] if all(c <= 0 for c in t["constraints"])]
+    values = [t["value"] for t in trials[:budget] if _feasible(t)]
     return min(values) if values else math.inf
 
 
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
-    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), SAMPLERS)
-    per_problem: list[dict[str, Any]] = []
-    for p in problems:
-        ref = dict(refs[p])
-        if "optimum" not in ref:  # the best any run found
-            ref["optimum"] = min(
-                _best_feasible(r["trials"], 10**9) for r in runs if r["problem"] == p
-            )
-        span = ref["median_random"] - ref["optimum"]
-        for b in budgets:
-            ranks: dict[str, list[float]] = {s: [] for s in samplers}
-            for seed in complete[p]:
-                bests = [_best_feasible(by_key[(p, s, seed)]["trials"], b) for s in samplers]
-                for s, rank in zip(samplers, _runs.ranks(bests)):
-                    ranks[s].append(rank)
-            for s in samplers:
-                trials_runs = [by_key[(p, s, seed)]["trials"] for seed in complete[p]]
-                if not trials_runs:
-                    continue
-                regrets = []
-                for trials in trials_runs:
-                    best = _best_feasible(trials, b)
-                    regrets.append(
-                        1.0 if math.isinf(best) else max(best - ref["optimum"], 0.0) / span
-                    )
-                first = [
-                    next(
-                        (
-                            i + 1
-                            for i, t in enumerate(trials)
-                            if all(c <= 0 for c in t["constraints"])
-                        ),
-                        None,
-                    )
-                    for trials in trials_runs
-                ]
-                after = [t for trials in trials_runs for t in trials[STARTUP:b]]
-                row = {
-                    "problem": p,
-                    "sampler": s,
-                    "budget": b,
-                    "runs": len(trials_runs),
-                    **_runs.regret_stats(regrets, ranks[s], STUCK),
-                    "no_feasible": statistics.fmean(
-                        math.isinf(_best_feasible(t, b)) for t in trials_runs
-                    ),
-                    "median_first_feasible": statistics.median(
-                        [f if f is not None else math.inf for f in first]
-                    ),
-                    "feasible_share": statistics.fmean(
-                        all(c <= 0 for c in t["constraints"]) for t in after
-                    )
-                    if after
-                    else math.nan,
-                    # The sampler's seconds per suggestion for the last ten trials before b.
-                    "median_ask_s": statistics.median(
-                        t["ask_seconds"] for tr in trials_runs for t in tr[max(b - 10, 0) : b]
-                    ),
-                }
-                per_problem.append(row)
-    summary = _runs.overall(per_problem, samplers)
-    return {"per_problem": per_problem, "overall": summary, "refs": refs, "seeds": complete}
+    """Per problem, sampler and budget (:func:`benchmarks._frame.regret_rows`): normalised
+    regret of the best feasible value (1 without a feasible point), rank by best feasible value
+    (none: last), and the feasibility and timing columns; then the means over problems."""
+    optimum = {}
+    for p in {r["problem"] for r in runs}:
+        ref = refs[p]
+        optimum[p] = (
+            ref["optimum"]
+            if "optimum" in ref
+            else min(_best_feasible(r["trials"], 10**9) for r in runs if r["problem"] == p)
+        )
+
+    def nreg(run: dict[str, Any], b: int) -> float:
+        p = run["problem"]
+        best = _best_feasible(run["trials"], b)
+        if math.isinf(best):
+            return 1.0
+        return max(best - optimum[p], 0.0) / (refs[p]["median_random"] - optimum[p])
+
+    def extra(p: str, s: str, b: int, chosen: list[dict[str, Any]]) -> dict[str, Any]:
+        trials_runs = [r["trials"] for r in chosen]
+        first = [
+            next((i + 1 for i, t in enumerate(trials) if _feasible(t)), math.inf)
+            for trials in trials_runs
+        ]
+        after = [t for trials in trials_runs for t in trials[STARTUP:b]]
+        return {
+            "no_feasible": statistics.fmean(math.isinf(_best_feasible(t, b)) for t in trials_runs),
+            "median_first_feasible": statistics.median(first),
+            "feasible_share": statistics.fmean(_feasible(t) for t in after) if after else math.nan,
+            # The sampler's seconds per suggestion for the last ten trials before b.
+            "median_ask_s": statistics.median(
+                t["ask_seconds"] for tr in trials_runs for t in tr[max(b - 10, 0) : b]
+            ),
+        }
+
+    order = (*SAMPLERS, *ABLATIONS)
+    per_problem = _frame.regret_rows(
+        runs,
+        list(PROBLEMS),
+        order,
+        budgets,
+        nreg,
+        lambda run, b: _best_feasible(run["trials"], b),
+        extra=extra,
+    )
+    samplers = _frame.order({r["sampler"] for r in per_problem}, order)
+    _, _, _, complete = _frame.index_runs(runs, list(PROBLEMS), order)
+    return {
+        "per_problem": per_problem,
+        "overall": _frame.overall(per_problem, samplers),
+        "refs": refs,
+        "seeds": complete,
+    }
 
 
-def write_report(
-    out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, float]], command: str
-) -> None:
-    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
-    info, seeds = _runs.save_summary(out, s)
+def report(ctx: _frame.ReportContext) -> str:
+    """results.md, summary.json and machine.json from every stored run; references.json holds
+    each problem's optimum and median of random feasible values."""
+    present = [p for p in PROBLEMS if any(r["problem"] == p for r in ctx.runs)]
+    all_refs = _frame.cached_references(ctx.out, present, reference)
+    return write_report(ctx, {k: all_refs[k] for k in present})
+
+
+def write_report(ctx: _frame.ReportContext, refs: dict[str, dict[str, float]]) -> str:
+    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, BUDGETS))
+    _frame.save_summary(ctx.out, s, ctx.info)
     lines = [
-        f"# Constrained optimisation (`{command}`)",
+        "# Constrained optimisation",
         "",
-        _env.markdown_header(
-            info,
+        ctx.header(
             {
-                "seeds": f"{seeds[0]}-{seeds[-1]} (runs per problem and sampler below)",
-                "samplers": "GammaBOSampler, GPSampler and TPESampler, defaults, seed = run seed",
-            },
+                "seeds": f"{_frame.seed_spec(ctx.seeds)} (runs per problem and sampler below)",
+                "samplers": "GammaBOSampler, GPSampler and TPESampler, defaults, seed = run seed"
+                + (
+                    "; ablation gamma-nomargin: GammaBOSampler(feasibility_margin=False)"
+                    if any(r["sampler"] == "gamma-nomargin" for r in ctx.runs)
+                    else ""
+                ),
+            }
         ),
         "",
         "Over all problems (the mean over problems of each problem's mean over seeds): mean "
         f"normalised regret of the best feasible value, mean rank (1 = best of "
-        f"{len({r['sampler'] for r in runs})}), share of runs with normalised regret above "
+        f"{len({r['sampler'] for r in ctx.runs})}), share of runs with normalised regret above "
         f'{STUCK} ("stuck"):',
         "",
-        *_runs.overall_table(s["overall"]),
-    ]
-    lines += [
+        *_frame.overall_table(s["overall"]),
         "",
         "Per problem: runs, mean / median normalised regret, stuck runs, runs without a "
         "feasible point, mean rank, median trials to the first feasible point, share of "
@@ -431,25 +439,31 @@ def write_report(
             f"- {name}: optimum {'best value any run found' if opt is None else f'{opt:.6g}'}; "
             f"random feasible median {ref['median_random']:.6g}"
         )
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    (ctx.out / "results.md").write_text(text)
+    return text
 
 
-def main() -> None:
-    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT)
-    runs = _runs.run_missing(args, run_one)
-    ref_path = args.out / "references.json"
-    refs = json.loads(ref_path.read_text()) if ref_path.exists() else {}
-    for name in sorted({r["problem"] for r in runs}):
-        if name not in refs:
-            refs[name] = reference(name)
-            ref_path.write_text(json.dumps(refs, indent=1) + "\n")
-    command = "python -m benchmarks.constrained " + " ".join(
-        f"--{k.replace('_', '-')} {v}"
-        for k, v in (("seeds", args.seeds), ("n_trials", args.n_trials))
+SUITES = {
+    "constrained": _frame.Suite(
+        name="constrained",
+        title="Constrained optimisation (constraints through trial.set_constraint): normalised "
+        "regret of the best feasible value, rank, stuck share, feasibility, against GPSampler "
+        "and TPE.",
+        run_one=run_one,
+        report=report,
+        problems=tuple(PROBLEMS),
+        samplers=SAMPLERS,
+        ablations=ABLATIONS,
+        quick={
+            "problems": "gramacy,boundary",
+            "samplers": "gamma,tpe",
+            "seeds": "0-1",
+            "n_trials": "12",
+        },
+        docs='docs/benchmarks.md, "Constraints"',
     )
-    write_report(args.out, runs, {k: refs[k] for k in PROBLEMS if k in refs}, command)
-    print((args.out / "results.md").read_text())
-
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("constrained"))

@@ -20,8 +20,16 @@ MLP (6 hidden ReLU layers of 100, Kaiming init) on 64 inputs with dropout 0.2 in
 SGD, batch 50, weight decay 1e-3 (the thesis's setting). Seeds vary the initialisation, batch
 order, dropout and proposals.
 
-    python -m benchmarks.epochwise                      # the committed run
-    python -m benchmarks.epochwise --seeds 2 --epochs 3 --candidates 2 --out /tmp/ew  # smoke
+    python -m benchmarks epochwise --seeds 0-19         # the committed run
+    python -m benchmarks epochwise --quick              # smoke run, git-ignored folder
+
+The methods are the suite's samplers: ``ew-<warm start>`` and ``ew-<warm start>-w10`` (the
+per-epoch search, full range or within a factor 10), ``whole-run-bo``, ``fixed-constant``,
+``fixed-step``, ``fixed-cosine`` and ``fixed-cosine-short`` (``E`` epochs). ``--epochs``,
+``--candidates`` and ``--fixed-lr`` are the setting of a store. (``python -m
+benchmarks.epochwise ...`` is the same command.) Runs: ``benchmarks/results/epochwise/raw/``
+(git-ignored); report: ``results.csv`` (one row per method and seed), ``summary.md``,
+``epochwise.png`` (committed).
 """
 
 from __future__ import annotations
@@ -32,10 +40,12 @@ import json
 import math
 from pathlib import Path
 import statistics
+import sys
 import time
 from typing import Any
 
 from benchmarks import _env
+from benchmarks import _frame
 
 _env.limit_threads(1)
 
@@ -55,7 +65,6 @@ from optuna_gamma.torch import train_one_epoch  # noqa: E402
 from optuna_gamma.torch import train_val_split  # noqa: E402
 from optuna_gamma.torch import trial_seed  # noqa: E402
 
-OUT = _env.REPO_ROOT / "benchmarks" / "results" / "epochwise"
 LR_RANGE = (1e-4, 0.5)  # the thesis's range, on a log scale
 BATCH_SIZE = 50
 WEIGHT_DECAY = 1e-3
@@ -166,21 +175,28 @@ def run_fixed(
     return model, {"epochs_trained": n_epochs, "lrs": [args.fixed_lr]}
 
 
+# The suite's samplers: the method's key -> its label in the report (``{full}``: E * K epochs).
+METHODS = {
+    "ew-previous_best": "epochwise/previous_best",
+    "ew-all_epochs": "epochwise/all_epochs",
+    "ew-none": "epochwise/none",
+    "ew-previous_best-w10": "epochwise/previous_best, window 10",
+    "ew-all_epochs-w10": "epochwise/all_epochs, window 10",
+    "ew-none-w10": "epochwise/none, window 10",
+    "whole-run-bo": "whole-run BO",
+    "fixed-constant": "fixed constant, {full} ep",
+    "fixed-step": "fixed step, {full} ep",
+    "fixed-cosine": "fixed cosine, {full} ep",
+    "fixed-cosine-short": "fixed cosine, {epochs} ep (1/K compute)",
+}
+
+
+def label(method: str, args: argparse.Namespace) -> str:
+    return METHODS[method].format(full=args.epochs * args.candidates, epochs=args.epochs)
+
+
 def methods(args: argparse.Namespace) -> list[str]:
-    full = args.epochs * args.candidates
-    return [
-        "epochwise/previous_best",
-        "epochwise/all_epochs",
-        "epochwise/none",
-        "epochwise/previous_best, window 10",
-        "epochwise/all_epochs, window 10",
-        "epochwise/none, window 10",
-        "whole-run BO",
-        f"fixed constant, {full} ep",
-        f"fixed step, {full} ep",
-        f"fixed cosine, {full} ep",
-        f"fixed cosine, {args.epochs} ep (1/K compute)",
-    ]
+    return [label(m, args) for m in METHODS]
 
 
 def run_method(
@@ -216,9 +232,11 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def write_report(rows: list[dict[str, Any]], args: argparse.Namespace, out: Path) -> None:
+def write_report(
+    rows: list[dict[str, Any]], args: argparse.Namespace, ctx: _frame.ReportContext
+) -> None:
     names = methods(args)
-    info = _env.machine_info()
+    out = ctx.out
     with open(out / "results.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -226,10 +244,9 @@ def write_report(rows: list[dict[str, Any]], args: argparse.Namespace, out: Path
     lines = [
         "# Per-epoch learning-rate search vs whole-run tuning vs fixed schedules (digits)",
         "",
-        _env.markdown_header(
-            info,
+        ctx.header(
             {
-                "seeds": ", ".join(str(s) for s in sorted({r["seed"] for r in rows})),
+                "seeds": _frame.seed_spec(ctx.seeds),
                 "setting": (
                     f"E={args.epochs} epochs x K={args.candidates} candidates = "
                     f"{args.epochs * args.candidates} training epochs per method; digits 8x8, "
@@ -299,6 +316,7 @@ def plot(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    names = [n for n in names if any(r["method"] == n for r in rows)]  # the methods that ran
     fig, (ax, ax_lr) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 2]})
     for i, name in enumerate(names):
         for j, key in enumerate(("test_accuracy", "val_accuracy")):
@@ -344,32 +362,62 @@ def plot(
     plt.close(fig)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1")
-    parser.add_argument("--epochs", type=int, default=10, help="E: epochs of the kept model")
-    parser.add_argument("--candidates", type=int, default=4, help="K: candidates per epoch")
-    parser.add_argument("--fixed-lr", type=float, default=0.1, help="lr of the fixed schedules")
-    parser.add_argument("--methods", default="", help="semicolon-separated subset of the methods")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    args.out.mkdir(parents=True, exist_ok=True)
-    data = split_data()
-    chosen = [m for m in methods(args) if not args.methods or m in args.methods.split(";")]
-    rows = []
-    for seed in range(args.seeds):
-        for name in chosen:
-            row = run_method(name, seed, args, data)
-            rows.append(row)
-            print(
-                f"seed {seed} {name:38s} test {row['test_accuracy']:.4f} "
-                f"val {row['val_accuracy']:.4f} ({row['seconds']:.1f} s)",
-                flush=True,
-            )
-    write_report(rows, args, args.out)
-    print(f"wrote {args.out}")
+def _setting(options: dict[str, Any]) -> argparse.Namespace:
+    return argparse.Namespace(
+        epochs=int(options["epochs"]),
+        candidates=int(options["candidates"]),
+        fixed_lr=float(options["fixed_lr"]),
+    )
 
+
+_DATA: dict[str, tuple[Data, Data, Data]] = {}
+
+
+def run_one(job: _frame.Job) -> dict[str, Any]:
+    """One method and seed: its final accuracies, epochs, seconds and kept learning rates."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if "digits" not in _DATA:
+        _DATA["digits"] = split_data()
+    args = _setting(dict(job.options))
+    row = run_method(label(job.sampler, args), job.seed, args, _DATA["digits"])
+    return {"problem": job.problem, "sampler": job.sampler, "seed": job.seed, "result": row}
+
+
+def report(ctx: _frame.ReportContext) -> str:
+    """results.csv, summary.md and epochwise.png from every stored run."""
+    args = _setting(ctx.options)
+    keys = list(METHODS)
+    runs = sorted(ctx.runs, key=lambda r: (r["seed"], keys.index(r["sampler"])))
+    rows = [r["result"] for r in runs]
+    write_report(rows, args, ctx)
+    return (ctx.out / "summary.md").read_text()
+
+
+SUITES = {
+    "epochwise": _frame.Suite(
+        name="epochwise",
+        title="Per-epoch learning-rate search (EpochwiseLRSearch) against whole-run tuning and "
+        "fixed schedules at equal training compute: test accuracy over seeds.",
+        run_one=run_one,
+        report=report,
+        problems=("digits",),
+        samplers=tuple(METHODS),
+        seeds="0-9",
+        n_trials=None,
+        options=(
+            _frame.Option("epochs", int, 10, "E: epochs of the kept model"),
+            _frame.Option("candidates", int, 4, "K: candidates per epoch"),
+            _frame.Option("fixed_lr", float, 0.1, "initial lr of the fixed schedules"),
+        ),
+        quick={
+            "samplers": "ew-previous_best-w10,whole-run-bo,fixed-cosine",
+            "seeds": "0-1",
+            "epochs": "2",
+            "candidates": "2",
+        },
+        docs="docs/epochwise.md",
+    )
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("epochwise"))

@@ -11,9 +11,10 @@ Seven problems, all minimised:
 - ``forest`` -- scikit-learn: 3-fold cross-validated log loss of a random forest on the bundled
   breast-cancer data against its size (total tree nodes).
 
-``gamma-det`` is the ablation ``GammaBOSampler(deterministic_objective=True)``: the noise ratio
-fixed at its floor instead of fitted, as suits the noise-free synthetic problems (run on the
-problems with a known front, into its own folder; see docs/benchmarks.md).
+``gamma-det`` is the ablation ``GammaBOSampler(deterministic_objective=True)`` (run only when
+``--samplers`` names it): the noise ratio fixed at its floor instead of fitted, as suits the
+noise-free synthetic problems (run on the problems with a known front, into its own folder; see
+docs/benchmarks.md).
 
 Each study runs through ``study.ask(distributions)`` / ``study.tell``, so the time of ``ask`` is
 the sampler's time for the suggestion (recorded per trial).
@@ -24,14 +25,17 @@ point counts once it beats a typical random point in every objective), except fo
 with three objectives almost no point beats the medians of all three and the usual reference
 ``(1.1, 1.1, 1.1)`` is used (its true front ends at 1) -- and ``HV*`` is that of
 the non-dominated union of every run's trials and, for the synthetic problems, 400 points of the
-true Pareto front. Rank: per problem, seed and budget among the samplers by hypervolume (ties
-share the mean rank).
+true Pareto front (hypervolumes exact, by benchmarks/_pareto.py). Rank: per problem, seed and
+budget among the samplers by hypervolume (ties share the mean rank). Stuck: hypervolume regret
+above 0.1.
 
-    python -m benchmarks.multi_objective --workers 2          # the committed run (resumable)
-    python -m benchmarks.multi_objective --report             # tables from what has run
-    python -m benchmarks.multi_objective --samplers gamma,gamma-det \
+    python -m benchmarks multi_objective --workers 2          # the committed run (resumable)
+    python -m benchmarks multi_objective --report             # tables from what has run
+    python -m benchmarks multi_objective --samplers gamma,gamma-det \
         --problems zdt1,zdt2,zdt3,dtlz2 --out benchmarks/results/multi_objective-deterministic
-    python -m benchmarks.multi_objective --seeds 0-1 --n-trials 12 --out /tmp/mb   # smoke
+    python -m benchmarks multi_objective --quick              # smoke run, git-ignored folder
+
+(``python -m benchmarks.multi_objective ...`` is the same command.)
 """
 
 from __future__ import annotations
@@ -40,15 +44,17 @@ from collections.abc import Callable
 import dataclasses
 import json
 import math
-from pathlib import Path
 import statistics
+import sys
 import time
 from typing import Any
 
 import numpy as np
 
 from benchmarks import _env
-from benchmarks import _runs
+from benchmarks import _frame
+from benchmarks._pareto import hypervolume
+from benchmarks._pareto import pareto_mask
 
 _env.limit_threads(1)
 
@@ -56,10 +62,6 @@ import optuna  # noqa: E402
 from optuna.distributions import FloatDistribution  # noqa: E402
 from optuna.distributions import IntDistribution  # noqa: E402
 
-from optuna_gamma._hypervolume import hypervolume  # noqa: E402
-from optuna_gamma._hypervolume import pareto_mask  # noqa: E402
-
-OUT = _env.REPO_ROOT / "benchmarks" / "results" / "multi_objective"
 SAMPLERS = ("gamma", "gp", "tpe", "nsga2")
 ABLATIONS = ("gamma-det",)  # run only when named
 _LABELS = {
@@ -115,7 +117,7 @@ def _zdt_front(shape: str) -> Callable[[int], np.ndarray]:
             shape, 1 - np.sqrt(f1) - f1 * np.sin(10 * np.pi * f1)
         )
         points = np.column_stack([f1, f2])
-        keep = pareto_mask(-points)  # ZDT3's curve has dominated stretches
+        keep = pareto_mask(points)  # ZDT3's curve has dominated stretches
         points = points[keep]
         return points[np.linspace(0, len(points) - 1, n).astype(int)]
 
@@ -212,30 +214,36 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return GammaBOSampler(seed=seed)
     if name == "gamma-det":  # the ablation: no noise term fitted
         return GammaBOSampler(seed=seed, deterministic_objective=True)
-    return _runs.optuna_sampler(name, seed, (*SAMPLERS, *ABLATIONS))
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed)
+    raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS + ABLATIONS)}")
 
 
 def _point(prob: Problem, params: dict[str, Any]) -> np.ndarray:
     return np.array([params[f"x{i}"] for i in range(prob.dim)], dtype=float)
 
 
-def run_one(problem: str, sampler: str, seed: int, n_trials: int) -> dict[str, Any]:
+def run_one(job: _frame.Job) -> dict[str, Any]:
     """One study; per trial its objective values and the seconds ``ask`` took."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    prob = PROBLEMS[problem]
+    prob = PROBLEMS[job.problem]
     study = optuna.create_study(
-        directions=["minimize"] * prob.n_objectives, sampler=make_sampler(sampler, seed)
+        directions=["minimize"] * prob.n_objectives, sampler=make_sampler(job.sampler, job.seed)
     )
     distributions = prob.distributions()
     trials = []
-    for _ in range(n_trials):
+    for _ in range(job.n_trials):
         start = time.perf_counter()
         trial = study.ask(distributions)
         ask_seconds = time.perf_counter() - start
-        values = prob.f(_point(prob, trial.params), seed)
+        values = prob.f(_point(prob, trial.params), job.seed)
         study.tell(trial, values)
         trials.append({"values": values, "ask_seconds": ask_seconds})
-    return {"problem": problem, "sampler": sampler, "seed": seed, "trials": trials}
+    return {"problem": job.problem, "sampler": job.sampler, "seed": job.seed, "trials": trials}
 
 
 def reference_point(problem: str, seed: int, n: int = 2000) -> np.ndarray:
@@ -259,129 +267,137 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
     """Hypervolume of minimised ``points`` below ``ref``."""
     if len(points) == 0:
         return 0.0
-    return hypervolume(-points, -ref)
+    return hypervolume(points, ref)
 
 
 def summarise(
     runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], budgets: tuple[int, ...]
 ) -> dict[str, Any]:
+    """Per problem, sampler and budget (:func:`benchmarks._frame.regret_rows`): hypervolume
+    regret ``1 - HV / HV*``, rank by hypervolume, and the seconds per suggestion; then the
+    means over problems."""
     order = (*SAMPLERS, *ABLATIONS)
-    by_key, problems, samplers, complete = _runs.index_runs(runs, list(PROBLEMS), order)
-    per_problem: list[dict[str, Any]] = []
+    by_key, problems, samplers, complete = _frame.index_runs(runs, list(PROBLEMS), order)
+    best_hv: dict[tuple[str, int], float] = {}
     for p in problems:
         prob = PROBLEMS[p]
         for seed in complete[p]:
-            ref = np.array(refs[p][str(seed)])
             union = np.vstack(
                 [np.array([t["values"] for t in by_key[(p, s, seed)]["trials"]]) for s in samplers]
                 + ([prob.front(400)] if prob.front is not None else [])
             )
-            best = _hv(union[pareto_mask(-union)], ref)
-            for s in samplers:
-                by_key[(p, s, seed)]["_best_hv"] = best
-        for b in budgets:
-            regrets: dict[str, list[float]] = {s: [] for s in samplers}
-            ranks: dict[str, list[float]] = {s: [] for s in samplers}
-            for seed in complete[p]:
-                ref = np.array(refs[p][str(seed)])
-                hvs = []
-                for s in samplers:
-                    run = by_key[(p, s, seed)]
-                    points = np.array([t["values"] for t in run["trials"][:b]])
-                    hv = _hv(points, ref)
-                    hvs.append(-hv)
-                    regrets[s].append(1.0 - hv / run["_best_hv"] if run["_best_hv"] > 0 else 1.0)
-                for s, rank in zip(samplers, _runs.ranks(hvs)):
-                    ranks[s].append(rank)
-            for s in samplers:
-                if not regrets[s]:
-                    continue
-                runs_s = [by_key[(p, s, seed)]["trials"] for seed in complete[p]]
-                row = {
-                    "problem": p,
-                    "sampler": s,
-                    "budget": b,
-                    "runs": len(regrets[s]),
-                    "mean_nreg": statistics.fmean(regrets[s]),
-                    "median_nreg": statistics.median(regrets[s]),
-                    "mean_rank": statistics.fmean(ranks[s]),
-                    "median_ask_s": statistics.median(
-                        t["ask_seconds"] for tr in runs_s for t in tr[max(b - 10, 0) : b]
-                    ),
-                }
-                per_problem.append(row)
-    summary = _runs.overall(per_problem, samplers)
-    return {"per_problem": per_problem, "overall": summary, "seeds": complete}
+            best_hv[(p, seed)] = _hv(union[pareto_mask(union)], np.array(refs[p][str(seed)]))
+    cache: dict[tuple[str, str, int, int], float] = {}
 
+    def hv(run: dict[str, Any], b: int) -> float:
+        key = (run["problem"], run["sampler"], int(run["seed"]), b)
+        if key not in cache:
+            points = np.array([t["values"] for t in run["trials"][:b]])
+            cache[key] = _hv(points, np.array(refs[run["problem"]][str(run["seed"])]))
+        return cache[key]
 
-def write_report(
-    out: Path, runs: list[dict[str, Any]], refs: dict[str, dict[str, list[float]]], command: str
-) -> None:
-    s = summarise(runs, refs, _runs.report_budgets(runs, BUDGETS))
-    info, seeds = _runs.save_summary(out, s)
-    lines = [
-        f"# Multi-objective optimisation (`{command}`)",
-        "",
-        _env.markdown_header(
-            info,
-            {
-                "seeds": f"{seeds[0]}-{seeds[-1]} (runs per problem and sampler below)",
-                "samplers": "; ".join(
-                    f"{name}: {label}"
-                    for name, label in _LABELS.items()
-                    if any(r["sampler"] == name for r in runs)
-                ),
-            },
-        ),
-        "",
-        "Over all problems (mean over problems of each problem's mean over seeds): mean "
-        "normalised hypervolume regret `1 - HV / HV*` and mean rank by hypervolume:",
-        "",
-        *_runs.overall_table(s["overall"], regret="mean HV regret"),
-    ]
-    lines += [
-        "",
-        "Per problem: runs, mean / median hypervolume regret, mean rank, median seconds the "
-        "sampler took per suggestion over the ten trials before the budget:",
-        "",
-        "| problem | trials | sampler | runs | mean HV regret | median | mean rank "
-        "| s / suggestion |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in s["per_problem"]:
-        lines.append(
-            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
-            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['mean_rank']:.2f} "
-            f"| {row['median_ask_s']:.3f} |"
-        )
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    def nreg(run: dict[str, Any], b: int) -> float:
+        best = best_hv[(run["problem"], int(run["seed"]))]
+        return 1.0 - hv(run, b) / best if best > 0 else 1.0
 
+    def extra(p: str, s: str, b: int, chosen: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "median_ask_s": statistics.median(
+                t["ask_seconds"] for r in chosen for t in r["trials"][max(b - 10, 0) : b]
+            )
+        }
 
-def main() -> None:
-    args = _runs.parse_args(__doc__, list(PROBLEMS), SAMPLERS, OUT, ABLATIONS)
-    runs = _runs.run_missing(args, run_one)
-    ref_path = args.out / "references.json"
-    refs: dict[str, dict[str, list[float]]] = (
-        json.loads(ref_path.read_text()) if ref_path.exists() else {}
+    per_problem = _frame.regret_rows(
+        runs, list(PROBLEMS), order, budgets, nreg, lambda run, b: -hv(run, b), extra=extra
     )
+    return {
+        "per_problem": per_problem,
+        "overall": _frame.overall(per_problem, samplers),
+        "seeds": complete,
+    }
+
+
+def references(out: Any, runs: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """The reference point per problem and seed, from ``<out>/references.json`` or computed:
+    COCO instances differ by seed; the other problems share one reference point."""
+    path = out / "references.json"
+    refs: dict[str, dict[str, list[float]]] = json.loads(path.read_text()) if path.exists() else {}
     for r in runs:
         per = refs.setdefault(r["problem"], {})
         key = str(r["seed"])
         if key not in per:
-            # COCO instances differ by seed; the others share one reference point.
             same = r["problem"].startswith("biobj") or not per
             per[key] = (
                 reference_point(r["problem"], r["seed"]).tolist()
                 if same
                 else next(iter(per.values()))
             )
-            ref_path.write_text(json.dumps(refs, indent=1) + "\n")
-    command = (
-        f"python -m benchmarks.multi_objective --seeds {args.seeds} --n-trials {args.n_trials}"
-    )
-    write_report(args.out, runs, refs, command)
-    print((args.out / "results.md").read_text())
+            path.write_text(json.dumps(refs, indent=1) + "\n")
+    return refs
 
+
+def report(ctx: _frame.ReportContext) -> str:
+    """results.md, summary.json and machine.json from every stored run."""
+    refs = references(ctx.out, ctx.runs)
+    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, BUDGETS))
+    _frame.save_summary(ctx.out, s, ctx.info)
+    lines = [
+        "# Multi-objective optimisation",
+        "",
+        ctx.header(
+            {
+                "seeds": f"{_frame.seed_spec(ctx.seeds)} (runs per problem and sampler below)",
+                "samplers": "; ".join(
+                    f"{name}: {label}"
+                    for name, label in _LABELS.items()
+                    if any(r["sampler"] == name for r in ctx.runs)
+                ),
+            }
+        ),
+        "",
+        "Over all problems (mean over problems of each problem's mean over seeds): mean "
+        "normalised hypervolume regret `1 - HV / HV*`, mean rank by hypervolume, share of runs "
+        f"with hypervolume regret above {_frame.STUCK}:",
+        "",
+        *_frame.overall_table(s["overall"], regret="mean HV regret"),
+        "",
+        "Per problem: runs, mean / median hypervolume regret, stuck runs, mean rank, median "
+        "seconds the sampler took per suggestion over the ten trials before the budget:",
+        "",
+        "| problem | trials | sampler | runs | mean HV regret | median | stuck | mean rank "
+        "| s / suggestion |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["per_problem"]:
+        lines.append(
+            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
+            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['stuck']:.0%} "
+            f"| {row['mean_rank']:.2f} | {row['median_ask_s']:.3f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    (ctx.out / "results.md").write_text(text)
+    return text
+
+
+SUITES = {
+    "multi_objective": _frame.Suite(
+        name="multi_objective",
+        title="Several objectives: hypervolume regret and rank against GPSampler, TPE and "
+        "NSGA-II on ZDT1-3, DTLZ2, two COCO bbob-biobj functions and a forest's loss vs size.",
+        run_one=run_one,
+        report=report,
+        problems=tuple(PROBLEMS),
+        samplers=SAMPLERS,
+        ablations=ABLATIONS,
+        quick={
+            "problems": "zdt1,dtlz2",
+            "samplers": "gamma,nsga2",
+            "seeds": "0-1",
+            "n_trials": "12",
+        },
+        docs='docs/benchmarks.md, "Several objectives"',
+    )
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("multi_objective"))

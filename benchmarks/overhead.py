@@ -2,12 +2,15 @@
 
 Usage::
 
-    python -m benchmarks.overhead                    # n = 25, 100, 300, 1000
-    python -m benchmarks.overhead --max-n 100        # quick: n = 25, 100
-    python -m benchmarks.overhead --publish          # full, into the committed table
+    python -m benchmarks overhead                    # n = 25, 100, 300, 1000: the committed table
+    python -m benchmarks overhead --quick            # n = 25, 100, 3 repeats, git-ignored folder
+
+A measurement, not a set of studies: every sampler runs in this one process, taking turns, so
+that the ratio to GPSampler compares like with like; it has no run store. (``python -m
+benchmarks.overhead ...`` is the same command.)
 
 One stream of uniform random completed trials of a 5-D problem (Ackley-5 by default) is drawn
-once from ``--seed``; every sampler sees exactly the same points. For each n:
+once from ``--seeds``; every sampler sees exactly the same points. For each n:
 
 1. every sampler gets a fresh study holding the first n trials of the stream
    (``study.add_trials``);
@@ -28,10 +31,10 @@ machine-speed drift hits all of them alike; the report gives the median over the
 its ratio to GPSampler's median in the same run. Everything runs in this process with one
 BLAS/OpenMP/torch thread; garbage is collected before each timed call, outside the timing.
 
-Writes ``overhead.csv`` and ``overhead.md`` into ``<out>/raw/overhead/``, which git ignores
-(``benchmarks/results/raw/overhead/`` with the default ``--out``), so trying the benchmark never
-rewrites the committed table; ``--publish`` writes them into ``<out>/overhead/``, the committed
-``benchmarks/results/overhead/``, as ``benchmarks.report --publish`` does for its reports.
+Writes ``overhead.csv`` and ``overhead.md`` into ``--out``: by default
+``benchmarks/results/overhead/``, the committed table; with ``--quick``
+``benchmarks/results/raw/quick/overhead/``, which git ignores, so trying the benchmark never
+rewrites the committed table.
 """
 
 from __future__ import annotations
@@ -53,12 +56,12 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from benchmarks import _env
+from benchmarks import _frame
 from benchmarks.problems import Problem
 from benchmarks.problems import get_problem
 from benchmarks.samplers import make_sampler
 from benchmarks.samplers import resolve_samplers
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = "25,100,300,1000"
 DEFAULT_SAMPLERS = "gamma-t,gamma-gauss,gp,tpe"
 FIELDS = (
@@ -277,21 +280,26 @@ def _parse_sizes(spec: str) -> list[int]:
     return sizes
 
 
-def output_dir(out: Path, publish: bool) -> Path:
-    """Where a run writes: the committed ``<out>/overhead/`` only with ``--publish``."""
-    return out / "overhead" if publish else out / "raw" / "overhead"
+def output_dir(out: Path | None, quick: bool) -> Path:
+    """Where a run writes: ``--out``, else the committed table's folder, or with ``--quick`` a
+    git-ignored one."""
+    if out is not None:
+        return out
+    return _frame.QUICK_OUT / "overhead" if quick else _frame.RESULTS / "overhead"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m benchmarks.overhead``."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m benchmarks overhead``."""
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.overhead",
+        prog="python -m benchmarks overhead",
         description="Seconds per suggestion vs completed trials, with the ratio to GPSampler.",
     )
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"default {DEFAULT_SIZES}")
     parser.add_argument("--max-n", type=int, default=None, help="drop sizes above this")
     parser.add_argument("--samplers", default=DEFAULT_SAMPLERS, help=f"default {DEFAULT_SAMPLERS}")
-    parser.add_argument("--problem", default="ackley5", help="continuous problem; default ackley5")
+    parser.add_argument(
+        "--problems", default="ackley5", help="one continuous problem; default ackley5"
+    )
     parser.add_argument(
         "--repeats", type=int, default=7, help="timed suggestions per size; default 7"
     )
@@ -301,24 +309,31 @@ def main(argv: list[str] | None = None) -> int:
         default=5,
         help=f"timed suggestions at sizes >= {LARGE_N} (capped by --repeats); default 5",
     )
-    parser.add_argument("--seed", type=int, default=0, help="history and sampler seed")
+    parser.add_argument("--seeds", type=int, default=0, help="history and sampler seed")
     parser.add_argument(
         "--out",
         type=Path,
-        default=DEFAULT_OUT,
-        help="results root; writes <out>/raw/overhead/ (git-ignored), or with --publish "
-        "<out>/overhead/",
+        default=None,
+        help="folder of overhead.csv and overhead.md; default benchmarks/results/overhead "
+        "(the committed table), with --quick benchmarks/results/raw/quick/overhead (ignored)",
     )
     parser.add_argument(
-        "--publish",
-        action="store_true",
-        help="write <out>/overhead/, the committed table (benchmarks/results/overhead/)",
+        "--quick", action="store_true", help="--max-n 100 --repeats 3, into a git-ignored folder"
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m benchmarks overhead``."""
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.quick:
+        args.max_n = 100 if args.max_n is None else args.max_n
+        args.repeats = min(args.repeats, 3)
     try:
         sizes = _parse_sizes(args.sizes)
         samplers = resolve_samplers(args.samplers)
-        problem = get_problem(args.problem)
+        problem = get_problem(args.problems)
     except ValueError as err:
         parser.error(str(err))
     if args.max_n is not None:
@@ -326,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         if not sizes:
             parser.error(f"--max-n: {args.max_n} drops every size of --sizes {args.sizes}")
     if not problem.continuous:
-        parser.error(f"--problem: {args.problem!r} is not a continuous static problem")
+        parser.error(f"--problems: {args.problems!r} is not a continuous static problem")
     if args.repeats < 1:
         parser.error(f"--repeats: must be >= 1, got {args.repeats}")
     if args.repeats_large < 1:
@@ -347,15 +362,15 @@ def main(argv: list[str] | None = None) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
-    rows = measure(problem, samplers, sizes, args.repeats, args.seed, repeats_large)
-    dest = output_dir(args.out, args.publish)
+    rows = measure(problem, samplers, sizes, args.repeats, args.seeds, repeats_large)
+    dest = output_dir(args.out, args.quick)
     dest.mkdir(parents=True, exist_ok=True)
     with (dest / "overhead.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
     extra = {
-        "problem": f"{problem.name} ({problem.dim}-D), random history seed {args.seed}",
+        "problem": f"{problem.name} ({problem.dim}-D), random history seed {args.seeds}",
         "timed repeats": f"{args.repeats} per size ({repeats_large} at n >= {LARGE_N}), each "
         "after adding one new random completed trial; plus one warm-up (`first`) per size",
     }

@@ -20,10 +20,15 @@ since the workers were launched (process start-up included), and near-duplicates
 trials whose parameters, normalised to [0, 1], are within ``1e-3`` of each other in every
 coordinate -- among all pairs, and among pairs evaluated at the same time.
 
-Run (about 15 minutes on 2 cores)::
+Samplers are named ``<sampler>-w<W>``: ``gamma-w4`` is GammaBOSampler with 4 workers. Run (about
+15 minutes on 2 cores; one study at a time, since the workers share the cores)::
 
-    python -m benchmarks.parallel                  # results in benchmarks/results/parallel/
-    python -m benchmarks.parallel --quick          # smoke run, results in a temporary folder
+    python -m benchmarks parallel                  # results in benchmarks/results/parallel/
+    python -m benchmarks parallel --quick          # smoke run, git-ignored folder
+
+(``python -m benchmarks.parallel ...`` is the same command.) Runs:
+``benchmarks/results/parallel/raw/<problem>/<sampler>-w<W>-<seed>.json`` (git-ignored); report:
+``parallel.md``, ``parallel_summary.csv``, ``parallel.png`` (committed).
 
 With 8 workers on a 2-core machine the CPU is oversubscribed: the sleep (which costs no CPU)
 keeps the objective dominant, but sampler time per trial grows with the number of workers.
@@ -31,7 +36,6 @@ keeps the objective dominant, but sampler time per trial grows with the number o
 
 from __future__ import annotations
 
-import argparse
 import csv
 from dataclasses import dataclass
 import datetime
@@ -41,6 +45,7 @@ import math
 import multiprocessing
 import os
 from pathlib import Path
+import sys
 import tempfile
 import time
 from typing import Any
@@ -48,15 +53,16 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _env
+from benchmarks import _frame
 
 SAMPLER_NAMES = ("gamma", "gp", "tpe")
+WORKERS = (1, 2, 4, 8)
 LABELS = {
     "gamma": "GammaBOSampler",
     "gp": "GPSampler",
     "tpe": "TPESampler(constant_liar)",
 }
 NEAR = 1e-3
-OUT_DIR = _env.REPO_ROOT / "benchmarks" / "results" / "parallel"
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,26 @@ def _near_duplicates(X: np.ndarray, trials: list[Any]) -> tuple[int, int]:
     return n_all, n_conc
 
 
+def run_study(job: _frame.Job) -> dict[str, Any]:
+    """One study of the frame: ``job.sampler`` is ``<sampler>-w<W>``; the workers' journal goes
+    to a temporary folder."""
+    base, _, workers = job.sampler.rpartition("-w")
+    spec = RunSpec(
+        base, int(workers), job.seed, job.problem, job.n_trials, float(job.options["sleep"])
+    )
+    load = "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    _env.limit_threads(1)  # inherited by the spawned workers
+    with tempfile.TemporaryDirectory(prefix="parallel-journals-") as tmp:
+        rows = run_one(spec, Path(tmp))
+    return {
+        "problem": job.problem,
+        "sampler": job.sampler,
+        "seed": job.seed,
+        "load": load,
+        "trials": rows,
+    }
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -253,8 +279,8 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         writer.writerows(rows)
 
 
-def markdown(summary: list[dict[str, Any]], args: argparse.Namespace, info: dict[str, Any]) -> str:
-    budgets = sorted({10, 25, args.n_trials})
+def markdown(summary: list[dict[str, Any]], ctx: _frame.ReportContext, n_trials: int) -> str:
+    budgets = sorted({10, 25, n_trials})
     head = ["sampler", "workers"] + [f"median regret @{b} (IQR)" for b in budgets]
     head += ["median wall s", "near-dup pairs (concurrent)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -266,17 +292,20 @@ def markdown(summary: list[dict[str, Any]], args: argparse.Namespace, info: dict
             )
         cells += [f"{e['wall_s']:.1f}", f"{e['near_dup']:.1f} ({e['near_dup_concurrent']:.1f})"]
         lines.append("| " + " | ".join(cells) + " |")
+    problem = ", ".join(sorted({r["problem"] for r in ctx.runs}))
+    loads = sorted({r.get("load", "not recorded") for r in ctx.runs})
     extra = {
-        "problem": f"{args.problem}, padded with {args.sleep} s of sleep per evaluation",
-        "budget": f"{args.n_trials} COMPLETE trials per study; seeds {args.seeds}",
-        "workers": f"{args.workers} processes on one journal file (spawned, 1 BLAS thread each)",
-        "load before the run": args.load_before,
+        "problem": f"{problem}, padded with {ctx.options['sleep']} s of sleep per evaluation",
+        "budget": f"{n_trials} COMPLETE trials per study; seeds {_frame.seed_spec(ctx.seeds)}",
+        "workers": ", ".join(str(w) for w in sorted({e["workers"] for e in summary}))
+        + " processes on one journal file (spawned, 1 BLAS thread each)",
+        "load at the start of the runs": f"{loads[0]} to {loads[-1]}",
     }
     return "\n".join(
         [
             "# Parallel workers: quality and wall time",
             "",
-            _env.markdown_header(info, extra),
+            ctx.header(extra),
             "",
             "Regret = best value found minus the known optimum, after the first N trials in "
             "completion order; wall time = until the study's last counted trial completed, "
@@ -288,8 +317,8 @@ def markdown(summary: list[dict[str, Any]], args: argparse.Namespace, info: dict
             "per worker (one seed everywhere would repeat their start-up points). Each keeps its "
             "default start-up (GammaBO 5 trials, GP and TPE 10).",
             "",
-            f"With 8 workers on {info.get('cores')} cores the CPU is oversubscribed: sleeping "
-            "costs no CPU, but model fitting of 8 processes competes for 2 cores.",
+            f"With 8 workers on {ctx.info.get('cores')} cores the CPU is oversubscribed: sleeping "
+            "costs no CPU, but model fitting of 8 processes competes for the cores.",
             "",
             *lines,
             "",
@@ -348,51 +377,49 @@ def plot(rows: list[dict[str, Any]], path: Path, n_trials: int) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 1-2 workers")
-    parser.add_argument("--problem", default="hartmann6")
-    parser.add_argument("--samplers", default=",".join(SAMPLER_NAMES))
-    parser.add_argument("--workers", default="1,2,4,8")
-    parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--n-trials", type=int, default=40)
-    parser.add_argument("--sleep", type=float, default=0.3, help="seconds per evaluation")
-    parser.add_argument("--out", type=Path, default=None, help=f"default {OUT_DIR}")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.workers, args.seeds, args.n_trials, args.sleep = "1,2", "0", 10, 0.05
-    out = args.out or (Path(tempfile.mkdtemp(prefix="parallel-")) if args.quick else OUT_DIR)
-    out.mkdir(parents=True, exist_ok=True)
-    args.load_before = "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+def report(ctx: _frame.ReportContext) -> str:
+    """parallel.md, parallel_summary.csv, parallel.png and machine.json from every stored run."""
+    rows = [row for run in ctx.runs for row in run["trials"]]
+    n_trials = min(len(run["trials"]) for run in ctx.runs)
+    summary = summarise(rows, n_trials)
+    write_csv(ctx.out / "parallel_summary.csv", summary)
+    text = markdown(summary, ctx, n_trials)
+    (ctx.out / "parallel.md").write_text(text)
+    (ctx.out / "machine.json").write_text(json.dumps(ctx.info, indent=2))
+    plot(rows, ctx.out / "parallel.png", n_trials)
+    return text
 
-    _env.limit_threads(1)  # inherited by the spawned workers
-    info = _env.machine_info()
-    samplers = args.samplers.split(",")
-    workers = [int(w) for w in args.workers.split(",")]
-    seeds = [int(s) for s in args.seeds.split(",")]
-    rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="parallel-journals-") as tmp:
-        for seed, sampler, w in itertools.product(seeds, samplers, workers):
-            spec = RunSpec(sampler, w, seed, args.problem, args.n_trials, args.sleep)
-            start = time.perf_counter()
-            run = run_one(spec, Path(tmp))
-            rows.extend(run)
-            print(
-                f"{sampler:6s} workers={w} seed={seed}: regret {run[-1]['regret']:.4g}, "
-                f"{time.perf_counter() - start:.1f} s, near-duplicates "
-                f"{run[0]['near_duplicates']} ({run[0]['near_duplicates_concurrent']} concurrent)",
-                flush=True,
-            )
-    args.load_after = "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    args.load_before += f" (after: {args.load_after})"
-    summary = summarise(rows, args.n_trials)
-    write_csv(out / "parallel_trials.csv", rows)
-    write_csv(out / "parallel_summary.csv", summary)
-    (out / "parallel.md").write_text(markdown(summary, args, info))
-    (out / "machine.json").write_text(json.dumps(info, indent=2))
-    plot(rows, out / "parallel.png", args.n_trials)
-    print(f"results in {out}")
 
+def _problems() -> tuple[str, ...]:
+    from benchmarks.problems import PROBLEMS
+
+    return tuple(n for n, p in PROBLEMS.items() if p.optimum is not None)
+
+
+SUITES = {
+    "parallel": _frame.Suite(
+        name="parallel",
+        title="Parallel workers (1, 2, 4, 8 processes on one journal file): regret against "
+        "trials and wall time, near-duplicate suggestions, against GPSampler and TPE "
+        "(constant liar).",
+        run_one=run_study,
+        report=report,
+        problems=_problems(),
+        default_problems=("hartmann6",),
+        samplers=tuple(f"{s}-w{w}" for s in SAMPLER_NAMES for w in WORKERS),
+        seeds="0-2",
+        n_trials=40,
+        options=(_frame.Option("sleep", float, 0.3, "seconds of sleep added to each evaluation"),),
+        quick={
+            "samplers": "gamma-w1,gamma-w2,tpe-w2",
+            "seeds": "0",
+            "n_trials": "10",
+            "sleep": "0.05",
+        },
+        max_workers=1,
+        docs='docs/distributed.md, "Benchmark"',
+    )
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("parallel"))

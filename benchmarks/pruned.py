@@ -17,29 +17,30 @@ momentum (0..0.99). Optuna's default pruner (``MedianPruner()``) decides. Record
 state, value, epochs run. Reported at each budget: median and mean of the best κ so far, and
 the training epochs spent.
 
-    python -m benchmarks.pruned                            # the committed run
-    python -m benchmarks.pruned --seeds 0-1 --n-trials 8 --out /tmp/pruned   # smoke
+    python -m benchmarks pruned --workers 2                # the committed run (20 seeds)
+    python -m benchmarks pruned --quick                    # smoke run, git-ignored folder
+
+(``python -m benchmarks.pruned ...`` is the same command.) Runs:
+``benchmarks/results/pruned/raw/digits/<sampler>-<seed>.json`` (git-ignored); report:
+``results.md``, ``summary.csv`` (committed).
 """
 
 from __future__ import annotations
 
-import argparse
-from concurrent.futures import ProcessPoolExecutor
 import csv
 import json
-import math
-from pathlib import Path
 import statistics
+import sys
 from typing import Any
 
 from benchmarks import _env
+from benchmarks import _frame
 
 _env.limit_threads(1)
 
 import optuna  # noqa: E402
 import scipy.stats  # noqa: E402
 
-OUT = _env.REPO_ROOT / "benchmarks" / "results" / "pruned"
 SAMPLERS = ("gamma-worst", "gamma-exclude", "tpe", "random")
 BUDGETS = (10, 25, 40)
 
@@ -58,8 +59,8 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
 
 
-def run_one(sampler: str, seed: int, n_trials: int, epochs: int) -> list[dict[str, Any]]:
-    """One study; one row per trial."""
+def run_one(job: _frame.Job) -> dict[str, Any]:
+    """One study; per trial its state, value, epochs run and parameters."""
     import torch
     from torch import nn
 
@@ -79,61 +80,56 @@ def run_one(sampler: str, seed: int, n_trials: int, epochs: int) -> list[dict[st
         model_fn,
         train,
         val,
-        epochs=epochs,
+        epochs=int(job.options["epochs"]),
         lr=(1e-4, 1.0),
         momentum=(0.0, 0.99),
         batch_size=32,
         optimizer="sgd",
-        seed=seed,
+        seed=job.seed,
     )
-    study = optuna.create_study(direction="maximize", sampler=make_sampler(sampler, seed))
-    study.optimize(objective, n_trials=n_trials)
-    return [
-        {
-            "sampler": sampler,
-            "seed": seed,
-            "trial": t.number,
-            "state": t.state.name,
-            "value": t.value if t.value is not None else "",
-            "epochs_run": t.user_attrs.get("epochs_run", 0),
-            "lr": t.params.get("lr"),
-            "momentum": t.params.get("momentum"),
-        }
-        for t in study.trials
-    ]
+    study = optuna.create_study(direction="maximize", sampler=make_sampler(job.sampler, job.seed))
+    study.optimize(objective, n_trials=job.n_trials)
+    return {
+        "problem": job.problem,
+        "sampler": job.sampler,
+        "seed": job.seed,
+        "trials": [
+            {
+                "state": t.state.name,
+                "value": t.value,
+                "epochs_run": t.user_attrs.get("epochs_run", 0),
+                "lr": t.params.get("lr"),
+                "momentum": t.params.get("momentum"),
+            }
+            for t in study.trials
+        ],
+    }
 
 
-def _parse_seeds(spec: str) -> list[int]:
-    if "-" in spec:
-        lo, hi = spec.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in spec.split(",")]
-
-
-def summarise(rows: list[dict[str, Any]], budgets: tuple[int, ...]) -> list[dict[str, Any]]:
+def summarise(runs: list[dict[str, Any]], budgets: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Per sampler and budget: the median, mean and worst best κ over runs, the mean epochs
+    spent and trials pruned, and the parameter pairs suggested twice."""
     out = []
-    by_run: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for r in rows:
-        by_run.setdefault((r["sampler"], int(r["seed"])), []).append(r)
-    for sampler in dict.fromkeys(r["sampler"] for r in rows):
-        runs = [
-            sorted(v, key=lambda r: int(r["trial"])) for k, v in by_run.items() if k[0] == sampler
+    samplers = _frame.order({r["sampler"] for r in runs}, SAMPLERS)
+    for sampler in samplers:
+        mine = [
+            r["trials"] for r in sorted(runs, key=lambda r: r["seed"]) if r["sampler"] == sampler
         ]
         for budget in budgets:
             best, epochs, pruned, repeats = [], [], [], []
-            for run in runs:
-                head = run[:budget]
-                values = [float(r["value"]) for r in head if r["state"] == "COMPLETE"]
+            for trials in mine:
+                head = trials[:budget]
+                values = [t["value"] for t in head if t["state"] == "COMPLETE"]
                 best.append(max(values) if values else float("nan"))
-                epochs.append(sum(int(r["epochs_run"]) for r in head))
-                pruned.append(sum(r["state"] == "PRUNED" for r in head))
-                points = [(r["lr"], r["momentum"]) for r in head]
+                epochs.append(sum(int(t["epochs_run"]) for t in head))
+                pruned.append(sum(t["state"] == "PRUNED" for t in head))
+                points = [(t["lr"], t["momentum"]) for t in head]
                 repeats.append(len(points) - len(set(points)))
             out.append(
                 {
                     "sampler": sampler,
                     "budget": budget,
-                    "runs": len(runs),
+                    "runs": len(mine),
                     "median_best": statistics.median(best),
                     "mean_best": statistics.fmean(best),
                     "min_best": min(best),
@@ -145,23 +141,36 @@ def summarise(rows: list[dict[str, Any]], budgets: tuple[int, ...]) -> list[dict
     return out
 
 
-def write_report(out: Path, rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    summary = summarise(rows, tuple(b for b in BUDGETS if b <= args.n_trials))
-    with (out / "summary.csv").open("w", newline="") as f:
+def _best_values(runs: list[dict[str, Any]], sampler: str, budget: int) -> list[float]:
+    """Best COMPLETE value in the first ``budget`` trials of each run of ``sampler``, by seed."""
+    best = {}
+    for r in runs:
+        values = [t["value"] for t in r["trials"][:budget] if t["state"] == "COMPLETE"]
+        if r["sampler"] == sampler and values:
+            best[int(r["seed"])] = max(values)
+    return [best[k] for k in sorted(best)]
+
+
+def report(ctx: _frame.ReportContext) -> str:
+    """summary.csv, results.md and machine.json from every stored run."""
+    n_trials = min(len(r["trials"]) for r in ctx.runs)
+    budgets = tuple(b for b in BUDGETS if b <= n_trials) or (n_trials,)
+    summary = summarise(ctx.runs, budgets)
+    with (ctx.out / "summary.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(summary[0]))
         writer.writeheader()
         writer.writerows(summary)
-    info = _env.machine_info()
-    (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
+    (ctx.out / "machine.json").write_text(json.dumps(ctx.info, indent=2) + "\n")
+    seeds = ctx.seeds
     lines = [
-        "# Pruned learning-rate tuning (`python -m benchmarks.pruned`)",
+        "# Pruned learning-rate tuning",
         "",
-        _env.markdown_header(
-            info,
+        ctx.header(
             {
-                "seeds": f"{args.seeds} ({len(_parse_seeds(args.seeds))} per sampler)",
-                "task": f"64-32-10 MLP, SGD, 8x8 digits, {args.epochs} epochs, MedianPruner()",
-            },
+                "seeds": f"{_frame.seed_spec(seeds)} ({len(seeds)} per sampler)",
+                "task": f"64-32-10 MLP, SGD, 8x8 digits, {ctx.options['epochs']} epochs, "
+                "MedianPruner()",
+            }
         ),
         "",
         "Best validation κ among COMPLETE trials (higher is better), training epochs spent and "
@@ -183,8 +192,8 @@ def write_report(out: Path, rows: list[dict[str, Any]], args: argparse.Namespace
         "",
     ]
     for a, b in (("gamma-worst", "gamma-exclude"), ("gamma-worst", "tpe")):
-        for budget in (b_ for b_ in BUDGETS if b_ <= args.n_trials):
-            xa, xb = _best_values(rows, a, budget), _best_values(rows, b, budget)
+        for budget in budgets:
+            xa, xb = _best_values(ctx.runs, a, budget), _best_values(ctx.runs, b, budget)
             if xa and xb:
                 p = scipy.stats.mannwhitneyu(xa, xb, alternative="two-sided").pvalue
                 wins = sum(x > y for x, y in zip(xa, xb))
@@ -193,56 +202,32 @@ def write_report(out: Path, rows: list[dict[str, Any]], args: argparse.Namespace
                     f"- {a} vs {b}, {budget} trials: p = {p:.3f}; per seed (paired) higher / "
                     f"equal / lower: {wins} / {ties} / {len(xa) - wins - ties}"
                 )
-    (out / "results.md").write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    (ctx.out / "results.md").write_text(text)
+    return text
 
 
-def _best_values(rows: list[dict[str, Any]], sampler: str, budget: int) -> list[float]:
-    """Best COMPLETE value in the first ``budget`` trials of each run of ``sampler``, by seed."""
-    best: dict[int, float] = {}
-    for r in rows:
-        if r["sampler"] == sampler and int(r["trial"]) < budget and r["state"] == "COMPLETE":
-            seed = int(r["seed"])
-            best[seed] = max(best.get(seed, -math.inf), float(r["value"]))
-    return [best[k] for k in sorted(best)]
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samplers", default=",".join(SAMPLERS))
-    parser.add_argument("--seeds", default="0-9")
-    parser.add_argument("--n-trials", type=int, default=40)
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    raw = args.out / "trials.csv"
-    rows: list[dict[str, Any]] = []
-    if raw.exists():  # resumable: runs already in the file are not repeated
-        with raw.open() as f:
-            rows = list(csv.DictReader(f))
-    done = {(r["sampler"], int(r["seed"])) for r in rows}
-    todo = [
-        (s, seed)
-        for s in args.samplers.split(",")
-        for seed in _parse_seeds(args.seeds)
-        if (s, seed) not in done
-    ]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, s, seed, args.n_trials, args.epochs) for s, seed in todo]
-        for future in futures:
-            new = future.result()
-            write_header = not raw.exists() or raw.stat().st_size == 0
-            with raw.open("a", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=list(new[0]))
-                if write_header:
-                    writer.writeheader()
-                writer.writerows(new)
-            rows += [{k: str(v) for k, v in r.items()} for r in new]
-    rows = [r for r in rows if r["sampler"] in args.samplers.split(",")]
-    write_report(args.out, rows, args)
-    print((args.out / "results.md").read_text())
-
+SUITES = {
+    "pruned": _frame.Suite(
+        name="pruned",
+        title="Pruned trials (MedianPruner) in learning-rate tuning: best validation κ and "
+        "epochs spent for pruned_trials='worst' / 'exclude' against TPE and random search.",
+        run_one=run_one,
+        report=report,
+        problems=("digits",),
+        samplers=SAMPLERS,
+        seeds="0-19",
+        n_trials=40,
+        options=(_frame.Option("epochs", int, 8, "training epochs per trial"),),
+        quick={
+            "samplers": "gamma-worst,random",
+            "seeds": "0-1",
+            "n_trials": "8",
+            "epochs": "2",
+        },
+        docs='docs/benchmarks.md, "Pruned trials"',
+    )
+}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_frame.main("pruned"))

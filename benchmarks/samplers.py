@@ -12,6 +12,9 @@ gamma-t-xi001  ``optuna_gamma.GammaBOSampler(seed=seed, xi=0.01)`` (Student-t; t
                the default before the benchmark chose xi=0)
 gamma-t-nopt   ``optuna_gamma.GammaBOSampler(seed=seed, power_transform=False)`` (Student-t;
                standardised values only, no Yeo-Johnson transform)
+gamma-t-0.1    ``GammaBOSampler(seed=seed, surrogate_settings=SurrogateSettings(
+               lengthscale_prior_mode=1.0, acquisition_starts="best"))``: 0.1's lengthscale
+               prior and acquisition starts
 gp             ``optuna.samplers.GPSampler(seed=seed)``
 tpe            ``optuna.samplers.TPESampler(seed=seed)``
 random         ``optuna.samplers.RandomSampler(seed=seed)``
@@ -33,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
-import contextlib
 from dataclasses import dataclass
 import importlib.util
 import inspect
@@ -102,31 +104,15 @@ def _gamma(
     return make
 
 
-# 0.1's lengthscale prior mode and acquisition-start rule, as (module attribute, value) patches:
-# the baseline of the 0.2 global-search decisions here and in benchmarks/bbob.py.
-GAMMA_01_PATCHES = (
-    ("optuna_gamma._gp.INV_LS2_PRIOR_MODE", 1.0),
-    ("optuna_gamma.surrogate._STARTS", "best"),
-)
-
-
 def _make_gamma_01(seed: int, problem: Problem, n_trials: int) -> BaseSampler:
     """GammaBOSampler with the global-search decisions of 0.2 undone (benchmarks/bbob.py's
-    ``gamma-0.1``): the lengthscale prior's mode at 1 and the top-scored acquisition starts.
-    The module attributes are patched around each ``sample_relative`` call, which is safe here
-    because the benchmark runs one study per process, one trial at a time."""
-    from unittest import mock
-
+    ``gamma-0.1``): the lengthscale prior's mode at 1 and the top-scored acquisition starts,
+    through the sampler's public settings."""
     from optuna_gamma import GammaBOSampler
+    from optuna_gamma.surrogate import SurrogateSettings
 
-    class GammaBO01(GammaBOSampler):
-        def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
-            with contextlib.ExitStack() as stack:
-                for target, value in GAMMA_01_PATCHES:
-                    stack.enter_context(mock.patch(target, value))
-                return super().sample_relative(study, trial, search_space)
-
-    return GammaBO01(seed=seed, warn_independent_sampling=False)
+    settings = SurrogateSettings(lengthscale_prior_mode=1.0, acquisition_starts="best")
+    return GammaBOSampler(seed=seed, warn_independent_sampling=False, surrogate_settings=settings)
 
 
 def _grid_unsupported(problem: Problem, n_trials: int) -> str | None:

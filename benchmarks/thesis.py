@@ -2,14 +2,19 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks.thesis                       # full run, see FULL below
-    python -m benchmarks.thesis --quick               # seconds: CI smoke test (git-ignored output)
-    python -m benchmarks.thesis --seeds 0-4 --epochs 1,50 --dropout 0.5,0
+    python -m benchmarks thesis                       # full run, 4 settings x 5 seeds
+    python -m benchmarks thesis --quick               # seconds: smoke run (git-ignored output)
+    python -m benchmarks thesis --problems e1-d0,e50-d0 --lr-scale log \
+        --out benchmarks/results/thesis-log           # the log-lr variant
+
+Problems are training settings ``e<epochs>-d<dropout>`` (``e50-d0.5``: 50 epochs, dropout 0.5;
+any such name is valid), samplers the methods ``grid``, ``gaussian``, ``gamma``, ``tpe`` and
+``random``. ``--grid-size``, ``--iters``, ``--lr-scale`` and ``--target`` are a store's setting.
 
 Setting (per seed ``s``): the 1797 offline digits (``load_digits(size=28)``) are shuffled with
 ``s``; 500 images are split 80/20 into training and validation parts, the other 1297 are a
 held-out test set. Each evaluation trains :class:`optuna_gamma.torch.MnistMLP` (6 x 100 ReLU,
-Kaiming init, dropout ``--dropout``) with SGD, batch 50, weight decay 1e-3 for ``--epochs``
+Kaiming init, dropout of the problem) with SGD, batch 50, weight decay 1e-3 for the problem's
 epochs under torch seed ``trial_seed(s, 0)`` through ``TorchObjective``, so the validation
 accuracy is a deterministic function of the learning rate (one CPU thread).
 
@@ -26,25 +31,20 @@ deterministic training, evaluated on the 1297 held-out digits), the search's wal
 (training + sampler), and the number of trials a sampler needed to reach the grid's best
 validation accuracy of the same seed (and to come within 0.01 of it).
 
-Outputs: ``<out>/raw/<tag>/*.csv`` (per trial), ``<out>/<tag>/summary.csv``, ``per_seed.csv``,
-``thesis.md`` and ``thesis.png``. A ``--quick`` run writes its tables beside its raw runs
-instead, in ``<out>/raw/<tag>/report/``: with the default ``--out`` that is under
-``benchmarks/results/raw/``, which git ignores, so a smoke test never adds a folder to the
-committed results. Runs whose raw CSV exists are skipped (``--force`` reruns), so an
-interrupted run resumes with the same command.
+Outputs: ``<out>/raw/<setting>/<method>-<seed>.json`` (per trial; git-ignored),
+``<out>/summary.csv``, ``per_seed.csv``, ``thesis.md`` and ``thesis.png``, where ``<out>`` is
+``benchmarks/results/thesis`` (or, with ``--quick``, a git-ignored folder). Searches already
+stored are skipped (``--force`` reruns), so an interrupted run resumes with the same command.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 import csv
 from dataclasses import dataclass
-import json
-import logging
 import math
-import os
 from pathlib import Path
+import re
 import sys
 import time
 from typing import Any
@@ -53,9 +53,10 @@ import warnings
 import numpy as np
 
 from benchmarks import _env
-from benchmarks.run import parse_seeds
+from benchmarks import _frame
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+_env.limit_threads(1)
+
 LR_LOW = 1e-4  # the thesis's [0, 0.5] without 0 (lr = 0 does not train; log needs > 0)
 LR_HIGH = 0.5
 N_STARTUP = 2  # the thesis's 2 initial points
@@ -83,22 +84,8 @@ TRIAL_FIELDS = (
     "sampler_s",
     "test_acc",
 )
-FULL = {
-    "seeds": "0-4",
-    "epochs": "1,50",
-    "dropout": "0,0.5",
-    "grid_size": 100,
-    "iters": "10,20",
-    "tag": "thesis",
-}
-QUICK = {
-    "seeds": "0-1",
-    "epochs": "1",
-    "dropout": "0",
-    "grid_size": 8,
-    "iters": "3,6",
-    "tag": "thesis-quick",
-}
+SETTINGS = ("e1-d0", "e50-d0", "e1-d0.5", "e50-d0.5")  # the full run: epochs x dropout
+_SETTING = re.compile(r"^e(?P<epochs>[1-9]\d*)-d(?P<dropout>0(?:\.\d+)?)$")
 # The thesis's own numbers (Korean text, seeds/000): five rows per table. For the grid a row is a
 # grid of 100, 200, ..., 500 learning rates; for the BO methods the rows are repeated runs.
 # Accuracy in %, learning time in s. Table 10's caption says "20 iterations and 1 epoch", but its
@@ -144,14 +131,46 @@ class Config:
     target: str  # "accuracy" or "kappa"
 
 
-@dataclass(frozen=True)
-class Task:
-    """One (method, seed) search in one configuration."""
+def is_setting(name: str) -> bool:
+    """Whether ``name`` is a training setting ``e<epochs>-d<dropout>`` (dropout in [0, 1))."""
+    return _SETTING.match(name) is not None
 
-    method: str
-    seed: int
-    config: Config
-    path: str
+
+def config(problem: str, options: dict[str, Any]) -> Config:
+    """The configuration of a setting ``e<epochs>-d<dropout>`` under a store's options."""
+    m = _SETTING.match(problem)
+    if m is None:
+        raise ValueError(f"{problem!r} is not a setting e<epochs>-d<dropout>, e.g. e50-d0.5")
+    budgets = tuple(N_STARTUP + i for i in _iters(str(options["iters"])))
+    return Config(
+        int(m["epochs"]),
+        float(m["dropout"]),
+        int(options["grid_size"]),
+        max(budgets),
+        budgets,
+        str(options["lr_scale"]),
+        str(options["target"]),
+    )
+
+
+def _iters(spec: str) -> list[int]:
+    try:
+        vals = sorted({int(s) for s in spec.split(",") if s.strip()})
+    except ValueError:
+        raise ValueError(f"cannot parse {spec!r}; use comma-separated integers") from None
+    if not vals or vals[0] < 1:
+        raise ValueError(f"{spec!r} must list integers >= 1")
+    return vals
+
+
+def _grid_size(spec: str) -> int:
+    if int(spec) < 2:
+        raise ValueError(f"{spec} must be >= 2")
+    return int(spec)
+
+
+def _iters_option(spec: str) -> str:
+    return ",".join(str(i) for i in _iters(spec))
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,14 +183,6 @@ def grid_lrs(size: int, scale: str) -> list[float]:
     if scale == "log":
         return [float(v) for v in np.geomspace(LR_LOW, LR_HIGH, size)]
     return [float(v) for v in np.linspace(LR_LOW, LR_HIGH, size)]
-
-
-def raw_path(raw_dir: Path, method: str, seed: int, cfg: Config) -> Path:
-    """The per-trial CSV of one search."""
-    n = cfg.grid_size if method == "grid" else cfg.n_trials
-    return raw_dir / (
-        f"{method}__{cfg.target}__e{cfg.epochs}__d{cfg.dropout:g}__{cfg.scale}__seed{seed}__n{n}.csv"
-    )
 
 
 def _make_sampler(method: str, seed: int) -> Any:
@@ -196,8 +207,8 @@ def _first_best(values: Sequence[float], k: int) -> int:
     return int(np.argmax(head))
 
 
-def run_task(task: Task) -> dict[str, Any]:
-    """Run one search, evaluate its chosen learning rates on the test set, write the CSV."""
+def run_one(job: _frame.Job) -> dict[str, Any]:
+    """Run one search, evaluate its chosen learning rates on the test set."""
     import optuna
     import torch
 
@@ -208,12 +219,13 @@ def run_task(task: Task) -> dict[str, Any]:
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    cfg = task.config
-    train, val, test = digits_splits(task.seed)
+    cfg = config(job.problem, dict(job.options))
+    method, seed = job.sampler, job.seed  # the method is the job's sampler
+    train, val, test = digits_splits(seed)
 
     def score(lr: float) -> tuple[float, dict[str, Any]]:
         return train_lr(
-            lr, train, val, epochs=cfg.epochs, seed=task.seed, dropout=cfg.dropout,
+            lr, train, val, epochs=cfg.epochs, seed=seed, dropout=cfg.dropout,
             target=cfg.target,
         )  # fmt: skip
 
@@ -224,8 +236,8 @@ def run_task(task: Task) -> dict[str, Any]:
                smp_s: float) -> None:  # fmt: skip
         rows.append(
             {
-                "method": task.method,
-                "seed": task.seed,
+                "method": method,
+                "seed": seed,
                 "epochs": cfg.epochs,
                 "dropout": cfg.dropout,
                 "trial": trial,
@@ -241,16 +253,14 @@ def run_task(task: Task) -> dict[str, Any]:
             }
         )
 
-    if task.method == "grid":
+    if method == "grid":
         for i, lr in enumerate(grid_lrs(cfg.grid_size, cfg.scale)):
             t0 = time.perf_counter()
             value, attrs = score(lr)
             record(i, lr, value, attrs, time.perf_counter() - t0, 0.0)
         budgets: tuple[int, ...] = (cfg.grid_size,)
     else:
-        study = optuna.create_study(
-            direction="maximize", sampler=_make_sampler(task.method, task.seed)
-        )
+        study = optuna.create_study(direction="maximize", sampler=_make_sampler(method, seed))
         for i in range(cfg.n_trials):
             t0 = time.perf_counter()
             trial = study.ask()
@@ -269,21 +279,12 @@ def run_task(task: Task) -> dict[str, Any]:
         if row["test_acc"] == "":
             models: list[Any] = []
             train_lr(
-                row["lr"], train, val, epochs=cfg.epochs, seed=task.seed, dropout=cfg.dropout,
+                row["lr"], train, val, epochs=cfg.epochs, seed=seed, dropout=cfg.dropout,
                 target=cfg.target, keep_model=models,
             )  # fmt: skip
             row["test_acc"] = float(evaluate(models[-1], test[0], test[1])["accuracy"])
 
-    path = Path(task.path)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=TRIAL_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
-    best = max(r["val_acc"] for r in rows)
-    seconds = sum(r["objective_s"] + r["sampler_s"] for r in rows)
-    return {"method": task.method, "seed": task.seed, "best": best, "seconds": seconds}
+    return {"problem": job.problem, "sampler": method, "seed": seed, "trials": rows}
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,23 +292,20 @@ def run_task(task: Task) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The per-trial rows of one raw CSV, numbers parsed."""
-    out = []
-    with path.open(newline="") as f:
-        for r in csv.DictReader(f):
-            out.append(
-                {
-                    "trial": int(r["trial"]),
-                    "lr": float(r["lr"]),
-                    "val_acc": float(r["val_acc"]),
-                    "value": float(r["value"]),
-                    "objective_s": float(r["objective_s"]),
-                    "sampler_s": float(r["sampler_s"]),
-                    "test_acc": float(r["test_acc"]) if r["test_acc"] else math.nan,
-                }
-            )
-    return out
+def read_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-trial rows of one stored search, the chosen ones' test accuracy NaN elsewhere."""
+    return [
+        {
+            "trial": int(r["trial"]),
+            "lr": float(r["lr"]),
+            "val_acc": float(r["val_acc"]),
+            "value": float(r["value"]),
+            "objective_s": float(r["objective_s"]),
+            "sampler_s": float(r["sampler_s"]),
+            "test_acc": float(r["test_acc"]) if r["test_acc"] != "" else math.nan,
+        }
+        for r in run["trials"]
+    ]
 
 
 def per_seed_results(
@@ -601,9 +599,9 @@ def write_markdown(
     per_seed: list[dict[str, Any]],
     cfgs: Sequence[Config],
     seeds: Sequence[int],
-    info: dict[str, Any],
+    ctx: _frame.ReportContext,
     png: bool,
-) -> None:
+) -> str:
     """thesis.md: setting, tables per configuration, the thesis's numbers side by side."""
     cfg0 = cfgs[0]
     grid_desc = (
@@ -622,7 +620,7 @@ def write_markdown(
     parts = [
         "# The thesis's learning-rate experiment, repeated over seeds",
         "",
-        _env.markdown_header(info, extra),
+        ctx.header(extra),
         "",
         "Metric: validation accuracy of the chosen learning rate (the thesis's metric; the first "
         "trial reaching the best value is chosen), and the test accuracy of that model on the "
@@ -655,141 +653,78 @@ def write_markdown(
     ]
     if png:
         parts += ["![accuracy and best-so-far](thesis.png)", ""]
-    path.write_text("\n".join(parts))
+    text = "\n".join(parts)
+    path.write_text(text)
+    return text
 
 
 # --------------------------------------------------------------------------------------------
-# CLI
+# The suite
 # --------------------------------------------------------------------------------------------
 
-
-def _int_list(name: str, spec: str, minimum: int) -> list[int]:
-    try:
-        vals = sorted({int(s) for s in spec.split(",") if s.strip()})
-    except ValueError:
-        raise ValueError(f"{name}: cannot parse {spec!r}; use comma-separated integers") from None
-    if not vals or vals[0] < minimum:
-        raise ValueError(f"{name}: {spec!r} must list integers >= {minimum}")
-    return vals
+METHODS = ("grid", *SAMPLERS)
 
 
-def _float_list(name: str, spec: str) -> list[float]:
-    try:
-        vals = [float(s) for s in spec.split(",") if s.strip()]
-    except ValueError:
-        raise ValueError(f"{name}: cannot parse {spec!r}; use comma-separated numbers") from None
-    if not vals or any(not 0.0 <= v < 1.0 for v in vals):
-        raise ValueError(f"{name}: {spec!r} must list dropout rates in [0, 1)")
-    return list(dict.fromkeys(vals))
-
-
-def output_dirs(out: Path, tag: str, quick: bool) -> tuple[Path, Path]:
-    """``(raw_dir, report_dir)`` of a run: a quick run's report stays beside its raw runs."""
-    raw_dir = out / "raw" / tag
-    return raw_dir, (raw_dir / "report" if quick else out / tag)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.thesis",
-        description="Grid vs Gaussian BO vs Gamma BO (and TPE, Random) on the thesis's "
-        "learning-rate task, over seeds.",
-    )
-    p.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"smoke configuration {QUICK}; explicit options still win; the tables go to "
-        "<out>/raw/<tag>/report/ (git-ignored), not <out>/<tag>/",
-    )
-    p.add_argument("--seeds", help=f"e.g. 0-4 or 0,2,5 (default {FULL['seeds']})")
-    p.add_argument("--epochs", help=f"comma list (default {FULL['epochs']})")
-    p.add_argument("--dropout", help=f"comma list of MnistMLP dropout (default {FULL['dropout']})")
-    p.add_argument("--grid-size", type=int, help=f"grid points (default {FULL['grid_size']})")
-    p.add_argument(
-        "--iters", help=f"BO iterations after 2 initial points (default {FULL['iters']})"
-    )
-    p.add_argument("--lr-scale", choices=("linear", "log"), default="linear",
-                   help="scale of the lr domain [1e-4, 0.5] for grid and samplers")  # fmt: skip
-    p.add_argument("--target", choices=("accuracy", "kappa"), default="accuracy",
-                   help="what the samplers maximise (validation accuracy or kappa)")  # fmt: skip
-    p.add_argument("--tag", help="result set name (default thesis; thesis-quick with --quick)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results root")
-    p.add_argument("--force", action="store_true", help="rerun searches whose CSV exists")
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the missing searches, then write the summary, tables and figure."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    base = QUICK if args.quick else FULL
-    try:
-        seeds = parse_seeds(args.seeds or str(base["seeds"]))
-        epochs_list = _int_list("--epochs", args.epochs or str(base["epochs"]), 1)
-        dropouts = _float_list("--dropout", args.dropout or str(base["dropout"]))
-        iters = _int_list("--iters", args.iters or str(base["iters"]), 1)
-        grid_size = args.grid_size if args.grid_size is not None else int(base["grid_size"])
-        if grid_size < 2:
-            raise ValueError(f"--grid-size: {grid_size} must be >= 2")
-    except ValueError as err:
-        parser.error(str(err))
-    tag = args.tag or str(base["tag"])
-    _env.limit_threads(1)
-    logging.getLogger("optuna").setLevel(logging.WARNING)
-
-    raw_dir, res_dir = output_dirs(args.out, tag, args.quick)
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    res_dir.mkdir(parents=True, exist_ok=True)
-    budgets = tuple(N_STARTUP + i for i in iters)
-    cfgs = [
-        Config(e, d, grid_size, max(budgets), budgets, args.lr_scale, args.target)
-        for d in dropouts
-        for e in epochs_list
-    ]
-    tasks = [
-        Task(m, s, c, str(raw_path(raw_dir, m, s, c)))
-        for c in cfgs
-        for s in seeds
-        for m in ("grid", *SAMPLERS)
-    ]
-    todo = [t for t in tasks if args.force or not Path(t.path).exists()]
-    print(f"{len(todo)} searches to do, {len(tasks) - len(todo)} done -> {raw_dir}", flush=True)
-    info = _env.machine_info()
-    meta_path = raw_dir / "meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"runs": []}
-    meta["runs"].append(info)
-    meta_path.write_text(json.dumps(meta, indent=2))
-    start = time.perf_counter()
-    for k, task in enumerate(todo, 1):
-        res = run_task(task)
-        c = task.config
-        print(
-            f"[{k}/{len(todo)}] e={c.epochs} d={c.dropout:g} {task.method} seed={task.seed}: "
-            f"best val acc {res['best']:.3f}, {res['seconds']:.1f} s "
-            f"(elapsed {time.perf_counter() - start:.0f} s)",
-            flush=True,
-        )
-
+def report(ctx: _frame.ReportContext) -> str:
+    """summary.csv, per_seed.csv, thesis.md and thesis.png from every stored search, over the
+    seeds that every method finished in every setting."""
+    by_key, problems, _, complete = _frame.index_runs(ctx.runs, [], METHODS)
+    cfgs = sorted((config(p, ctx.options) for p in problems), key=lambda c: (c.dropout, c.epochs))
+    seeds = sorted(set.intersection(*(set(complete[p]) for p in problems)))
+    if not seeds:
+        raise ValueError("no seed has every method's search in every setting")
+    name = {config(p, ctx.options): p for p in problems}
     rows_by_cfg = {
-        c: {
-            (m, s): read_rows(raw_path(raw_dir, m, s, c))
-            for s in seeds
-            for m in ("grid", *SAMPLERS)
-        }
+        c: {(m, s): read_rows(by_key[(name[c], m, s)]) for s in seeds for m in METHODS}
         for c in cfgs
     }
     per_seed = [r for c in cfgs for r in per_seed_results(rows_by_cfg[c], c, seeds)]
     summary = summarise(per_seed)
-    write_csv(res_dir / "per_seed.csv", per_seed)
-    write_csv(res_dir / "summary.csv", summary)
-    png = plot(res_dir / "thesis.png", per_seed, rows_by_cfg, seeds)
-    write_markdown(res_dir / "thesis.md", summary, per_seed, cfgs, seeds, info, png)
-    print(
-        f"wrote {res_dir}/summary.csv, per_seed.csv, thesis.md" + (", thesis.png" if png else "")
-    )
-    return 0
+    write_csv(ctx.out / "per_seed.csv", per_seed)
+    write_csv(ctx.out / "summary.csv", summary)
+    png = plot(ctx.out / "thesis.png", per_seed, rows_by_cfg, seeds)
+    return write_markdown(ctx.out / "thesis.md", summary, per_seed, cfgs, seeds, ctx, png)
 
+
+SUITES = {
+    "thesis": _frame.Suite(
+        name="thesis",
+        title="The thesis's learning-rate experiment over seeds: grid vs Gaussian BO vs Gamma BO "
+        "(and TPE, random), validation and test accuracy, wall time, trials to the grid's best.",
+        run_one=run_one,
+        report=report,
+        problems=SETTINGS,
+        problem_ok=is_setting,
+        samplers=METHODS,
+        seeds="0-4",
+        n_trials=None,
+        options=(
+            _frame.Option("grid_size", _grid_size, 100, "grid points"),
+            _frame.Option(
+                "iters",
+                _iters_option,
+                "10,20",
+                "BO iterations after the 2 initial points, a comma list of budgets",
+            ),
+            _frame.Option(
+                "lr_scale",
+                str,
+                "linear",
+                "scale of the lr domain [1e-4, 0.5] for grid and samplers",
+                choices=("linear", "log"),
+            ),
+            _frame.Option(
+                "target",
+                str,
+                "accuracy",
+                "what the samplers maximise (validation accuracy or kappa)",
+                choices=("accuracy", "kappa"),
+            ),
+        ),
+        quick={"problems": "e1-d0", "seeds": "0-1", "grid_size": "8", "iters": "3,6"},
+        docs="docs/thesis.md",
+    )
+}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_frame.main("thesis"))

@@ -6,6 +6,10 @@ Synthetic data of MNIST or CIFAR-10 shape, so nothing is downloaded.
 
     python benchmarks/torch_throughput.py --device cpu --model mlp
     python benchmarks/torch_throughput.py --device cuda --model cnn --mixed-precision
+    python -m benchmarks torch_throughput --device cpu --model mlp     # the same
+
+A measurement, not a set of studies: it prints its numbers (``--json FILE`` writes them) and
+has no run store.
 """
 
 from __future__ import annotations
@@ -150,7 +154,8 @@ def time_trials(args: argparse.Namespace, device: torch.device) -> float:
     return (time.perf_counter() - start) / args.trials
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m benchmarks torch_throughput``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     parser.add_argument(
@@ -168,6 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="median over this many runs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the results to this file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)

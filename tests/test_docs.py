@@ -56,13 +56,38 @@ def test_markdown_links_resolve(doc: Path) -> None:
 
 
 def test_cited_documents_exist() -> None:
+    # A path cited as ``<commit>:<path>`` is history (what `git show` prints), checked below.
     missing = []
     for source in SOURCES + MARKDOWN:
         for cited in re.findall(
-            r"\b((?:docs|benchmarks/results)/[\w./-]+\.(?:md|png|csv))", source.read_text()
+            r"(?<!:)\b((?:docs|benchmarks/results)/[\w./-]+\.(?:md|png|csv))", source.read_text()
         ):
             if not (ROOT / cited).exists():
                 missing.append(f"{source.relative_to(ROOT)}: {cited}")
+    assert not missing, missing
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, timeout=60)
+
+
+def test_cited_history_exists() -> None:
+    # Results removed from the repository are cited as ``<commit>:<path>``: the path must exist
+    # at that commit (skipped outside a git checkout, or where a shallow clone lacks the commit).
+    try:
+        if _git("rev-parse", "--git-dir").returncode != 0:
+            pytest.skip("not a git checkout")
+    except OSError:
+        pytest.skip("git is not available")
+    missing = []
+    for source in SOURCES + MARKDOWN:
+        for commit, path in re.findall(
+            r"\b([0-9a-f]{7,40}):((?:docs|benchmarks)/[\w./-]+)", source.read_text()
+        ):
+            if _git("cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
+                continue  # a shallow clone
+            if _git("cat-file", "-e", f"{commit}:{path.rstrip('/')}").returncode != 0:
+                missing.append(f"{source.relative_to(ROOT)}: {commit}:{path}")
     assert not missing, missing
 
 

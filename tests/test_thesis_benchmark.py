@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+from benchmarks import _frame  # noqa: E402
 from benchmarks import thesis  # noqa: E402
 from benchmarks.problems import get_problem  # noqa: E402
 from benchmarks.problems import resolve_problems  # noqa: E402
@@ -21,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 QUICK_METHODS = {"Grid"} | {
     f"{label} (2+{k})" for label in ("Gaussian BO", "Gamma BO", "TPE", "Random") for k in (3, 6)
 }
+QUICK_GRID = int(_frame.get_suite("thesis").quick["grid_size"])
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -30,7 +33,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "benchmarks.thesis", *args],
+        [sys.executable, "-m", "benchmarks", "thesis", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -41,13 +44,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_quick_mode_end_to_end(tmp_path: Path) -> None:
     proc = _run("--quick", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    # A quick run's tables stay beside its raw runs, never in <out>/<tag>/.
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
-    res = tmp_path / "raw" / "thesis-quick" / "report"
     for name in ("summary.csv", "per_seed.csv", "thesis.md", "thesis.png"):
-        assert (res / name).is_file(), name
+        assert (tmp_path / name).is_file(), name
 
-    summary = _read(res / "summary.csv")
+    summary = _read(tmp_path / "summary.csv")
     assert {r["method"] for r in summary} == QUICK_METHODS
     for r in summary:
         assert int(r["n_seeds"]) == 2
@@ -59,9 +59,9 @@ def test_quick_mode_end_to_end(tmp_path: Path) -> None:
         reach = float(r["trials_to_grid_best_median"])
         assert math.isinf(reach) or 1 <= reach <= int(r["budget"])
     grid = next(r for r in summary if r["method"] == "Grid")
-    assert int(grid["budget"]) == thesis.QUICK["grid_size"]
+    assert int(grid["budget"]) == QUICK_GRID
 
-    per_seed = _read(res / "per_seed.csv")
+    per_seed = _read(tmp_path / "per_seed.csv")
     assert len(per_seed) == 2 * len(QUICK_METHODS)
     for r in per_seed:
         # A sampler never beats the grid's best "before" reaching it; not reached = empty.
@@ -71,20 +71,24 @@ def test_quick_mode_end_to_end(tmp_path: Path) -> None:
             assert float(r["best_val_acc"]) >= float(r["grid_best"]) - 1e-9
         assert 0.0 <= float(r["test_acc"]) <= 1.0
 
-    raw = tmp_path / "raw" / "thesis-quick"
-    grid_csvs = sorted(raw.glob("grid__*.csv"))
-    assert len(grid_csvs) == 2
-    assert all(len(_read(p)) == thesis.QUICK["grid_size"] for p in grid_csvs)
-    gamma_csvs = sorted(raw.glob("gamma__*.csv"))
-    assert all(len(_read(p)) == 2 + 6 for p in gamma_csvs)
+    raw = tmp_path / "raw" / "e1-d0"
+    grid_runs = sorted(raw.glob("grid-*.json"))
+    assert len(grid_runs) == 2
+    assert all(len(json.loads(p.read_text())["trials"]) == QUICK_GRID for p in grid_runs)
+    assert all(len(json.loads(p.read_text())["trials"]) == 2 + 6 for p in raw.glob("gamma-*.json"))
+    options = json.loads((tmp_path / "raw" / "options.json").read_text())
+    assert options == {"grid_size": 8, "iters": "3,6", "lr_scale": "linear", "target": "accuracy"}
 
-    md = (res / "thesis.md").read_text()
+    md = (tmp_path / "thesis.md").read_text()
     for needle in ("commit", "Table 8", "Table 9", "Gamma BO (2+6)", "Gaussian BO", "seeds: 0, 1"):
         assert needle in md
 
     again = _run("--quick", "--out", str(tmp_path))
     assert again.returncode == 0, again.stderr
-    assert "0 searches to do" in again.stdout
+    assert "0 runs to do" in again.stdout
+    # Another setting in the same store is refused, naming the option.
+    other = _run("--quick", "--out", str(tmp_path), "--grid-size", "9")
+    assert other.returncode == 2 and "--grid-size" in other.stderr
 
 
 def _git_ignores(path: Path) -> bool:
@@ -101,20 +105,36 @@ def _git_ignores(path: Path) -> bool:
 
 
 def test_quick_output_is_git_ignored_and_full_output_is_committed() -> None:
-    # `python -m benchmarks.thesis --quick` in a clone must leave no untracked file (and so no
+    # `python -m benchmarks thesis --quick` in a clone must leave no untracked file (and so no
     # new thesis.md for tests/test_docs.py to collect); the full run regenerates the committed
     # folder.
-    raw, report = thesis.output_dirs(thesis.DEFAULT_OUT, str(thesis.QUICK["tag"]), quick=True)
-    assert _git_ignores(raw / "meta.json")
-    for name in ("summary.csv", "per_seed.csv", "thesis.md", "thesis.png"):
-        assert _git_ignores(report / name), name
-    _, full = thesis.output_dirs(thesis.DEFAULT_OUT, str(thesis.FULL["tag"]), quick=False)
-    assert full == REPO / "benchmarks" / "results" / "thesis"
-    assert not _git_ignores(full / "thesis.md")
+    quick = _frame.plan("thesis", ["--quick"]).store
+    for name in (
+        "raw/e1-d0/grid-0.json",
+        "summary.csv",
+        "per_seed.csv",
+        "thesis.md",
+        "thesis.png",
+    ):
+        assert _git_ignores(quick.out / name), name
+    full = _frame.plan("thesis", []).store
+    assert full.out == REPO / "benchmarks" / "results" / "thesis"
+    assert not _git_ignores(full.out / "thesis.md")
+    assert _git_ignores(full.raw / "e1-d0" / "grid-0.json")
+
+
+def test_settings_are_problems() -> None:
+    assert thesis.is_setting("e50-d0.5") and thesis.is_setting("e3-d0")
+    assert not thesis.is_setting("e0-d0") and not thesis.is_setting("e1-d1")
+    options = {"grid_size": 100, "iters": "10,20", "lr_scale": "log", "target": "kappa"}
+    cfg = thesis.config("e50-d0.5", options)
+    assert (cfg.epochs, cfg.dropout, cfg.n_trials, cfg.budgets) == (50, 0.5, 22, (12, 22))
+    assert (cfg.scale, cfg.target, cfg.grid_size) == ("log", "kappa", 100)
+    assert _frame.plan("thesis", []).problems == list(thesis.SETTINGS)
 
 
 def test_full_grid_has_100_points() -> None:
-    assert thesis.FULL["grid_size"] == 100
+    assert _frame.plan("thesis", []).options["grid_size"] == 100
     for scale in ("linear", "log"):
         lrs = thesis.grid_lrs(100, scale)
         assert len(lrs) == 100
@@ -126,10 +146,11 @@ def test_full_grid_has_100_points() -> None:
 @pytest.mark.parametrize(
     ("args", "name"),
     [
-        (["--epochs", "0"], "--epochs"),
-        (["--epochs", "x"], "--epochs"),
-        (["--dropout", "1.5"], "--dropout"),
+        (["--problems", "e0-d0"], "--problems"),
+        (["--problems", "x"], "--problems"),
+        (["--problems", "e1-d1.5"], "--problems"),
         (["--iters", "0"], "--iters"),
+        (["--iters", "x"], "--iters"),
         (["--seeds", "a-b"], "--seeds"),
         (["--grid-size", "1"], "--grid-size"),
     ],
@@ -138,7 +159,7 @@ def test_cli_errors_name_the_argument(
     args: list[str], name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exc:
-        thesis.main(args)
+        _frame.plan("thesis", args)
     assert exc.value.code == 2
     assert name in capsys.readouterr().err
 
