@@ -22,7 +22,6 @@ from optuna.study import Study
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
-from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_int as _check_int
 from optuna_gamma._inputs import ModelInputs
@@ -30,22 +29,22 @@ from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import model_key
+from optuna_gamma._storage import prediction_record
+from optuna_gamma._storage import read_model_starts
 from optuna_gamma._storage import running_claims
 from optuna_gamma._storage import write_claim
 from optuna_gamma._storage import write_constraints
-from optuna_gamma._storage import write_hyperparams
-from optuna_gamma._storage import write_model_hyperparams
+from optuna_gamma._storage import write_model_fits
 from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import RUNNING_RADIUS
 from optuna_gamma.surrogate import FittedSurrogate
-from optuna_gamma.surrogate import MultiObjectiveSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import matches_any
 from optuna_gamma.surrogate import propose
-from optuna_gamma.surrogate import space_key
-from optuna_gamma.surrogate import stored_starts
+from optuna_gamma.surrogate._fitted import Starts
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
@@ -359,8 +358,8 @@ class GammaBOSampler(BaseSampler):
         pending = _on_branches(running_claims(trials, trial, search_space).values(), branches)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
         # the decision depends only on the storage's content, not on this process's history.
-        key = space_key(space, self._settings.deterministic_objective)
-        starts = stored_starts(trials, trial.number, space, self._settings, len(study.directions))
+        key = model_key(space.names, space.distributions, self._settings.deterministic_objective)
+        starts = read_model_starts(trials, trial.number, key, space.dim, len(study.directions))
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         for round_ in range(_MAX_CLAIM_ROUNDS):
@@ -386,7 +385,13 @@ class GammaBOSampler(BaseSampler):
                     fantasy = self._suggest(study, inputs, pending, rng, starts)[0]
                     pending += _on_branches([fantasy], branches)
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
-        _write_fits(study, trial, key, fitted)
+        write_model_fits(
+            study,
+            trial,
+            key,
+            [o.model.hp for o in fitted.objectives],
+            {c.name: c.model.hp for c in fitted.constraints},
+        )
         return params
 
     def sample_independent(
@@ -435,31 +440,24 @@ class GammaBOSampler(BaseSampler):
         inputs: ModelInputs,
         pending: list[dict[str, Any]],
         rng: np.random.Generator,
-        starts: tuple[Sequence[_gp.Hyperparams | None], dict[str, _gp.Hyperparams]],
-    ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate | MultiObjectiveSurrogate]:
+        starts: Starts,
+    ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate]:
         fitted = fit_model(
             inputs, study.directions, self._settings, pending=pending, starts=starts
         )
-        space, completed = inputs.space, inputs.completed
-        params, x_best, acq_value = propose(fitted, space, completed, rng)
-        prediction: dict[str, float] = {}
-        if isinstance(fitted, MultiObjectiveSurrogate):
-            for k, (median, lower, upper) in enumerate(fitted.predict(x_best[None])):
-                prediction[f"median_{k}"] = float(median[0])
-                prediction[f"lower_{k}"] = float(lower[0])
-                prediction[f"upper_{k}"] = float(upper[0])
-            prediction["nu"] = fitted.objectives[0].model.nu
-        else:
-            median, lower, upper = fitted.predict(x_best[None])
-            prediction.update(
-                median=float(median[0]),
-                lower=float(lower[0]),
-                upper=float(upper[0]),
-                nu=fitted.model.nu,
-            )
-        prediction["acquisition"] = float(acq_value)
-        if fitted.constraints:
-            prediction["feasibility"] = float(np.exp(fitted.log_feasibility(x_best[None])[0]))
+        params, x_best, acq_value = propose(fitted, inputs.space, inputs.completed, rng)
+        feasibility = (
+            float(np.exp(fitted.log_feasibility(x_best[None])[0])) if fitted.constraints else None
+        )
+        prediction = prediction_record(
+            [
+                (float(m[0]), float(lo[0]), float(hi[0]))
+                for m, lo, hi in fitted.predict_each(x_best[None])
+            ],
+            nu=fitted.model.nu,
+            acquisition=float(acq_value),
+            feasibility=feasibility,
+        )
         return params, prediction, fitted
 
 
@@ -484,24 +482,6 @@ def _chosen_settings(
             "their defaults."
         )
     return surrogate_settings
-
-
-def _write_fits(
-    study: Study,
-    trial: FrozenTrial,
-    key: str,
-    fitted: FittedSurrogate | MultiObjectiveSurrogate,
-) -> None:
-    """Stores the fitted kernel hyperparameters, where the next trial's fits start from."""
-    objectives = fitted.objectives if isinstance(fitted, MultiObjectiveSurrogate) else (fitted,)
-    first = objectives[0].model.hp
-    write_hyperparams(study, trial, key, first.inv_ls2, first.g)
-    fits = {f"constraint:{c.name}": c.model.hp for c in fitted.constraints}
-    fits.update({f"objective:{k}": o.model.hp for k, o in enumerate(objectives) if k})
-    if fits:
-        write_model_hyperparams(
-            study, trial, key, {name: (hp.inv_ls2, hp.g) for name, hp in fits.items()}
-        )
 
 
 def _store_constraints(

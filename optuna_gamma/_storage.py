@@ -61,6 +61,8 @@ from optuna.distributions import IntDistribution
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 
+from optuna_gamma import _gp
+
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
 PARAMS_KEY = "gammabo:params"
@@ -245,6 +247,28 @@ def running_claims(
 # -- predictions --------------------------------------------------------------------------------
 
 
+def prediction_record(
+    per_objective: Sequence[tuple[float, float, float]],
+    *,
+    nu: float,
+    acquisition: float,
+    feasibility: float | None,
+) -> dict[str, float]:
+    """The prediction for one trial as stored: the ``(median, lower, upper)`` of each objective
+    -- ``median``, ``lower``, ``upper`` for one objective, ``median_<k>``, ... for several --
+    the degrees of freedom, the acquisition value and, with constraints, the probability of
+    feasibility."""
+    record: dict[str, float] = {}
+    for k, (median, lower, upper) in enumerate(per_objective):
+        suffix = "" if len(per_objective) == 1 else f"_{k}"
+        record.update({f"median{suffix}": median, f"lower{suffix}": lower})
+        record[f"upper{suffix}"] = upper
+    record.update(nu=nu, acquisition=acquisition)
+    if feasibility is not None:
+        record["feasibility"] = feasibility
+    return record
+
+
 def write_prediction(
     study: Study, trial: FrozenTrial, prediction: Mapping[str, float], *, user_attrs: bool
 ) -> None:
@@ -396,6 +420,57 @@ def read_latest_model_hyperparams(
                 out[name] = decoded
         return out
     return {}
+
+
+# -- the model-state record: kernel fits by model ----------------------------------------------
+#
+# One record: the first objective's fit under HYPERPARAMS_KEY (the format of 0.1, kept so that
+# studies it wrote still start from their fits) and the other models' under
+# MODEL_HYPERPARAMS_KEY, named "objective:<k>" and "constraint:<name>". Only the two functions
+# below build or parse those names.
+
+
+def model_key(names: Sequence[str], distributions: Sequence[Any], deterministic: bool) -> str:
+    """Identifies the search space (and noise setting) that kernel hyperparameters belong to."""
+    return repr([(n, repr(d)) for n, d in zip(names, distributions)]) + str(deterministic)
+
+
+def read_model_starts(
+    trials: Sequence[FrozenTrial], before: float, key: str, dim: int, n_objectives: int
+) -> tuple[list[_gp.Hyperparams | None], dict[str, _gp.Hyperparams]]:
+    """Where the kernel fits start: the hyperparameters the latest trial numbered below
+    ``before`` stored for the space ``key`` -- one per objective (``None``: the defaults), and
+    the constraint models' by constraint name -- so a decision depends only on the storage's
+    content, not on a process's history."""
+    stored = read_latest_hyperparams(trials, before, key, dim)
+    others = {
+        name: _gp.Hyperparams(inv_ls2=inv_ls2, g=g)
+        for name, (inv_ls2, g) in read_latest_model_hyperparams(trials, before, key, dim).items()
+    }
+    starts = [None if stored is None else _gp.Hyperparams(inv_ls2=stored[0], g=stored[1])]
+    starts += [others.get(f"objective:{k}") for k in range(1, n_objectives)]
+    constraints = {
+        name.split(":", 1)[1]: hp for name, hp in others.items() if name.startswith("constraint:")
+    }
+    return starts, constraints
+
+
+def write_model_fits(
+    study: Study,
+    trial: FrozenTrial,
+    key: str,
+    objectives: Sequence[_gp.Hyperparams],
+    constraints: Mapping[str, _gp.Hyperparams],
+) -> None:
+    """Stores the fitted kernel hyperparameters of every model, where the next trial's fits
+    start from (:func:`read_model_starts`)."""
+    write_hyperparams(study, trial, key, objectives[0].inv_ls2, objectives[0].g)
+    fits = {f"constraint:{name}": hp for name, hp in constraints.items()}
+    fits.update({f"objective:{k}": hp for k, hp in enumerate(objectives) if k})
+    if fits:
+        write_model_hyperparams(
+            study, trial, key, {name: (hp.inv_ls2, hp.g) for name, hp in fits.items()}
+        )
 
 
 # -- constraints --------------------------------------------------------------------------------

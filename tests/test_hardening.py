@@ -453,7 +453,7 @@ def test_a_failure_of_the_model_never_fails_the_trial(
 
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, warn_independent_sampling=False))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=6)
-    monkeypatch.setattr(sampler_module, "fit_surrogate", broken)
+    monkeypatch.setattr(sampler_module, "fit_model", broken)
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     optuna.logging.enable_propagation()

@@ -33,16 +33,17 @@ from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import intended_params
+from optuna_gamma._storage import model_key
+from optuna_gamma._storage import read_model_starts
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
 from optuna_gamma.surrogate import FittedSurrogate
-from optuna_gamma.surrogate import MultiObjectiveSurrogate
+from optuna_gamma.surrogate import ObjectiveModel
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import predictive_quantile
 from optuna_gamma.surrogate import propose
-from optuna_gamma.surrogate import stored_starts
 
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
@@ -55,7 +56,7 @@ _LOG_ACQ_RANGE = 12.0
 _BAND_LABEL = f"{CREDIBLE_MASS:.0%} credible band"
 _WIDTH_LABEL = f"{CREDIBLE_MASS:.0%} band width"
 
-_Decider = FittedSurrogate | MultiObjectiveSurrogate  # what the sampler maximises
+_Decider = FittedSurrogate  # what the sampler maximises
 
 
 @dataclass
@@ -128,7 +129,7 @@ def _compute_slice(
 
     with single_blas_thread():
         decider = _fit_decider(study, trials, target, inputs, settings)
-        fitted = decider if isinstance(decider, FittedSurrogate) else decider.objectives[k or 0]
+        fitted = decider.objectives[k or 0]  # the drawn objective's model
         median, lower, upper, acq, feasibility = _evaluate_grid(decider, fitted, axes, base)
         suggested, label = _suggestion(decider, space, completed, target, names)
         at_suggestion = _evaluate_suggestion(decider, fitted, space, fixed, suggested, names)
@@ -190,14 +191,14 @@ def _fit_decider(
     (no running trials: which ones were running when the trial was suggested is not
     recorded)."""
     before = target.number if target is not None else math.inf
-    starts, constraint_starts = stored_starts(
-        trials, before, inputs.space, settings, len(study.directions)
-    )
-    return fit_model(inputs, study.directions, settings, starts=(starts, constraint_starts))
+    space = inputs.space
+    key = model_key(space.names, space.distributions, settings.deterministic_objective)
+    starts = read_model_starts(trials, before, key, space.dim, len(study.directions))
+    return fit_model(inputs, study.directions, settings, starts=starts)
 
 
 def _evaluate_grid(
-    decider: _Decider, fitted: FittedSurrogate, axes: list[_Axis], base: np.ndarray
+    decider: _Decider, fitted: ObjectiveModel, axes: list[_Axis], base: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """The drawn objective's median and band ends, the acquisition and ``P(feasible)``
     (``None`` without constraints) on the plot's grid, shaped as the grid."""
@@ -212,7 +213,7 @@ def _evaluate_grid(
 
 def _evaluate_suggestion(
     decider: _Decider,
-    fitted: FittedSurrogate,
+    fitted: ObjectiveModel,
     space: SearchSpace,
     fixed: dict[str, Any],
     suggested: dict[str, Any] | None,
@@ -238,7 +239,7 @@ def _meta(
     s: _Slice,
     names: list[str],
     settings: SurrogateSettings,
-    fitted: FittedSurrogate,
+    fitted: ObjectiveModel,
     k: int | None,
     suggested: dict[str, Any] | None,
     target: FrozenTrial | None,

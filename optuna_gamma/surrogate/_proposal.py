@@ -1,0 +1,156 @@
+"""The proposal policy: the sampler's next point from a fitted surrogate, over the whole space
+or on every branch of a conditional one (docs/math.md §9)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+from optuna.trial import FrozenTrial
+
+from optuna_gamma._optim import maximize_acquisition
+from optuna_gamma._search_space import ConditionalSearchSpace
+from optuna_gamma._search_space import SearchSpace
+from optuna_gamma.surrogate._settings import MAX_BRANCHES
+
+if TYPE_CHECKING:
+    from optuna_gamma.surrogate._fitted import FittedSurrogate
+
+# L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
+# so the optimiser can refine around the incumbent even when no candidate lands near it.
+_N_INCUMBENT_STARTS = 1
+
+#: One branch of a conditional space: its own space, its columns in the full space, the map from
+#: its encoded points to the full space's, and the log weight of its points (``-inf``: off the
+#: branch; :meth:`ConditionalSearchSpace.branch`).
+Branch = tuple[
+    SearchSpace,
+    np.ndarray,
+    Callable[[np.ndarray], np.ndarray],
+    Callable[[np.ndarray], np.ndarray],
+]
+
+
+def maximize(
+    fitted: FittedSurrogate,
+    ranked: np.ndarray,
+    rng: np.random.Generator,
+    branch: Branch | None,
+) -> tuple[np.ndarray, float]:
+    """Maximises ``fitted``'s acquisition from the trials ``ranked`` (best first), over the
+    whole space or over one branch: there the other columns stay at the branch's values and
+    the starting points are the trials that took the branch."""
+    if branch is None:
+        return maximize_acquisition(
+            fitted.space,
+            fitted.acquisition_values,
+            fitted.acquisition_values_and_grad,
+            rng,
+            X_seed=ranked[:3],
+            X_start=ranked[:_N_INCUMBENT_STARTS],
+            n_candidates=fitted.settings.n_candidates,
+            starts=fitted.settings.acquisition_starts,
+        )
+    sub, columns, embed, log_weight = branch
+    on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
+
+    def values(Z: np.ndarray) -> np.ndarray:
+        w = log_weight(Z)
+        return np.where(np.isfinite(w), fitted.acquisition_values(embed(Z)) + w, -1e300)
+
+    def values_and_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        value, grad = fitted.acquisition_values_and_grad(embed(Z))
+        w = log_weight(Z)
+        return np.where(np.isfinite(w), value + w, -1e300), grad[:, columns]
+
+    x, value = maximize_acquisition(
+        sub,
+        values,
+        values_and_grad,
+        rng,
+        X_seed=on_branch[:3, columns],
+        X_start=on_branch[:_N_INCUMBENT_STARTS, columns],
+        n_candidates=fitted.settings.n_candidates,
+        starts=fitted.settings.acquisition_starts,
+    )
+    return embed(x[None])[0], value
+
+
+def maximize_fresh(
+    fitted: FittedSurrogate,
+    space: SearchSpace,
+    rng: np.random.Generator,
+    branch: Branch | None = None,
+) -> tuple[np.ndarray, float]:
+    """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
+    point: EI can settle on parameters already evaluated -- typically a bound where a smooth
+    trend through equally poor values peaks -- and would repeat them forever. A repeat teaches
+    the model little, so a pure-exploration step is taken instead. On a branch of a
+    conditional space -- small integer grids, where the acquisition's optimum is often an
+    evaluated point next to other evaluated points -- the best point not yet evaluated comes
+    first, and exploration only if there is none."""
+    x_best, acq_value = fitted.maximize(rng, branch)
+    taken = space.snap(fitted.X)
+    if matches_any(x_best, taken) and branch is not None:
+        x_best, acq_value = fitted.avoiding(taken).maximize(rng, branch)
+    if matches_any(x_best, taken):
+        x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
+        acq_value = float(fitted.acquisition_values(x_best[None])[0])
+    return x_best, float(acq_value)
+
+
+def _suggest_on_branches(
+    fitted: FittedSurrogate,
+    space: ConditionalSearchSpace,
+    completed: list[FrozenTrial],
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], np.ndarray, float]:
+    """A full assignment of the union space: the acquisition is maximised on each branch the
+    trials took (up to ``MAX_BRANCHES``, the most frequent), the best branch's point is the
+    suggestion, and the parameters it leaves inactive take the values of the next best
+    branches' points -- so whichever branch the trial then takes, every parameter it asks for
+    has a value the model chose (docs/math.md §9)."""
+    counts = Counter(frozenset(n for n in space.conditional if n in t.params) for t in completed)
+    observed = [t.params for t in completed]
+    results = []
+    for active, _ in counts.most_common(MAX_BRANCHES):
+        x, value = maximize_fresh(fitted, space, rng, space.branch(active, observed))
+        results.append((value, x))
+    results.sort(key=lambda r: -r[0])
+    acq_value, x_best = results[0]
+    params: dict[str, Any] = {}
+    for _, x in results:
+        for name, value in space.decode(x).items():
+            params.setdefault(name, value)
+    # A parameter only on branches beyond MAX_BRANCHES: the latest value a trial had, or none
+    # (then the trial that asks for it gets it from the independent sampler).
+    for name in space.union:
+        if name not in params:
+            latest = [t.params[name] for t in completed if name in t.params]
+            if latest:
+                params[name] = latest[-1]
+    return params, x_best, acq_value
+
+
+def propose(
+    fitted: FittedSurrogate,
+    space: SearchSpace,
+    completed: Sequence[FrozenTrial],
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], np.ndarray, float]:
+    """The sampler's next suggestion from ``fitted``: the parameters (a full assignment of a
+    conditional space's union), the encoded point of the chosen branch, and its acquisition."""
+    if isinstance(space, ConditionalSearchSpace):
+        return _suggest_on_branches(fitted, space, list(completed), rng)
+    x_best, acq_value = maximize_fresh(fitted, space, rng)
+    return space.decode(x_best), x_best, acq_value
+
+
+def matches_any(x: np.ndarray, P: np.ndarray, tol: float = 1e-12) -> bool:
+    """Whether the encoded point ``x`` is within ``tol`` of a row of ``P`` (``(k, d)``) in every
+    coordinate."""
+    return bool(len(P)) and bool(np.all(np.abs(P - x) < tol, axis=1).any())

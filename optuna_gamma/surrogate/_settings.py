@@ -1,0 +1,116 @@
+"""The surrogate's settings: what decides the model and the acquisition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import functools
+
+from optuna_gamma import _gp
+from optuna_gamma._checks import check_bool as _check_bool
+from optuna_gamma._checks import check_choice as _check_choice
+from optuna_gamma._checks import check_int as _check_int
+from optuna_gamma._checks import check_real as _check_real
+
+#: Probability mass of the credible intervals in predictions and plots.
+CREDIBLE_MASS = 0.95
+PREDICTIVES = ("student_t", "gaussian")
+ACQUISITIONS = ("ei", "pi", "ucb")
+ACQUISITION_STARTS = ("roulette", "best")
+PRUNED_TRIALS = ("worst", "exclude")
+#: Largest accepted ``prior_concentration`` and ``prior_rate``.
+MAX_PRIOR = 1e3
+#: Largest accepted ``xi`` and ``ucb_beta`` (in standard deviations of the modelled values).
+MAX_XI = 1e3
+MAX_CANDIDATES = 2**18  # more cost memory without helping the acquisition optimiser
+# A suggestion closer than this to a running or pruned trial's parameters in every encoded
+# coordinate (fractions of each parameter's range) counts as the same point.
+RUNNING_RADIUS = 1e-3
+#: Branches of a conditional space on which the acquisition is maximised (the most frequent).
+MAX_BRANCHES = 8
+
+
+@dataclass(frozen=True)
+class SurrogateSettings:
+    """What decides the surrogate and its acquisition; see :class:`~optuna_gamma.GammaBOSampler`
+    for the meaning of the first eleven fields (they are its arguments of the same names). The
+    last four are the alternatives the benchmarks' ablations compare; pass them through
+    ``GammaBOSampler(surrogate_settings=...)``:
+
+    - ``lengthscale_prior_mode``: the mode ``m`` of the prior on each inverse squared
+      lengthscale (docs/math.md §2, "Lengthscale prior"); ``4.0``, a lengthscale of 0.5 on the
+      unit cube (``1.0`` is GPSampler's and 0.1's).
+    - ``lengthscale_prior``: a replacement for that prior, a function of the inverse squared
+      lengthscales ``(d,)`` returning the log prior and its gradient with respect to their
+      logarithms; ``None``, the library's (the noise ratio's prior is kept either way).
+    - ``acquisition_starts``: how the acquisition optimiser picks its L-BFGS-B starting points
+      among the scored candidates, ``"roulette"`` (drawn in proportion to their scores) or
+      ``"best"`` (the top-scored, 0.1's rule).
+    - ``loose_fit_from``: from this many observations on the kernel fit stops at a looser
+      tolerance (1e-6 relative instead of scipy's default), which saves evaluations that cost
+      ``O(n^3)``; ``200``.
+
+    Raises:
+        ValueError, TypeError: If a field is invalid; the message names it and what is valid.
+    """
+
+    predictive: str = "student_t"
+    prior_concentration: float = 2.5
+    prior_rate: float = 1.5
+    deterministic_objective: bool = False
+    power_transform: bool = True
+    pruned_trials: str = "worst"
+    acquisition: str = "ei"
+    xi: float = 0.0
+    ucb_beta: float = 2.0
+    n_candidates: int = 1024
+    feasibility_margin: bool = True
+    lengthscale_prior_mode: float = _gp.INV_LS2_PRIOR_MODE
+    lengthscale_prior: _gp.LengthscalePrior | None = None
+    acquisition_starts: str = "roulette"
+    loose_fit_from: int = _gp.LOOSE_FIT_FROM
+
+    def __post_init__(self) -> None:
+        _check_choice("predictive", self.predictive, PREDICTIVES)
+        _check_choice("acquisition", self.acquisition, ACQUISITIONS)
+        _check_choice("pruned_trials", self.pruned_trials, PRUNED_TRIALS)
+        _check_int("n_candidates", self.n_candidates, minimum=1, maximum=MAX_CANDIDATES)
+        # The upper bounds keep every derived quantity finite (2 a0 + n, 2 b0 + q, y_best + xi)
+        # and lie far beyond any useful value: the prior is on the precision of standardised
+        # values (variance 1), and a0 = 1e3 already makes the predictive Gaussian to 3 decimals.
+        _check_real("xi", self.xi, minimum=0.0, inclusive=True, maximum=MAX_XI)
+        _check_real("ucb_beta", self.ucb_beta, minimum=0.0, inclusive=True, maximum=MAX_XI)
+        for name in ("prior_concentration", "prior_rate"):
+            _check_real(name, getattr(self, name), 0.0, inclusive=False, maximum=MAX_PRIOR)
+        _check_real("lengthscale_prior_mode", self.lengthscale_prior_mode, 0.0, inclusive=False)
+        if self.lengthscale_prior is not None and not callable(self.lengthscale_prior):
+            raise TypeError(
+                "lengthscale_prior must be None or a callable of the inverse squared "
+                f"lengthscales returning (value, gradient); got {self.lengthscale_prior!r}."
+            )
+        _check_choice("acquisition_starts", self.acquisition_starts, ACQUISITION_STARTS)
+        _check_int("loose_fit_from", self.loose_fit_from, minimum=0)
+        _check_bool("deterministic_objective", self.deterministic_objective)
+        _check_bool("power_transform", self.power_transform)
+        _check_bool("feasibility_margin", self.feasibility_margin)
+        # Plain Python values, so that the settings compare, hash and print simply.
+        for name in (
+            "xi",
+            "ucb_beta",
+            "prior_concentration",
+            "prior_rate",
+            "lengthscale_prior_mode",
+        ):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        for name in ("deterministic_objective", "power_transform", "feasibility_margin"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        object.__setattr__(self, "n_candidates", int(self.n_candidates))
+        object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
+
+
+def lengthscale_prior(settings: SurrogateSettings) -> _gp.LengthscalePrior | None:
+    """The settings' lengthscale prior (``None``: the library's at its default mode)."""
+    if settings.lengthscale_prior is not None:
+        return settings.lengthscale_prior
+    if settings.lengthscale_prior_mode == _gp.INV_LS2_PRIOR_MODE:
+        return None
+    return functools.partial(_gp.inv_ls2_log_prior, mode=settings.lengthscale_prior_mode)
