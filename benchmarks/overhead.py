@@ -281,8 +281,8 @@ def _parse_sizes(spec: str) -> list[int]:
 
 
 def output_dir(out: Path | None, quick: bool) -> Path:
-    """Where a run writes: ``--out``, else the committed table's folder, or with ``--quick`` a
-    git-ignored one."""
+    """Where a run writes: ``--out``, else the committed table's folder, or for a quick or
+    partial run a git-ignored one."""
     if out is not None:
         return out
     return _frame.QUICK_OUT / "overhead" if quick else _frame.RESULTS / "overhead"
@@ -363,7 +363,14 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
     rows = measure(problem, samplers, sizes, args.repeats, args.seeds, repeats_large)
-    dest = output_dir(args.out, args.quick)
+    # Only the full measurement replaces the committed table: a run with fewer sizes, repeats
+    # or samplers (--max-n 100, say) goes to the ignored folder unless --out says otherwise.
+    full = (
+        sizes == _parse_sizes(DEFAULT_SIZES)
+        and samplers == resolve_samplers(DEFAULT_SAMPLERS)
+        and (args.repeats, args.repeats_large, args.seeds, args.problems) == (7, 5, 0, "ackley5")
+    )
+    dest = output_dir(args.out, args.quick or not full)
     dest.mkdir(parents=True, exist_ok=True)
     with (dest / "overhead.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)

@@ -942,3 +942,31 @@ def test_dimension_scaled_prior_gradient() -> None:
     # the prior peaks at l = exp(sqrt(2) + log(d) / 2), i.e. inv_ls2 = exp(-2 (sqrt(2) + ...))
     peak = np.exp(-2 * (np.sqrt(2) + 0.5 * np.log(3)))
     assert prior(np.full(3, peak))[1] == pytest.approx(np.zeros(3), abs=1e-12)
+
+
+def test_a_partial_overhead_run_never_replaces_the_committed_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--max-n 100`` without ``--quick`` once overwrote the committed table with a partial
+    one; only the full measurement may write there."""
+    from benchmarks import overhead
+
+    written = []
+    monkeypatch.setattr(overhead, "measure", lambda *a, **k: [])
+    monkeypatch.setattr(
+        overhead, "output_dir", lambda out, quick: written.append(quick) or tmp_path
+    )
+    monkeypatch.setattr(overhead, "write_markdown", lambda *a, **k: None, raising=False)
+    for argv in (["--max-n", "100"], ["--sizes", "25"], ["--repeats", "2"], ["--samplers", "gp"]):
+        written.clear()
+        try:
+            overhead.main(argv)
+        except Exception:  # noqa: BLE001 - the report of an empty measurement may fail; the folder is chosen first
+            pass
+        assert written == [True], argv
+    written.clear()
+    try:
+        overhead.main([])
+    except Exception:  # noqa: BLE001
+        pass
+    assert written == [False]
