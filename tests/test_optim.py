@@ -6,6 +6,7 @@ import numpy as np
 from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
 from optuna.distributions import IntDistribution
+import pytest
 
 from optuna_gamma._optim import _roulette
 from optuna_gamma._optim import maximize_acquisition
@@ -89,3 +90,65 @@ def test_roulette_starts_are_the_best_and_distinct_draws_by_weight() -> None:
         assert abs(counts[k] / 4000 - p) < 4 * np.sqrt(p * (1 - p) / 4000)
     many = _roulette(scores, 0, 20, np.random.default_rng(1))
     assert sorted(many) == [0, 1, 2, 3, 4]  # only as many as have a positive weight
+
+
+def _quadratic(target: np.ndarray, scales: np.ndarray) -> tuple[object, object]:
+    def f(Z: np.ndarray) -> np.ndarray:
+        return -np.sum(scales * (Z - target) ** 2, axis=1)
+
+    def f_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return f(Z), -2.0 * scales * (Z - target)
+
+    return f, f_grad
+
+
+@pytest.mark.parametrize("starts", ["roulette", "best"])
+@pytest.mark.parametrize("seed", range(4))
+def test_both_start_rules_find_the_maximum_and_return_admissible_points(
+    starts: str, seed: int
+) -> None:
+    """Random mixed spaces, a concave function with its maximum at a random admissible point:
+    each start rule reaches it, and the point returned is on every grid."""
+    rng = np.random.default_rng(seed)
+    space = SearchSpace(
+        {
+            "f": FloatDistribution(-3, 2),
+            "g": FloatDistribution(1e-4, 1, log=True),
+            "s": FloatDistribution(0, 1, step=0.05),
+            "n": IntDistribution(1, 10_000),
+            "m": IntDistribution(2, 64, log=True),
+        }
+    )
+    target = space.snap(space.sample_uniform(rng, 1))[0]
+    f, f_grad = _quadratic(target, np.array([1.0, 1.0, 1.0, 1.0, 1.0]))
+    x, value = maximize_acquisition(
+        space,
+        f,
+        f_grad,
+        rng,
+        n_candidates=128,
+        starts=starts,  # type: ignore[arg-type]
+    )
+    np.testing.assert_array_equal(space.snap(x[None])[0], x)
+    found, wanted = space.decode(x), space.decode(target)
+    assert {k: found[k] for k in "snm"} == {k: wanted[k] for k in "snm"}  # grids: exact
+    assert found["f"] == pytest.approx(wanted["f"]) and found["g"] == pytest.approx(wanted["g"])
+    assert value == pytest.approx(0.0, abs=1e-8)
+
+
+def test_the_incumbent_start_is_refined_when_no_candidate_is_near_the_peak() -> None:
+    """A peak far narrower than the candidates' spacing: only the given start (the incumbent)
+    lies in its basin, and the optimiser must climb from it."""
+    space = SearchSpace({f"x{i}": FloatDistribution(0, 1) for i in range(6)})
+    target = np.full(6, 0.123)
+    f, f_grad = _quadratic(target, np.full(6, 1e4))
+    start = target + 0.004
+    x, _ = maximize_acquisition(
+        space,
+        f,  # type: ignore[arg-type]
+        f_grad,  # type: ignore[arg-type]
+        np.random.default_rng(0),
+        X_start=start[None],
+        n_candidates=16,
+    )
+    np.testing.assert_allclose(x, target, atol=1e-5)
