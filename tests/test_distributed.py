@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+import csv
 import datetime
 import itertools
 import math
@@ -404,19 +405,24 @@ def test_concurrent_suggestions_that_read_the_same_storage_differ(
 
 @pytest.mark.slow
 def test_parallel_benchmark_smoke_run(tmp_path: Path) -> None:
-    from benchmarks import parallel
+    from benchmarks import _frame
 
-    parallel.main(
-        [
-            "--samplers=gamma,tpe",
-            "--workers=1,2",
-            "--seeds=0",
-            "--n-trials=7",
-            "--sleep=0.01",
-            f"--out={tmp_path}",
-        ]
-    )
-    for name in ("parallel_trials.csv", "parallel_summary.csv", "parallel.md", "parallel.png"):
+    argv = [
+        "--samplers=gamma-w1,gamma-w2,tpe-w1",
+        "--seeds=0",
+        "--n-trials=7",
+        "--sleep=0.01",
+        f"--out={tmp_path}",
+    ]
+    assert _frame.main("parallel", argv) == 0
+    for name in ("parallel_summary.csv", "parallel.md", "parallel.png"):
         assert (tmp_path / name).stat().st_size > 0
+    with (tmp_path / "parallel_summary.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["sampler"], r["workers"]) for r in rows} == {
+        ("gamma", "1"),
+        ("gamma", "2"),
+        ("tpe", "1"),
+    }
     table = (tmp_path / "parallel.md").read_text()
     assert "| GammaBOSampler | 2 |" in table and "| TPESampler(constant_liar) | 1 |" in table
