@@ -360,6 +360,12 @@ def test_lr_window_bounds_later_proposals(digits: Any, lr_window: float | None) 
         ({"lam": 1.5}, "lam"),
         ({"optimizer": "lbfgs"}, "optimizer"),
         ({"batch_size": 0}, "batch_size"),
+        # Accepted before and failing only in run(), or never:
+        ({"optimizer": "adam", "momentum": 0.9}, "momentum"),
+        ({"optimizer": "adamw", "momentum": 0.0}, "momentum"),
+        ({"weight_decay": float("inf")}, "weight_decay"),
+        ({"weight_decay": True}, "weight_decay"),
+        ({"momentum": float("nan")}, "momentum"),
     ],
 )
 def test_invalid_arguments(digits: Any, kwargs: dict[str, Any], match: str) -> None:

@@ -411,12 +411,20 @@ def test_fixed_trial(digits: Any) -> None:
         ({"epochs": 1, "num_classes": 3}, "num_classes"),
         ({"epochs": 1, "data_on_device": "yes"}, "data_on_device"),
         ({"epochs": 1, "eval_batch_size": 0}, "eval_batch_size"),
+        ({"epochs": 1, "seed": -1}, "seed must be a non-negative int"),  # failed every trial
     ],
 )
 def test_invalid_arguments(digits: Any, kwargs: dict[str, Any], match: str) -> None:
     train, val = digits
     with pytest.raises(ValueError, match=match):
         TorchObjective(small_model, train, val, **kwargs)
+
+
+def test_a_loss_that_is_not_callable_is_rejected_when_made(digits: Any) -> None:
+    """``loss_fn=3`` used to be accepted and to fail every trial at its first batch."""
+    train, val = digits
+    with pytest.raises(TypeError, match="loss_fn must be a callable"):
+        TorchObjective(small_model, train, val, epochs=1, loss_fn=3)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

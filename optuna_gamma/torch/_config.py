@@ -108,6 +108,11 @@ class TrainingConfig:
             raise ValueError(
                 f"optimizer must be one of {OPTIMIZERS} or a callable, got {optimizer!r}."
             )
+        if loss_fn is not None and not callable(loss_fn):
+            raise TypeError(
+                "loss_fn must be a callable loss_fn(logits, y) returning a mean-reduced loss, "
+                f"or None (cross-entropy); got {loss_fn!r}."
+            )
         if kappa_variant not in _VARIANTS:
             raise ValueError(f"kappa_variant must be one of {_VARIANTS}, got {kappa_variant!r}.")
         lam = check_lam(lam)  # the range kappa_score accepts, checked before the first epoch

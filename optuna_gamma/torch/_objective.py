@@ -194,7 +194,9 @@ class TorchObjective(TrainingSettings):
         if target not in _TARGETS:
             raise ValueError(f"target must be one of {tuple(_TARGETS)}, got {target!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {seed!r}.")
+            raise TypeError(f"seed must be a non-negative int or None, got {seed!r}.")
+        if seed is not None and seed < 0:  # every trial would fail on a negative seed
+            raise ValueError(f"seed must be a non-negative int or None, got {seed}.")
 
         self.model_fn = model_fn
         self.lr = lr

@@ -209,10 +209,12 @@ class EpochwiseLRSearch(TrainingSettings):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}.")
         check_search_settings(lr, warm_start, lr_window, n_startup_candidates)
         check_positive_int("batch_size", batch_size)
-        if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}.")
-        if momentum is not None and not (isinstance(momentum, (int, float)) and momentum >= 0):
-            raise ValueError(f"momentum must be a number >= 0 or None, got {momentum!r}.")
+        if not (_finite_number(weight_decay) and weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
+        if momentum is not None and not (_finite_number(momentum) and momentum >= 0):
+            raise ValueError(f"momentum must be a finite number >= 0 or None, got {momentum!r}.")
+        if optimizer in ("adam", "adamw") and momentum is not None:
+            raise ValueError(f"optimizer={optimizer!r} has no momentum; leave momentum=None.")
         self._training = TrainingConfig(
             optimizer=optimizer,
             loss_fn=loss_fn,
@@ -555,3 +557,12 @@ class EpochwiseLRSearch(TrainingSettings):
             lr=lr, train_loss=float(train_loss), diverged=diverged, failed=False, seconds=seconds
         )
         return result, opt.state_dict()
+
+
+def _finite_number(value: object) -> bool:
+    """A real number (not a bool), finite."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
