@@ -40,11 +40,11 @@ from optuna_gamma._storage import write_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import RUNNING_RADIUS
 from optuna_gamma.surrogate import FittedSurrogate
+from optuna_gamma.surrogate import Starts
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import matches_any
 from optuna_gamma.surrogate import propose
-from optuna_gamma.surrogate._fitted import Starts
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 

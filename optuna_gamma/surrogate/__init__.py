@@ -26,6 +26,7 @@ from optuna_gamma.surrogate._acquisitions import LogEI
 from optuna_gamma.surrogate._acquisitions import LogPI
 from optuna_gamma.surrogate._fitted import FittedSurrogate
 from optuna_gamma.surrogate._fitted import MultiObjectiveSurrogate
+from optuna_gamma.surrogate._fitted import Starts
 from optuna_gamma.surrogate._fitted import fit_model
 from optuna_gamma.surrogate._fitted import fit_multi_objective
 from optuna_gamma.surrogate._fitted import fit_surrogate
@@ -52,6 +53,7 @@ __all__ = [
     "LogPI",
     "MultiObjectiveSurrogate",
     "ObjectiveModel",
+    "Starts",
     "SurrogateSettings",
     "fit_model",
     "fit_multi_objective",

@@ -20,6 +20,7 @@ from optuna_gamma import _hypervolume
 from optuna_gamma._inputs import ModelInputs
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import read_constraints
+from optuna_gamma._transform import ValueTransform
 from optuna_gamma.surrogate._acquisitions import UCB
 from optuna_gamma.surrogate._acquisitions import Acquisition
 from optuna_gamma.surrogate._acquisitions import LogEHVI
@@ -79,7 +80,7 @@ class FittedSurrogate:
         return self.objectives[0].y
 
     @property
-    def transform(self) -> Any:
+    def transform(self) -> ValueTransform:
         return self.objectives[0].transform
 
     @property
