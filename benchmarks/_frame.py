@@ -793,6 +793,33 @@ def regret_rows(
     return rows
 
 
+def regret_summary(
+    runs: Sequence[dict[str, Any]],
+    problems: Sequence[str],
+    sampler_order: Sequence[str],
+    budgets: Sequence[int],
+    nreg: Callable[[dict[str, Any], int], float],
+    rank_value: Callable[[dict[str, Any], int], float],
+    refs: dict[str, Any],
+    *,
+    extra: Callable[[str, str, int, list[dict[str, Any]]], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The summary a suite's ``summary.json`` holds: :func:`regret_rows` per problem, their
+    :func:`overall` means over the samplers present, the seeds every sampler finished, and the
+    references the regrets used."""
+    per_problem = regret_rows(
+        runs, problems, sampler_order, budgets, nreg, rank_value, extra=extra
+    )
+    samplers = order({r["sampler"] for r in per_problem}, sampler_order)
+    _, _, _, complete = index_runs(runs, problems, sampler_order)
+    return {
+        "per_problem": per_problem,
+        "overall": overall(per_problem, samplers),
+        "seeds": complete,
+        "refs": refs,
+    }
+
+
 def overall(
     per_problem: Sequence[dict[str, Any]], samplers: Sequence[str]
 ) -> list[dict[str, Any]]:

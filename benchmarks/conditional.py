@@ -312,18 +312,15 @@ def summarise(
         p = run["problem"]
         return max(_best(run["trials"], b) - optimum[p], 0.0) / (refs[p] - optimum[p])
 
-    order = (*SAMPLERS, *ABLATIONS)
-    per_problem = _frame.regret_rows(
-        runs, list(PROBLEMS), order, budgets, nreg, lambda run, b: _best(run["trials"], b)
+    return _frame.regret_summary(
+        runs,
+        list(PROBLEMS),
+        (*SAMPLERS, *ABLATIONS),
+        budgets,
+        nreg,
+        lambda run, b: _best(run["trials"], b),
+        refs,
     )
-    samplers = _frame.order({r["sampler"] for r in per_problem}, order)
-    _, _, _, complete = _frame.index_runs(runs, list(PROBLEMS), order)
-    return {
-        "per_problem": per_problem,
-        "overall": _frame.overall(per_problem, samplers),
-        "seeds": complete,
-        "refs": refs,
-    }
 
 
 def report(ctx: _frame.ReportContext) -> str:

@@ -362,24 +362,16 @@ def summarise(
             ),
         }
 
-    order = (*SAMPLERS, *ABLATIONS)
-    per_problem = _frame.regret_rows(
+    return _frame.regret_summary(
         runs,
         list(PROBLEMS),
-        order,
+        (*SAMPLERS, *ABLATIONS),
         budgets,
         nreg,
         lambda run, b: _best_feasible(run["trials"], b),
+        refs,
         extra=extra,
     )
-    samplers = _frame.order({r["sampler"] for r in per_problem}, order)
-    _, _, _, complete = _frame.index_runs(runs, list(PROBLEMS), order)
-    return {
-        "per_problem": per_problem,
-        "overall": _frame.overall(per_problem, samplers),
-        "refs": refs,
-        "seeds": complete,
-    }
 
 
 def report(ctx: _frame.ReportContext) -> str:

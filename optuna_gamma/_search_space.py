@@ -447,7 +447,8 @@ class ConditionalSearchSpace(SearchSpace):
 
         log_weight = _BranchWeight(sub, names, filler)
         signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
-        for name, values in self.deciding(active, observed).items():
+        decided = self.deciding(active, observed)
+        for name, values in decided.items():
             log_weight.hold(name, values)
         # A point of this branch that gives every parameter of a finished trial of a smaller
         # branch that trial's value would re-run it: a define-by-run objective branches on the
@@ -462,7 +463,7 @@ class ConditionalSearchSpace(SearchSpace):
         # log weight is log P(lands here | value) by the rule of succession, relative to that of
         # a value never seen: log(2 / (c + 2)) for a value seen c times elsewhere, 0 for the
         # others (docs/math.md §9).
-        for name, there in self.undecided(active, observed).items():
+        for name, there in self.undecided(active, observed, decided).items():
             log_weight.weigh(name, there)
         return sub, columns, embed, log_weight
 
@@ -495,13 +496,17 @@ class ConditionalSearchSpace(SearchSpace):
         return out
 
     def undecided(
-        self, active: frozenset[str], observed: Sequence[Mapping[str, Any]]
+        self,
+        active: frozenset[str],
+        observed: Sequence[Mapping[str, Any]],
+        decided: Mapping[str, Any] | None = None,
     ) -> dict[str, list[tuple[Any, int]]]:
         """The categorical or integer parameters asked on every branch whose values on this
         branch were never seen on another, but not beyond chance (not :meth:`deciding`): each
         with the values it had on the other branches and how often."""
         signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
-        decided = self.deciding(active, observed)
+        if decided is None:  # the parameters :meth:`deciding` returns, if already known
+            decided = self.deciding(active, observed)
         out = {}
         for name, dist in self.union.items():
             if name in self.conditional or name in decided:

@@ -3,9 +3,10 @@ many boxes and the sampler (docs/math.md §8)."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
+from hypervolume_reference import improvement_by_boxes
+from hypervolume_reference import inclusion_exclusion
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
@@ -33,21 +34,6 @@ from optuna_gamma.surrogate import fit_multi_objective
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def _inclusion_exclusion(Y: np.ndarray, ref: np.ndarray) -> float:
-    """The hypervolume by inclusion-exclusion over every subset (maximisation)."""
-    total = 0.0
-    for r in range(1, len(Y) + 1):
-        for subset in itertools.combinations(range(len(Y)), r):
-            corner = Y[list(subset)].min(axis=0)
-            total += (-1) ** (r + 1) * float(np.prod(np.clip(corner - ref, 0.0, None)))
-    return total
-
-
-def _improvement(y: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
-    """The hypervolume improvement of ``y`` from boxes of the non-dominated region."""
-    return float(np.sum(np.prod(np.clip(np.minimum(y, upper) - lower, 0.0, None), axis=1)))
-
-
 def _sphere_front(m: int, d: int, seed: int) -> np.ndarray:
     """``m`` points of the positive unit sphere (mutually non-dominated, maximisation)."""
     X = np.abs(np.random.default_rng(seed).normal(size=(m, d)))
@@ -73,12 +59,12 @@ def test_sweep_boxes_give_the_hypervolume_improvement(d: int, ties: bool) -> Non
     ref = reference_point(Y)
     lower, upper = _sweep(Y, ref)
     assert np.all(upper > lower)
-    base = _inclusion_exclusion(Y[pareto_mask(Y)], ref)
+    base = inclusion_exclusion(Y[pareto_mask(Y)], ref)
     for y in rng.normal(scale=1.5, size=(20, d)):
         y = np.round(y, 0) if ties else y
         Z = np.vstack([Y, y])
-        expected = _inclusion_exclusion(Z[pareto_mask(Z)], ref) - base
-        assert _improvement(y, lower, upper) == pytest.approx(expected, abs=1e-10)
+        expected = inclusion_exclusion(Z[pareto_mask(Z)], ref) - base
+        assert improvement_by_boxes(y, lower, upper) == pytest.approx(expected, abs=1e-10)
 
 
 @pytest.mark.parametrize("d", [2, 3, 4, 5, 6])
@@ -86,7 +72,7 @@ def test_sweep_boxes_give_the_hypervolume_improvement(d: int, ties: bool) -> Non
 def test_hypervolume_equals_inclusion_exclusion(d: int, seed: int) -> None:
     Y = np.random.default_rng(seed).normal(size=(8, d))
     ref = reference_point(Y)
-    expected = _inclusion_exclusion(Y[pareto_mask(Y)], ref)
+    expected = inclusion_exclusion(Y[pareto_mask(Y)], ref)
     assert hypervolume(Y, ref) == pytest.approx(expected, rel=1e-12)
 
 
@@ -156,9 +142,9 @@ def test_exclusive_contributions_are_leave_one_out_hypervolumes(d: int) -> None:
     Y = np.vstack([rng.normal(size=(7, d)), np.round(rng.normal(size=(3, d)), 0)])
     ref = reference_point(Y)
     front = Y[pareto_mask(Y)]
-    total = _inclusion_exclusion(front, ref)
+    total = inclusion_exclusion(front, ref)
     expected = [
-        total - _inclusion_exclusion(np.delete(front, i, axis=0), ref) for i in range(len(front))
+        total - inclusion_exclusion(np.delete(front, i, axis=0), ref) for i in range(len(front))
     ]
     np.testing.assert_allclose(exclusive_contributions(front, ref), expected, atol=1e-12)
 
