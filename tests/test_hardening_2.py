@@ -71,7 +71,8 @@ def test_a_shared_integer_of_a_branched_space_is_not_frozen(seed: int) -> None:
     assert study.best_value < 0.05
 
 
-def test_a_wide_integer_with_one_branch_is_not_copied_from_a_completed_trial() -> None:
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_wide_integer_with_one_branch_is_not_copied_from_a_completed_trial(seed: int) -> None:
     """``suggest_int("k", 0, 10**6)`` and one optional parameter: 16 of 20 trials copied a
     completed trial's parameters."""
 
@@ -81,7 +82,7 @@ def test_a_wide_integer_with_one_branch_is_not_copied_from_a_completed_trial() -
             return (k - 3e5) ** 2 / 1e10 + trial.suggest_float("z", 0, 1)
         return (k - 3e5) ** 2 / 1e10
 
-    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study = optuna.create_study(sampler=GammaBOSampler(seed=seed))
     study.optimize(objective, n_trials=25)
     points = [tuple(sorted(t.params.items())) for t in study.trials]
     assert len(set(points)) == len(points)
