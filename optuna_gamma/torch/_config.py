@@ -12,7 +12,10 @@ seed (per trial, or one per run).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
 import dataclasses
+import inspect
+from typing import Any
 from typing import Literal
 
 import torch
@@ -90,6 +93,13 @@ class TrainingConfig:
     catch_oom: bool
     #: The dtype of :func:`torch.autocast`, or ``None`` for full precision.
     autocast_dtype: torch.dtype | None = dataclasses.field(init=False)
+
+    @classmethod
+    def of(cls, arguments: Mapping[str, Any]) -> TrainingConfig:
+        """The config of a training class's constructor arguments (its ``locals()``): the
+        entries named like this class's arguments, the others ignored; absent ones default."""
+        names = inspect.signature(cls.__init__).parameters.keys() - {"self"}
+        return cls(**{name: arguments[name] for name in names if name in arguments})
 
     def __init__(
         self,

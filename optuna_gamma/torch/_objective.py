@@ -178,17 +178,7 @@ class TorchObjective(TrainingSettings):
         if momentum is not None:
             _range_or_value("momentum", momentum, positive=False)
         self._batch_choices = _batch_choices(batch_size)
-        self._training = TrainingConfig(
-            optimizer=optimizer,
-            loss_fn=loss_fn,
-            lam=lam,
-            kappa_variant=kappa_variant,
-            device=device,
-            data_on_device=data_on_device,
-            eval_batch_size=eval_batch_size,
-            mixed_precision=mixed_precision,
-            catch_oom=catch_oom,
-        )
+        self._training = TrainingConfig.of(locals())  # the shared training arguments
         if optimizer in ("adam", "adamw") and momentum is not None:
             raise ValueError(f"optimizer={optimizer!r} has no momentum; leave momentum=None.")
         if target not in _TARGETS:

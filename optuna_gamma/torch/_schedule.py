@@ -215,15 +215,7 @@ class EpochwiseLRSearch(TrainingSettings):
             raise ValueError(f"momentum must be a finite number >= 0 or None, got {momentum!r}.")
         if optimizer in ("adam", "adamw") and momentum is not None:
             raise ValueError(f"optimizer={optimizer!r} has no momentum; leave momentum=None.")
-        self._training = TrainingConfig(
-            optimizer=optimizer,
-            loss_fn=loss_fn,
-            lam=lam,
-            kappa_variant=kappa_variant,
-            device=device,
-            data_on_device=data_on_device,
-            catch_oom=catch_oom,
-        )
+        self._training = TrainingConfig.of(locals())  # the shared training arguments
         for i, cb in enumerate(callbacks):
             if not callable(cb):
                 raise TypeError(f"callbacks[{i}] must be callable, got {type(cb).__name__}.")
