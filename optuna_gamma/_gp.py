@@ -124,10 +124,11 @@ LengthscalePrior = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
 def inv_ls2_log_prior(
-    inv_ls2: np.ndarray, mode: float = INV_LS2_PRIOR_MODE
+    inv_ls2: np.ndarray, mode: float | np.ndarray = INV_LS2_PRIOR_MODE
 ) -> tuple[float, np.ndarray]:
     """The library's lengthscale prior ``-INV_LS2_PRIOR (m / v + v / m)`` per dimension, with
-    its mode at ``m``, and its gradient with respect to ``log v``."""
+    its mode at ``m`` (one for all dimensions, or one per dimension), and its gradient with
+    respect to ``log v``."""
     v, c, m = inv_ls2, INV_LS2_PRIOR, mode
     return float(np.sum(-c * m / v - c * v / m)), c * m / v - c * v / m
 

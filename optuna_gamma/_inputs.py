@@ -69,18 +69,21 @@ def _checkable(dist: BaseDistribution) -> bool:
 
 
 def model_inputs(
-    trials: Sequence[FrozenTrial], search_space: Mapping[str, BaseDistribution]
+    trials: Sequence[FrozenTrial],
+    search_space: Mapping[str, BaseDistribution],
+    ordinal: str = "index",
 ) -> ModelInputs:
     """The model's inputs from ``trials`` (any states; the others are ignored) over
-    ``search_space`` (usually :func:`relative_search_space` of the same trials)."""
+    ``search_space`` (usually :func:`relative_search_space` of the same trials); ``ordinal``:
+    how a categorical over numbers is encoded (``SurrogateSettings.ordinal_lists``)."""
     search_space = dict(search_space)
     conditional = frozenset[str]().union(
         *(search_space.keys() - t.params.keys() for t in trials if t.state == TrialState.COMPLETE)
     )
     space: SearchSpace = (
-        ConditionalSearchSpace(search_space, conditional)
+        ConditionalSearchSpace(search_space, conditional, ordinal)
         if conditional
-        else SearchSpace(search_space)
+        else SearchSpace(search_space, ordinal)
     )
     completed: list[FrozenTrial] = []
     pruned: list[FrozenTrial] = []

@@ -351,7 +351,7 @@ class GammaBOSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
-        inputs = model_inputs(trials, search_space)
+        inputs = model_inputs(trials, search_space, self._settings.ordinal_lists)
         if len(inputs.completed) < max(self._n_startup_trials, 1):
             return {}
         space, branches = inputs.space, inputs.branches

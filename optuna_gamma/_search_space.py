@@ -10,6 +10,13 @@ Encoding, per parameter (column ``j``):
 - categorical: the column holds the choice index ``0, 1, ..., k - 1`` (not a position in [0, 1]);
   the kernel compares categorical columns by equality (Hamming distance), so the index order
   carries no meaning.
+- ordinal list: a categorical whose choices are three or more distinct finite numbers, not
+  consecutive integers (a learning rate from ``[1e-4, 1e-3, 1e-2]``, a batch size from
+  ``[16, 32, 64]``; ``[0, 1, 2]`` is how label encoders code unordered choices) is ordered: with
+  ``ordinal="index"`` (the default) the ``i``-th smallest of ``k`` choices sits at
+  ``i / (k - 1)``; with ``ordinal="value"`` at its value scaled to [0, 1] (its logarithm when
+  every choice is positive and they span more than a factor of ten); with
+  ``ordinal="categorical"`` it stays a categorical column (docs/math.md §10).
 
 Decoding clips to the distribution's range, snaps to its grid and returns plain Python values.
 """
@@ -39,6 +46,41 @@ _MAX_GRID_POINTS = 2**53
 # over ``0 .. 2**31 - 1`` has two billion values -- exist only implicitly (index <-> value
 # arithmetic), so no operation costs memory or time in proportion to a grid's size.
 _MAX_EXPLICIT_GRID = 4096
+#: How a categorical over numbers enters the model (:func:`ordinal_positions`).
+ORDINAL_MODES = ("index", "value", "categorical")
+
+
+def ordinal_positions(dist: BaseDistribution, mode: str) -> np.ndarray | None:
+    """The encoded position in [0, 1] of each choice of ``dist`` (in its choices' order) if
+    ``mode`` models it as an ordered list, else ``None``: a categorical of three or more
+    distinct finite numbers (``bool`` is not a number here) other than consecutive integers,
+    placed by rank (``"index"``) or
+    by value (``"value"``: linearly, or logarithmically when every choice is positive and the
+    largest is more than ten times the smallest)."""
+    if mode == "categorical" or not isinstance(dist, CategoricalDistribution):
+        return None
+    choices = dist.choices
+    if len(choices) < 3 or not all(
+        isinstance(c, (int, float, np.integer, np.floating))
+        and not isinstance(c, (bool, np.bool_))
+        for c in choices
+    ):
+        return None
+    values = np.array([float(c) for c in choices])  # type: ignore[arg-type]  # numbers, checked
+    if not np.all(np.isfinite(values)) or len(np.unique(values)) < len(values):
+        return None
+    # Consecutive integers (0, 1, ..., k - 1) are how tabular benchmarks and label encoders
+    # code unordered choices (an operation of a network cell): they stay categorical.
+    ordered = np.sort(values)
+    if np.all(ordered == np.round(ordered)) and np.all(np.diff(ordered) == 1.0):
+        return None
+    if mode == "index":
+        rank = np.argsort(np.argsort(values))
+        return rank / (len(values) - 1.0)
+    lo, hi = values.min(), values.max()
+    if lo > 0.0 and hi > 10.0 * lo:
+        return (np.log(values) - np.log(lo)) / (np.log(hi) - np.log(lo))
+    return (values - lo) / (hi - lo)
 
 
 class SearchSpace:
@@ -56,7 +98,12 @@ class SearchSpace:
             and categorical columns), shape ``(dim,)``.
     """
 
-    def __init__(self, distributions: Mapping[str, BaseDistribution]) -> None:
+    def __init__(
+        self, distributions: Mapping[str, BaseDistribution], ordinal: str = "index"
+    ) -> None:
+        if ordinal not in ORDINAL_MODES:
+            raise ValueError(f"ordinal must be one of {ORDINAL_MODES}; got {ordinal!r}.")
+        self.ordinal = ordinal
         self.names: list[str] = list(distributions)
         self.distributions: list[BaseDistribution] = [distributions[n] for n in self.names]
         self.dim = len(self.names)
@@ -70,7 +117,17 @@ class SearchSpace:
         self._step = np.zeros(self.dim)
         self.n_grid = np.zeros(self.dim, dtype=np.int64)
         self.grid_x: list[np.ndarray | None] = []
+        # Ordinal lists: column -> (positions in the choices' order, sorted positions, the
+        # choice index of each sorted position).
+        self._ordinal: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for j, dist in enumerate(self.distributions):
+            positions = ordinal_positions(dist, ordinal)
+            if positions is not None:
+                order = np.argsort(positions, kind="stable")
+                self._ordinal[j] = (positions, positions[order], order)
+                self.n_grid[j] = len(positions)
+                self.grid_x.append(positions[order])
+                continue
             if isinstance(dist, CategoricalDistribution):
                 self.is_categorical[j] = True
                 self.n_choices[j] = len(dist.choices)
@@ -133,6 +190,8 @@ class SearchSpace:
     def grid_values(self, j: int, index: np.ndarray) -> np.ndarray:
         """Encoded values of the grid points ``index`` (integers ``0 .. n_grid[j] - 1``) of the
         numeric discrete column ``j``."""
+        if j in self._ordinal:
+            return self._ordinal[j][1][np.asarray(index, dtype=np.int64)]
         s = self._scale[j]  # in halves where step * index would overflow
         values = (self._low[j] * s + self._step[j] * s * np.asarray(index, dtype=float)) / s
         return self._to_unit(j, values)
@@ -145,6 +204,12 @@ class SearchSpace:
         """
         x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
         last = self.n_grid[j] - 1
+        if j in self._ordinal:
+            grid = self._ordinal[j][1]
+            right = np.clip(np.searchsorted(grid, x), 0, last)
+            left = np.clip(right - 1, 0, last)
+            closer_left = np.abs(x - grid[left]) <= np.abs(grid[right] - x)
+            return np.where(closer_left, left, right).astype(np.int64)
         s = self._scale[j]
         position = (self._from_unit(j, x) * s - self._low[j] * s) / (self._step[j] * s)
         left = np.clip(np.floor(position), 0, last)
@@ -161,7 +226,11 @@ class SearchSpace:
         X = np.empty((len(params_list), self.dim))
         for j, (name, dist) in enumerate(zip(self.names, self.distributions)):
             column = [params[name] for params in params_list]
-            if self.is_categorical[j]:
+            if j in self._ordinal:
+                assert isinstance(dist, CategoricalDistribution)
+                positions = self._ordinal[j][0]
+                X[:, j] = [positions[int(dist.to_internal_repr(v))] for v in column]
+            elif self.is_categorical[j]:
                 assert isinstance(dist, CategoricalDistribution)
                 X[:, j] = [dist.to_internal_repr(v) for v in column]
             else:
@@ -187,6 +256,11 @@ class SearchSpace:
         """Decodes one encoded point into a dictionary of plain Python values inside the space."""
         params: dict[str, Any] = {}
         for j, (name, dist) in enumerate(zip(self.names, self.distributions)):
+            if j in self._ordinal:
+                assert isinstance(dist, CategoricalDistribution)
+                rank = int(self.grid_index(j, np.asarray(x[j], dtype=float)))
+                params[name] = dist.choices[int(self._ordinal[j][2][rank])]
+                continue
             if isinstance(dist, CategoricalDistribution):
                 index = int(np.clip(np.rint(x[j]), 0, len(dist.choices) - 1))
                 params[name] = dist.to_external_repr(index)
@@ -210,10 +284,17 @@ class SearchSpace:
 
     def sample_uniform(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draws ``n`` admissible encoded points, uniform over each column's encoding."""
-        X = rng.random((n, self.dim))
-        X[:, self.is_categorical] *= self.n_choices[self.is_categorical]
-        X[:, self.is_categorical] = np.floor(X[:, self.is_categorical])
-        return self.snap(X)
+        return self._from_uniform(rng.random((n, self.dim)))
+
+    def _from_uniform(self, U: np.ndarray) -> np.ndarray:
+        """Points of the unit cube as admissible points: a categorical column or an ordinal
+        list takes each choice on an equal share of [0, 1]; other columns are snapped."""
+        U = U.copy()
+        cat = self.is_categorical
+        U[:, cat] = np.minimum(np.floor(U[:, cat] * self.n_choices[cat]), self.n_choices[cat] - 1)
+        for j, (_, grid, _) in self._ordinal.items():
+            U[:, j] = grid[np.minimum(np.floor(U[:, j] * len(grid)), len(grid) - 1).astype(int)]
+        return self.snap(U)
 
     def sample_sobol(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draws ``n`` admissible encoded points from a scrambled Sobol sequence."""
@@ -221,10 +302,7 @@ class SearchSpace:
 
         if self.dim == 0:
             return np.empty((n, 0))
-        U = qmc.Sobol(self.dim, scramble=True, seed=rng).random(n)
-        cat = self.is_categorical
-        U[:, cat] = np.minimum(np.floor(U[:, cat] * self.n_choices[cat]), self.n_choices[cat] - 1)
-        return self.snap(U)
+        return self._from_uniform(qmc.Sobol(self.dim, scramble=True, seed=rng).random(n))
 
 
 #: A parameter whose values separate the branches decides them only if a separation at least as
@@ -359,14 +437,24 @@ class ConditionalSearchSpace(SearchSpace):
     """
 
     def __init__(
-        self, distributions: Mapping[str, BaseDistribution], conditional: frozenset[str]
+        self,
+        distributions: Mapping[str, BaseDistribution],
+        conditional: frozenset[str],
+        ordinal: str = "index",
     ) -> None:
         self.union = dict(distributions)
         self.conditional = frozenset(n for n in distributions if n in conditional)
         augmented: dict[str, BaseDistribution] = {}
         self._inactive: dict[str, str] = {}  # the "inactive" category of each categorical
+        # An ordinal list is numeric here: a position on a grid, like an integer.
+        nominal = {
+            n
+            for n, d in distributions.items()
+            if isinstance(d, CategoricalDistribution) and ordinal_positions(d, ordinal) is None
+        }
         for name, dist in distributions.items():
-            if name in self.conditional and isinstance(dist, CategoricalDistribution):
+            if name in self.conditional and name in nominal:
+                assert isinstance(dist, CategoricalDistribution)
                 # A choice may equal the sentinel string itself: then a longer one stands in.
                 sentinel = INACTIVE
                 while any(isinstance(c, str) and c == sentinel for c in dist.choices):
@@ -376,16 +464,14 @@ class ConditionalSearchSpace(SearchSpace):
             else:
                 augmented[name] = dist
         self._numeric_conditional = [
-            n
-            for n, d in distributions.items()
-            if n in self.conditional and not isinstance(d, CategoricalDistribution)
+            n for n in distributions if n in self.conditional and n not in nominal
         ]
         for name in self._numeric_conditional:
             augmented[name + _ACTIVE_SUFFIX] = CategoricalDistribution((True, False))
-        super().__init__(augmented)
+        super().__init__(augmented, ordinal)
         # The centre of each range, on the parameter's grid if it has one, so that snapping an
         # encoded point never moves an inactive coordinate.
-        base = SearchSpace({n: distributions[n] for n in self._numeric_conditional})
+        base = SearchSpace({n: distributions[n] for n in self._numeric_conditional}, ordinal)
         self._centre = base.decode(np.full(base.dim, 0.5))
 
     def complete(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -435,7 +521,7 @@ class ConditionalSearchSpace(SearchSpace):
         for the rest of the study (docs/math.md §9).
         """
         names = [n for n in self.union if n not in self.conditional or n in active]
-        sub = SearchSpace({n: self.union[n] for n in names})
+        sub = SearchSpace({n: self.union[n] for n in names}, self.ordinal)
         columns = np.array([self.names.index(n) for n in names], dtype=int)
         filler = {n: self._any_value(n) for n in names}
         base = super().encode([self.complete(filler)])[0]

@@ -107,7 +107,7 @@ def fit_posterior(
         settings.prior_rate,
         settings.deterministic_objective,
         initial=initial,
-        lengthscale_prior=lengthscale_prior(settings),
+        lengthscale_prior=lengthscale_prior(settings, space.is_discrete),
         loose_fit_from=settings.loose_fit_from,
     )
     return _gp.Posterior(

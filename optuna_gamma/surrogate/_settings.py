@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import functools
 
+import numpy as np
+
 from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_choice as _check_choice
@@ -17,6 +19,7 @@ PREDICTIVES = ("student_t", "gaussian")
 ACQUISITIONS = ("ei", "pi", "ucb")
 ACQUISITION_STARTS = ("roulette", "best")
 PRUNED_TRIALS = ("worst", "exclude")
+ORDINAL_LISTS = ("index", "value", "categorical")
 #: Largest accepted ``prior_concentration`` and ``prior_rate``.
 MAX_PRIOR = 1e3
 #: Largest accepted ``xi`` and ``ucb_beta`` (in standard deviations of the modelled values).
@@ -33,7 +36,7 @@ MAX_BRANCHES = 8
 class SurrogateSettings:
     """What decides the surrogate and its acquisition; see :class:`~optuna_gamma.GammaBOSampler`
     for the meaning of the first eleven fields (they are its arguments of the same names). The
-    last four are the alternatives the benchmarks' ablations compare; pass them through
+    last six are the alternatives the benchmarks' ablations compare; pass them through
     ``GammaBOSampler(surrogate_settings=...)``:
 
     - ``lengthscale_prior_mode``: the mode ``m`` of the prior on each inverse squared
@@ -48,6 +51,15 @@ class SurrogateSettings:
     - ``loose_fit_from``: from this many observations on the kernel fit stops at a looser
       tolerance (1e-6 relative instead of scipy's default), which saves evaluations that cost
       ``O(n^3)``; ``200``.
+    - ``ordinal_lists``: how a categorical parameter whose choices are three or more distinct
+      numbers (an *ordinal list*: ``suggest_categorical("lr", [1e-4, 1e-3, 1e-2])``) enters the
+      model: ``"index"`` (the default: an ordered grid, the ``i``-th smallest choice at
+      ``i / (k - 1)``), ``"value"`` (at its value scaled to [0, 1], logarithmically when the
+      positive choices span more than a factor of ten) or ``"categorical"`` (unordered choices
+      compared by equality, the encoding of earlier releases; docs/math.md §10).
+    - ``discrete_lengthscale_prior_mode``: the lengthscale prior's mode for the discrete columns
+      (integers, ordinal lists, categoricals); ``None``, ``lengthscale_prior_mode`` for every
+      column. Ignored when ``lengthscale_prior`` is given.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -68,6 +80,8 @@ class SurrogateSettings:
     lengthscale_prior: _gp.LengthscalePrior | None = None
     acquisition_starts: str = "roulette"
     loose_fit_from: int = _gp.LOOSE_FIT_FROM
+    ordinal_lists: str = "index"
+    discrete_lengthscale_prior_mode: float | None = None
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -89,6 +103,19 @@ class SurrogateSettings:
             )
         _check_choice("acquisition_starts", self.acquisition_starts, ACQUISITION_STARTS)
         _check_int("loose_fit_from", self.loose_fit_from, minimum=0)
+        _check_choice("ordinal_lists", self.ordinal_lists, ORDINAL_LISTS)
+        if self.discrete_lengthscale_prior_mode is not None:
+            _check_real(
+                "discrete_lengthscale_prior_mode",
+                self.discrete_lengthscale_prior_mode,
+                0.0,
+                inclusive=False,
+            )
+            object.__setattr__(
+                self,
+                "discrete_lengthscale_prior_mode",
+                float(self.discrete_lengthscale_prior_mode),
+            )
         _check_bool("deterministic_objective", self.deterministic_objective)
         _check_bool("power_transform", self.power_transform)
         _check_bool("feasibility_margin", self.feasibility_margin)
@@ -107,10 +134,17 @@ class SurrogateSettings:
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
 
 
-def lengthscale_prior(settings: SurrogateSettings) -> _gp.LengthscalePrior | None:
-    """The settings' lengthscale prior (``None``: the library's at its default mode)."""
+def lengthscale_prior(
+    settings: SurrogateSettings, is_discrete: np.ndarray
+) -> _gp.LengthscalePrior | None:
+    """The settings' lengthscale prior for columns whose discreteness is ``is_discrete``
+    (``None``: the library's at its default mode)."""
     if settings.lengthscale_prior is not None:
         return settings.lengthscale_prior
+    discrete = settings.discrete_lengthscale_prior_mode
+    if discrete is not None and discrete != settings.lengthscale_prior_mode:
+        mode = np.where(is_discrete, discrete, settings.lengthscale_prior_mode)
+        return functools.partial(_gp.inv_ls2_log_prior, mode=mode)
     if settings.lengthscale_prior_mode == _gp.INV_LS2_PRIOR_MODE:
         return None
     return functools.partial(_gp.inv_ls2_log_prior, mode=settings.lengthscale_prior_mode)

@@ -114,10 +114,10 @@ def _compute_slice(
     k = _objective_index(study, objective)
     trials = study.get_trials(deepcopy=False)
     target = _target_trial(study, trials, trial_number)
-    inputs = _plotted_data(study, trials, target)
+    settings = _resolve_sampler(study, sampler).surrogate_settings
+    inputs = _plotted_data(study, trials, target, settings.ordinal_lists)
     completed, space = inputs.completed, inputs.space
     names = _check_params(params, space)
-    settings = _resolve_sampler(study, sampler).surrogate_settings
     # In a conditional space the figure is a slice of the branch that asks for the drawn
     # parameters: the other values are held at the best trial of that branch.
     on_branch = [all(n in t.params for n in names) for t in completed]
@@ -331,7 +331,7 @@ def _target_trial(
 
 
 def _plotted_data(
-    study: Study, trials: list[FrozenTrial], target: FrozenTrial | None
+    study: Study, trials: list[FrozenTrial], target: FrozenTrial | None, ordinal: str
 ) -> ModelInputs:
     """What the model saw when the sampler suggested ``target`` (the trials numbered below it;
     every trial if ``None``), read by the sampler's own path (:func:`model_inputs`): the same
@@ -345,7 +345,7 @@ def _plotted_data(
             f"The COMPLETE trials{when} of study {study.study_name!r} have no parameter with "
             "one distribution, so there is no search space to plot."
         )
-    inputs = model_inputs(seen, distributions)
+    inputs = model_inputs(seen, distributions, ordinal)
     if len(inputs.completed) < _MIN_COMPLETE_TRIALS:
         number = None if target is None else target.number
         raise ValueError(
