@@ -68,6 +68,7 @@ MODULES: dict[str, str] = {
     "constrained": "benchmarks.constrained",
     "multi_objective": "benchmarks.multi_objective",
     "conditional": "benchmarks.conditional",
+    "hpo": "benchmarks.hpo",
     "pruned": "benchmarks.pruned",
     "parallel": "benchmarks.parallel",
     "epochwise": "benchmarks.epochwise",
