@@ -501,6 +501,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
     "constrained": ([], ["results.md", "summary.json", "references.json"]),
     "multi_objective": ([], ["results.md", "summary.json", "references.json"]),
     "conditional": ([], ["results.md", "summary.json", "references.json"]),
+    "hpo": ([], ["results.md", "summary.json", "references.json"]),
     "pruned": ([], ["results.md", "summary.csv"]),
     "parallel": ([], ["parallel.md", "parallel_summary.csv", "parallel.png"]),
     "epochwise": (
