@@ -32,6 +32,7 @@ AcqFn = Callable[[np.ndarray], np.ndarray]  # (s, d) -> (s,)
 AcqGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # (s, d) -> (s,), (s, d)
 
 _NEIGHBOURS = 8  # grid values tried on each side of the current one for large grids
+_CHUNK = 4096  # lattice points scored at once
 
 
 def _sweep_values(space: SearchSpace, j: int, current: float) -> np.ndarray:
@@ -120,8 +121,17 @@ def maximize_acquisition(
     max_rounds: int = 3,
     max_iter: int = 100,
     starts: str = "roulette",
+    lattice_limit: int = 0,
 ) -> tuple[np.ndarray, float]:
-    """Returns the best admissible point found, ``(d,)``, and its acquisition value."""
+    """Returns the best admissible point found, ``(d,)``, and its acquisition value. A space
+    of discrete columns with at most ``lattice_limit`` points is searched exhaustively."""
+    lattice = space.lattice(lattice_limit) if lattice_limit > 0 else None
+    if lattice is not None:
+        scores = np.concatenate(
+            [acq(lattice[i : i + _CHUNK]) for i in range(0, len(lattice), _CHUNK)]
+        )
+        best = int(np.argmax(scores))
+        return lattice[best], float(scores[best])
     candidates = space.sample_sobol(rng, n_candidates)
     if X_seed is not None and len(X_seed):
         candidates = np.vstack([space.snap(X_seed), candidates])

@@ -282,6 +282,19 @@ class SearchSpace:
             params[name] = int(round(v)) if isinstance(dist, IntDistribution) else float(v)
         return params
 
+    def lattice(self, limit: int) -> np.ndarray | None:
+        """Every admissible point, ``(m, dim)``, if every column is discrete with an explicit
+        grid and there are at most ``limit`` points; else ``None``."""
+        if self.dim == 0 or not self.is_discrete.all() or any(g is None for g in self.grid_x):
+            return None
+        sizes = [len(g) for g in self.grid_x if g is not None]
+        if math.prod(sizes) > limit:
+            return None
+        index = np.indices(sizes).reshape(self.dim, -1).T
+        return np.column_stack(
+            [g[index[:, j]] for j, g in enumerate(self.grid_x) if g is not None]
+        )
+
     def sample_uniform(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draws ``n`` admissible encoded points, uniform over each column's encoding."""
         return self._from_uniform(rng.random((n, self.dim)))

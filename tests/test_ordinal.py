@@ -166,3 +166,38 @@ def test_a_float_column_is_unaffected_by_the_ordinal_mode() -> None:
     for mode in ("index", "value", "categorical"):
         space = SearchSpace(dists, ordinal=mode)
         np.testing.assert_allclose(space.encode([{"x": 0.25, "k": 1}]), [[0.25, 0.05]])
+
+
+def test_lattice_lists_every_configuration_of_a_small_discrete_space() -> None:
+    dists = {
+        "c": CategoricalDistribution(["a", "b"]),
+        "k": IntDistribution(1, 3),
+        "lr": CategoricalDistribution([1e-3, 1e-2, 1e-1]),
+    }
+    space = SearchSpace(dists)
+    L = space.lattice(18)
+    assert L is not None and L.shape == (18, 3)
+    decoded = {tuple(space.decode(x).values()) for x in L}
+    assert len(decoded) == 18
+    assert space.lattice(17) is None  # over the limit
+    assert SearchSpace({**dists, "x": FloatDistribution(0, 1)}).lattice(10**6) is None
+
+
+def test_exhaustive_search_finds_the_lattice_maximum() -> None:
+    from optuna_gamma._optim import maximize_acquisition
+
+    space = SearchSpace({"k": IntDistribution(0, 40), "c": CategoricalDistribution(list("abcde"))})
+    target = space.encode([{"k": 37, "c": "d"}])[0]
+
+    def acq(Z: np.ndarray) -> np.ndarray:
+        # A needle: zero everywhere but at one configuration, which no local search can find.
+        return np.where(np.all(np.abs(Z - target) < 1e-12, axis=1), 1.0, 0.0)
+
+    def acq_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return acq(Z), np.zeros_like(Z)
+
+    rng = np.random.default_rng(0)
+    x, value = maximize_acquisition(space, acq, acq_grad, rng, n_candidates=8, lattice_limit=205)
+    assert value == 1.0 and space.decode(x) == {"k": 37, "c": "d"}
+    with pytest.raises(ValueError, match="lattice_limit"):
+        SurrogateSettings(lattice_limit=-1)

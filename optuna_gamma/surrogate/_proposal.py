@@ -54,6 +54,7 @@ def maximize(
             X_start=ranked[:_N_INCUMBENT_STARTS],
             n_candidates=fitted.settings.n_candidates,
             starts=fitted.settings.acquisition_starts,
+            lattice_limit=fitted.settings.lattice_limit,
         )
     sub, columns, embed, log_weight = branch
     on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
@@ -76,6 +77,7 @@ def maximize(
         X_start=on_branch[:_N_INCUMBENT_STARTS, columns],
         n_candidates=fitted.settings.n_candidates,
         starts=fitted.settings.acquisition_starts,
+        lattice_limit=fitted.settings.lattice_limit,
     )
     return embed(x[None])[0], value
 

@@ -25,6 +25,7 @@ MAX_PRIOR = 1e3
 #: Largest accepted ``xi`` and ``ucb_beta`` (in standard deviations of the modelled values).
 MAX_XI = 1e3
 MAX_CANDIDATES = 2**18  # more cost memory without helping the acquisition optimiser
+MAX_LATTICE = 2**20  # the most points of a discrete space scored one by one
 # A suggestion closer than this to a running or pruned trial's parameters in every encoded
 # coordinate (fractions of each parameter's range) counts as the same point.
 RUNNING_RADIUS = 1e-3
@@ -36,7 +37,7 @@ MAX_BRANCHES = 8
 class SurrogateSettings:
     """What decides the surrogate and its acquisition; see :class:`~optuna_gamma.GammaBOSampler`
     for the meaning of the first eleven fields (they are its arguments of the same names). The
-    last six are the alternatives the benchmarks' ablations compare; pass them through
+    last seven are the alternatives the benchmarks' ablations compare; pass them through
     ``GammaBOSampler(surrogate_settings=...)``:
 
     - ``lengthscale_prior_mode``: the mode ``m`` of the prior on each inverse squared
@@ -60,6 +61,9 @@ class SurrogateSettings:
     - ``discrete_lengthscale_prior_mode``: the lengthscale prior's mode for the discrete columns
       (integers, ordinal lists, categoricals); ``None``, ``lengthscale_prior_mode`` for every
       column. Ignored when ``lengthscale_prior`` is given.
+    - ``lattice_limit``: a space (or a branch) whose parameters are all discrete with at most
+      this many configurations is searched exhaustively: the acquisition is scored at every
+      configuration; ``0``, never (candidates and local search, docs/math.md §10).
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -82,6 +86,7 @@ class SurrogateSettings:
     loose_fit_from: int = _gp.LOOSE_FIT_FROM
     ordinal_lists: str = "index"
     discrete_lengthscale_prior_mode: float | None = None
+    lattice_limit: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -104,6 +109,7 @@ class SurrogateSettings:
         _check_choice("acquisition_starts", self.acquisition_starts, ACQUISITION_STARTS)
         _check_int("loose_fit_from", self.loose_fit_from, minimum=0)
         _check_choice("ordinal_lists", self.ordinal_lists, ORDINAL_LISTS)
+        _check_int("lattice_limit", self.lattice_limit, minimum=0, maximum=MAX_LATTICE)
         if self.discrete_lengthscale_prior_mode is not None:
             _check_real(
                 "discrete_lengthscale_prior_mode",
@@ -132,6 +138,7 @@ class SurrogateSettings:
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
+        object.__setattr__(self, "lattice_limit", int(self.lattice_limit))
 
 
 def lengthscale_prior(
