@@ -618,6 +618,46 @@ class ConditionalSearchSpace(SearchSpace):
                 out[name] = [(key[1], c) for key, c in there.items()]
         return out
 
+    def unexplored(self, observed: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+        """The categorical parameters asked on every branch whose values separate the branches
+        the ``observed`` trials took (no value seen on two branches), each with its choices no
+        trial has taken: an unseen choice of such a parameter (a model family never tried) may
+        open a branch no trial has taken, which :meth:`branch` cannot offer."""
+        signature = [frozenset(n for n in self.conditional if n in p) for p in observed]
+        if len(set(signature)) < 2:
+            return {}
+        out = {}
+        for name, dist in self.union.items():
+            if name in self.conditional or not isinstance(dist, CategoricalDistribution):
+                continue
+            by_branch: dict[frozenset[str], set[tuple[str, Any]]] = {}
+            for p, sig in zip(observed, signature):
+                by_branch.setdefault(sig, set()).add(_key(p[name]))
+            seen = set().union(*by_branch.values())
+            if sum(len(v) for v in by_branch.values()) != len(seen):
+                continue  # a value seen on two branches: the parameter does not decide them
+            unseen = [c for c in dist.choices if _key(c) not in seen]
+            if unseen:
+                out[name] = unseen
+        return out
+
+    def unexplored_branch(
+        self, name: str, choices: Sequence[Any]
+    ) -> tuple[SearchSpace, np.ndarray, Any, Any]:
+        """A branch (as :meth:`branch` returns it) for the unseen ``choices`` of ``name``: the
+        parameters every branch asks, ``name`` held to ``choices``, every conditional
+        parameter inactive -- the model's best guess of a branch whose own parameters no trial
+        has asked yet."""
+        sub, columns, embed, _ = self.branch(frozenset())
+        j = sub.names.index(name)
+        filler = {n: self._any_value(n) for n in sub.names}
+        allowed = sub.encode([{**filler, name: c} for c in choices])[:, j]
+
+        def log_weight(Z: np.ndarray) -> np.ndarray:
+            return np.where(np.isin(sub.snap(Z)[:, j], allowed), 0.0, -np.inf)
+
+        return sub, columns, embed, log_weight
+
     def _any_value(self, name: str) -> Any:
         dist = self.union[name]
         if isinstance(dist, CategoricalDistribution):

@@ -91,13 +91,15 @@ def maximize_fresh(
     """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
     point: EI can settle on parameters already evaluated -- typically a bound where a smooth
     trend through equally poor values peaks -- and would repeat them forever. A repeat teaches
-    the model little, so a pure-exploration step is taken instead. On a branch of a
-    conditional space -- small integer grids, where the acquisition's optimum is often an
-    evaluated point next to other evaluated points -- the best point not yet evaluated comes
-    first, and exploration only if there is none."""
+    the model little, so a pure-exploration step is taken instead. Where every parameter is
+    discrete (and on a branch of a conditional space) -- grids where the acquisition's optimum
+    is often an evaluated point next to other evaluated points, and a point not yet evaluated
+    is a distinct configuration, not one a hair's breadth away -- the best point not yet
+    evaluated comes first, and exploration only if there is none."""
     x_best, acq_value = fitted.maximize(rng, branch)
     taken = space.snap(fitted.X)
-    if matches_any(x_best, taken) and branch is not None:
+    lattice = branch is not None or bool(space.is_discrete.all())
+    if matches_any(x_best, taken) and lattice:
         x_best, acq_value = fitted.avoiding(taken).maximize(rng, branch)
     if matches_any(x_best, taken):
         x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
@@ -118,14 +120,22 @@ def _suggest_on_branches(
     has a value the model chose (docs/math.md §9)."""
     counts = Counter(frozenset(n for n in space.conditional if n in t.params) for t in completed)
     observed = [t.params for t in completed]
+    taken = space.snap(fitted.X)
     results = []
-    for active, _ in counts.most_common(MAX_BRANCHES):
-        x, value = maximize_fresh(fitted, space, rng, space.branch(active, observed))
-        results.append((value, x))
-    results.sort(key=lambda r: -r[0])
-    acq_value, x_best = results[0]
+    branches = [space.branch(active, observed) for active, _ in counts.most_common(MAX_BRANCHES)]
+    # An unseen choice of a parameter that separates the branches (a model family no trial has
+    # tried) competes as a branch of its own: otherwise every branch holds the parameter to
+    # the values seen on it, and a family the start-up trials missed is never tried.
+    branches += [space.unexplored_branch(n, c) for n, c in space.unexplored(observed).items()]
+    for branch in branches:
+        x, value = maximize_fresh(fitted, space, rng, branch)
+        # A branch whose every point was evaluated offers only a repeat: any branch with a new
+        # point comes first.
+        results.append((not matches_any(x, taken), value, x))
+    results.sort(key=lambda r: (not r[0], -r[1]))
+    _, acq_value, x_best = results[0]
     params: dict[str, Any] = {}
-    for _, x in results:
+    for _, _, x in results:
         for name, value in space.decode(x).items():
             params.setdefault(name, value)
     # A parameter only on branches beyond MAX_BRANCHES: the latest value a trial had, or none
