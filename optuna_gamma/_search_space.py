@@ -138,30 +138,7 @@ class SearchSpace:
                     f"Unsupported distribution for parameter {self.names[j]!r}: {dist!r}; "
                     "expected FloatDistribution, IntDistribution or CategoricalDistribution."
                 )
-            step = dist.step
-            low, high = float(dist.low), float(dist.high)
-            # A range wider than the largest float (-1e308 .. 1e308) is measured in halves.
-            scale = 1.0 if math.isfinite(high - low) else 0.5
-            self._scale[j] = scale
-            half = 0.5 * step if step is not None else 0.0
-            self._is_log[j] = dist.log
-            lo, hi = max(low - half, -_FLOAT_MAX), min(high + half, _FLOAT_MAX)
-            if dist.log:
-                lo, hi = math.log(lo), math.log(hi)
-            self._lo[j], self._hi[j] = lo, hi
-            n_points = 0
-            if isinstance(dist, IntDistribution):
-                n_points = (dist.high - dist.low) // dist.step + 1  # exact, however large
-            elif step is not None:
-                n_points = int(round((high * scale - low * scale) / (step * scale))) + 1
-            if not 0 < n_points <= _MAX_GRID_POINTS:
-                self.grid_x.append(None)  # continuous, or a grid too fine for float64
-            else:
-                self._low[j], self._step[j], self.n_grid[j] = low, float(dist.step or 1), n_points
-                if n_points <= _MAX_EXPLICIT_GRID:
-                    self.grid_x.append(self.grid_values(j, np.arange(n_points)))
-                else:
-                    self.grid_x.append(None)
+            self.grid_x.append(self._numeric_column(j, dist))
         self.is_discrete = self.is_categorical | (self.n_grid > 0)
         self.continuous_indices = np.flatnonzero(~self.is_discrete)
         self.discrete_indices = np.flatnonzero(self.is_discrete & ~self.is_categorical)
@@ -170,6 +147,34 @@ class SearchSpace:
         self.is_relaxed = ~self.is_categorical & (
             (self.n_grid == 0) | (self.n_grid > _MAX_EXHAUSTIVE_GRID)
         )
+
+    def _numeric_column(
+        self, j: int, dist: FloatDistribution | IntDistribution
+    ) -> np.ndarray | None:
+        """Sets up the numeric column ``j``; returns its explicit grid (``None`` if it is
+        continuous or its grid is only implicit)."""
+        step = dist.step
+        low, high = float(dist.low), float(dist.high)
+        # A range wider than the largest float (-1e308 .. 1e308) is measured in halves.
+        scale = 1.0 if math.isfinite(high - low) else 0.5
+        self._scale[j] = scale
+        half = 0.5 * step if step is not None else 0.0
+        self._is_log[j] = dist.log
+        lo, hi = max(low - half, -_FLOAT_MAX), min(high + half, _FLOAT_MAX)
+        if dist.log:
+            lo, hi = math.log(lo), math.log(hi)
+        self._lo[j], self._hi[j] = lo, hi
+        n_points = 0
+        if isinstance(dist, IntDistribution):
+            n_points = (dist.high - dist.low) // dist.step + 1  # exact, however large
+        elif step is not None:
+            n_points = int(round((high * scale - low * scale) / (step * scale))) + 1
+        if not 0 < n_points <= _MAX_GRID_POINTS:
+            return None  # continuous, or a grid too fine for float64
+        self._low[j], self._step[j], self.n_grid[j] = low, float(dist.step or 1), n_points
+        if n_points <= _MAX_EXPLICIT_GRID:
+            return self.grid_values(j, np.arange(n_points))
+        return None
 
     # -- one column ----------------------------------------------------------------------------
 
