@@ -55,8 +55,9 @@ class GammaBOSampler(BaseSampler):
     """Bayesian optimization with a Gamma prior on the GP's precision (a Student-t process).
 
     The surrogate is a Gaussian process on the parameters mapped to the unit cube (log-scaled
-    parameters on their log, integer and stepped parameters on their grid, categorical parameters
-    compared by equality) with a Matérn-5/2 kernel with one lengthscale per parameter.  The
+    parameters on their log, integer and stepped parameters on their grid, a categorical over
+    three or more numbers as an ordered list, other categorical parameters compared by equality;
+    docs/math.md §10) with a Matérn-5/2 kernel with one lengthscale per parameter.  The
     objective values, standardised, are modelled as ``y ~ N(0, C / tau)`` where ``C`` is the
     kernel correlation matrix plus a noise ratio on its diagonal and the **precision** ``tau`` --
     one scale shared by signal and noise -- has a conjugate ``Gamma(prior_concentration,
@@ -86,7 +87,8 @@ class GammaBOSampler(BaseSampler):
     admissible value. If the optimum repeats the parameters of a completed trial exactly
     (typically a bound where a smooth trend through equally poor values peaks), the sampler takes
     a pure-exploration step instead: the quasi-random candidate with the largest predictive
-    scale.
+    scale -- or, where every parameter is discrete (and on each branch of a define-by-run
+    space), the best configuration not yet evaluated.
 
     Trials that are RUNNING in other threads or processes are taken into account: the parameters
     each trial was given are kept in its system attrs (``"gammabo:params"``), and those of
