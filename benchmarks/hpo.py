@@ -192,6 +192,18 @@ LIVE: dict[str, Objective] = {
 }
 PROBLEMS = (*hpo_tasks.TASKS, *LIVE)
 BRANCHED = tuple(n for n, t in hpo_tasks.TASKS.items() if t.branched) + tuple(LIVE)
+# --problems groups: the tasks each ablation can change.
+GROUPS = {
+    "tabulated": tuple(hpo_tasks.TASKS),
+    "flat": tuple(n for n in hpo_tasks.TASKS if n not in BRANCHED),
+    "branched": tuple(n for n in hpo_tasks.TASKS if n in BRANCHED),
+    "ordinal": tuple(
+        n
+        for n, t in hpo_tasks.TASKS.items()
+        if not t.coded and any(p.kind == "ordinal" for p in t.params)
+    ),
+    "live": tuple(LIVE),
+}
 
 
 def _tabulated(name: str) -> Objective:
@@ -515,6 +527,7 @@ SUITES = {
         problems=PROBLEMS,
         samplers=SAMPLERS,
         ablations=ABLATIONS,
+        groups=GROUPS,
         quick={
             "problems": "svc-cancer,family-cancer",
             "samplers": "gamma,tpe",
