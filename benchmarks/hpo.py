@@ -34,8 +34,6 @@ tasks whose grid holds more than ten times ``b`` configurations.
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Iterator
-import contextlib
 import functools
 import statistics
 import sys
@@ -60,8 +58,10 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-ls1": {"lengthscale_prior_mode": 1.0},
     "gamma-best-starts": {"acquisition_starts": "best"},
     "gamma-lattice": {"lattice_limit": 8192},
+    "gamma-seen-branches": {"unseen_choices": False},
+    "gamma-explore-repeats": {"discrete_repeats": "explore"},
 }
-ABLATIONS = (*_ABLATION_SETTINGS, "gamma-seen-branches", "gamma-explore-repeats")
+ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
     "gamma-categorical": "ordinal lists as unordered categoricals (the earlier encoding)",
     "gamma-value": "ordinal lists placed by value, not rank",
@@ -235,8 +235,6 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
     if name == "gamma":
         return GammaBOSampler(seed=seed, warn_independent_sampling=False)
-    if name in ("gamma-seen-branches", "gamma-explore-repeats"):  # see _reverted
-        return GammaBOSampler(seed=seed, warn_independent_sampling=False)
     if name in _ABLATION_SETTINGS:
         settings = SurrogateSettings(**_ABLATION_SETTINGS[name])
         return GammaBOSampler(
@@ -255,50 +253,6 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS + ABLATIONS)}")
 
 
-@contextlib.contextmanager
-def _reverted(sampler: str) -> Iterator[None]:
-    """The ablations of decisions that are not settings, for one study: the library's own
-    function is replaced by the earlier rule while the study runs (in a worker process; this
-    touches nothing outside the benchmark)."""
-    from optuna_gamma import _search_space
-    from optuna_gamma.surrogate import _proposal
-
-    if sampler == "gamma-seen-branches":  # no branch for a family no trial has tried
-        with _patched(_search_space.ConditionalSearchSpace, "unexplored", lambda self, obs: {}):
-            yield
-    elif sampler == "gamma-explore-repeats":  # a repeat of a discrete space -> exploration
-        with _patched(_proposal, "maximize_fresh", _explore_on_repeat):
-            yield
-    else:
-        yield
-
-
-@contextlib.contextmanager
-def _patched(owner: Any, name: str, value: Any) -> Iterator[None]:
-    old = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, old)
-
-
-def _explore_on_repeat(fitted: Any, space: Any, rng: Any, branch: Any = None) -> tuple[Any, float]:
-    """The rule before the real-HPO work: a maximiser that repeats an evaluated point is
-    replaced by the best fresh point on a branch, and by the most uncertain candidate over a
-    whole space, discrete or not."""
-    from optuna_gamma.surrogate._proposal import matches_any
-
-    x_best, acq_value = fitted.maximize(rng, branch)
-    taken = space.snap(fitted.X)
-    if matches_any(x_best, taken) and branch is not None:
-        x_best, acq_value = fitted.avoiding(taken).maximize(rng, branch)
-    if matches_any(x_best, taken):
-        x_best = fitted.most_uncertain(rng, default=x_best, branch=branch)
-        acq_value = float(fitted.acquisition_values(x_best[None])[0])
-    return x_best, float(acq_value)
-
-
 def run_one(job: _frame.Job) -> dict[str, Any]:
     """One study; per trial its value and the parameters it took."""
     import warnings
@@ -306,8 +260,7 @@ def run_one(job: _frame.Job) -> dict[str, Any]:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore")
     study = optuna.create_study(sampler=make_sampler(job.sampler, job.seed))
-    with _reverted(job.sampler):
-        study.optimize(objective_of(job.problem), n_trials=job.n_trials)
+    study.optimize(objective_of(job.problem), n_trials=job.n_trials)
     return {
         "problem": job.problem,
         "sampler": job.sampler,

@@ -13,6 +13,7 @@ import pytest
 
 from optuna_gamma import GammaBOSampler
 from optuna_gamma._search_space import ConditionalSearchSpace
+from optuna_gamma.surrogate import SurrogateSettings
 
 
 @pytest.fixture(autouse=True)
@@ -52,10 +53,14 @@ def test_unexplored_lists_unseen_choices_of_a_separating_parameter() -> None:
     assert space.unexplored(observed[:1]) == {}  # one branch: nothing separates
 
 
-def test_a_family_the_start_up_missed_is_tried() -> None:
-    """Six trials on two families, the third never tried: before, every branch held "family"
-    to its own values and the third was never proposed."""
-    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=0))
+@pytest.mark.parametrize("unseen_choices", [True, False])
+def test_a_family_the_start_up_missed_is_tried(unseen_choices: bool) -> None:
+    """Six trials on two families, the third never tried: with ``unseen_choices=False`` (the
+    rule before) every branch holds "family" to its own values and the third is never
+    proposed."""
+    settings = SurrogateSettings(unseen_choices=unseen_choices)
+    sampler = GammaBOSampler(seed=0, n_startup_trials=0, surrogate_settings=settings)
+    study = optuna.create_study(sampler=sampler)
     for i in range(6):
         params: dict[str, Any] = (
             {"family": "hgb", "hgb_leaves": 4 + 4 * i}
@@ -65,7 +70,7 @@ def test_a_family_the_start_up_missed_is_tried() -> None:
         study.enqueue_trial(params)
     study.optimize(_family, n_trials=16)
     families = Counter(t.params["family"] for t in study.trials)
-    assert families["ridge"] >= 1
+    assert (families["ridge"] >= 1) is unseen_choices
 
 
 def test_an_exhausted_branch_is_not_repeated_while_others_are_fresh() -> None:
@@ -81,11 +86,15 @@ def test_an_exhausted_branch_is_not_repeated_while_others_are_fresh() -> None:
     assert len(set(keys)) == len(keys)
 
 
-def test_an_all_discrete_space_takes_the_best_fresh_configuration() -> None:
+@pytest.mark.parametrize("rule", ["best_fresh", "explore"])
+def test_an_all_discrete_space_takes_the_best_fresh_configuration(rule: str) -> None:
     """When the acquisition's maximiser was already evaluated, an all-discrete space takes the
     best configuration not yet evaluated (near the incumbent here), not the most uncertain one
-    (in the category the model knows is poor)."""
-    study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=0))
+    (in the category the model knows is poor), which ``discrete_repeats="explore"`` (the rule
+    before) takes."""
+    settings = SurrogateSettings(discrete_repeats=rule)
+    sampler = GammaBOSampler(seed=0, n_startup_trials=0, surrogate_settings=settings)
+    study = optuna.create_study(sampler=sampler)
     seen = [(k, "x") for k in (0, 4, 9, 10, 11, 16, 20)] + [(10, "y"), (2, "y"), (18, "y")]
     for k, c in seen:
         study.enqueue_trial({"k": k, "c": c})
@@ -98,5 +107,13 @@ def test_an_all_discrete_space_takes_the_best_fresh_configuration() -> None:
     study.optimize(objective, n_trials=len(seen))
     trial = study.ask()
     k, c = trial.suggest_int("k", 0, 20), trial.suggest_categorical("c", ["x", "y"])
-    # (The rule before took (14, "y"): the most uncertain fresh point, in the poor category.)
-    assert c == "x" and abs(k - 10) <= 3 and (k, c) not in seen, (k, c)
+    assert (k, c) not in seen
+    near = c == "x" and abs(k - 10) <= 3
+    assert near is (rule == "best_fresh"), (k, c)
+
+
+def test_settings_of_the_discrete_rules_are_checked() -> None:
+    with pytest.raises(ValueError, match="discrete_repeats"):
+        SurrogateSettings(discrete_repeats="repeat")
+    with pytest.raises((TypeError, ValueError), match="unseen_choices"):
+        SurrogateSettings(unseen_choices="yes")  # type: ignore[arg-type]

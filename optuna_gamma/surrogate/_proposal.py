@@ -98,7 +98,9 @@ def maximize_fresh(
     evaluated comes first, and exploration only if there is none."""
     x_best, acq_value = fitted.maximize(rng, branch)
     taken = space.snap(fitted.X)
-    lattice = branch is not None or bool(space.is_discrete.all())
+    lattice = branch is not None or (
+        bool(space.is_discrete.all()) and fitted.settings.discrete_repeats == "best_fresh"
+    )
     if matches_any(x_best, taken) and lattice:
         x_best, acq_value = fitted.avoiding(taken).maximize(rng, branch)
     if matches_any(x_best, taken):
@@ -126,7 +128,9 @@ def _suggest_on_branches(
     # An unseen choice of a parameter that separates the branches (a model family no trial has
     # tried) competes as a branch of its own: otherwise every branch holds the parameter to
     # the values seen on it, and a family the start-up trials missed is never tried.
-    branches += [space.unexplored_branch(n, c) for n, c in space.unexplored(observed).items()]
+    if fitted.settings.unseen_choices:
+        unseen = space.unexplored(observed)
+        branches += [space.unexplored_branch(n, c) for n, c in unseen.items()]
     for branch in branches:
         x, value = maximize_fresh(fitted, space, rng, branch)
         # A branch whose every point was evaluated offers only a repeat: any branch with a new

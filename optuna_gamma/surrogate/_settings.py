@@ -20,6 +20,7 @@ ACQUISITIONS = ("ei", "pi", "ucb")
 ACQUISITION_STARTS = ("roulette", "best")
 PRUNED_TRIALS = ("worst", "exclude")
 ORDINAL_LISTS = ("index", "value", "categorical")
+DISCRETE_REPEATS = ("best_fresh", "explore")
 #: Largest accepted ``prior_concentration`` and ``prior_rate``.
 MAX_PRIOR = 1e3
 #: Largest accepted ``xi`` and ``ucb_beta`` (in standard deviations of the modelled values).
@@ -37,7 +38,7 @@ MAX_BRANCHES = 8
 class SurrogateSettings:
     """What decides the surrogate and its acquisition; see :class:`~optuna_gamma.GammaBOSampler`
     for the meaning of the first eleven fields (they are its arguments of the same names). The
-    last seven are the alternatives the benchmarks' ablations compare; pass them through
+    last nine are the alternatives the benchmarks' ablations compare; pass them through
     ``GammaBOSampler(surrogate_settings=...)``:
 
     - ``lengthscale_prior_mode``: the mode ``m`` of the prior on each inverse squared
@@ -64,6 +65,13 @@ class SurrogateSettings:
     - ``lattice_limit``: a space (or a branch) whose parameters are all discrete with at most
       this many configurations is searched exhaustively: the acquisition is scored at every
       configuration; ``0``, never (candidates and local search, docs/math.md §10).
+    - ``discrete_repeats``: what replaces an acquisition maximiser that repeats an evaluated
+      configuration of an all-discrete space: ``"best_fresh"``, the best configuration not yet
+      evaluated, or ``"explore"``, the most uncertain candidate (the rule of earlier releases;
+      a space with a continuous parameter always explores, every branch takes the best fresh).
+    - ``unseen_choices``: whether a choice no trial has taken of a categorical that separates
+      the branches (a model family the start-up trials missed) competes as a branch of its own
+      (``False``: never proposed, as in earlier releases).
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -87,6 +95,8 @@ class SurrogateSettings:
     ordinal_lists: str = "index"
     discrete_lengthscale_prior_mode: float | None = None
     lattice_limit: int = 0
+    discrete_repeats: str = "best_fresh"
+    unseen_choices: bool = True
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -110,6 +120,8 @@ class SurrogateSettings:
         _check_int("loose_fit_from", self.loose_fit_from, minimum=0)
         _check_choice("ordinal_lists", self.ordinal_lists, ORDINAL_LISTS)
         _check_int("lattice_limit", self.lattice_limit, minimum=0, maximum=MAX_LATTICE)
+        _check_choice("discrete_repeats", self.discrete_repeats, DISCRETE_REPEATS)
+        _check_bool("unseen_choices", self.unseen_choices)
         if self.discrete_lengthscale_prior_mode is not None:
             _check_real(
                 "discrete_lengthscale_prior_mode",
@@ -134,7 +146,12 @@ class SurrogateSettings:
             "lengthscale_prior_mode",
         ):
             object.__setattr__(self, name, float(getattr(self, name)))
-        for name in ("deterministic_objective", "power_transform", "feasibility_margin"):
+        for name in (
+            "deterministic_objective",
+            "power_transform",
+            "feasibility_margin",
+            "unseen_choices",
+        ):
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
