@@ -53,7 +53,7 @@ SAMPLERS = ("gamma", "gp", "tpe", "tpe-mv", "cmaes", "random")
 # ablation -> the SurrogateSettings fields it changes
 _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-categorical": {"ordinal_lists": "categorical"},
-    "gamma-value": {"ordinal_lists": "value"},
+    "gamma-index": {"ordinal_lists": "index"},
     "gamma-discrete-ls1": {"discrete_lengthscale_prior_mode": 1.0},
     "gamma-ls1": {"lengthscale_prior_mode": 1.0},
     "gamma-best-starts": {"acquisition_starts": "best"},
@@ -64,7 +64,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
     "gamma-categorical": "ordinal lists as unordered categoricals (the earlier encoding)",
-    "gamma-value": "ordinal lists placed by value, not rank",
+    "gamma-index": "ordinal lists placed by rank, not value",
     "gamma-discrete-ls1": "lengthscale prior mode 1 (lengthscale 1) on discrete columns",
     "gamma-ls1": "lengthscale prior mode 1 on every column (0.1's prior)",
     "gamma-best-starts": "acquisition optimiser starts from the top-scored candidates",

@@ -71,7 +71,7 @@ def _checkable(dist: BaseDistribution) -> bool:
 def model_inputs(
     trials: Sequence[FrozenTrial],
     search_space: Mapping[str, BaseDistribution],
-    ordinal: str = "index",
+    ordinal: str = "value",
 ) -> ModelInputs:
     """The model's inputs from ``trials`` (any states; the others are ignored) over
     ``search_space`` (usually :func:`relative_search_space` of the same trials); ``ordinal``:

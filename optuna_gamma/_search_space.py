@@ -13,9 +13,9 @@ Encoding, per parameter (column ``j``):
 - ordinal list: a categorical whose choices are three or more distinct finite numbers, not
   consecutive integers (a learning rate from ``[1e-4, 1e-3, 1e-2]``, a batch size from
   ``[16, 32, 64]``; ``[0, 1, 2]`` is how label encoders code unordered choices) is ordered: with
-  ``ordinal="index"`` (the default) the ``i``-th smallest of ``k`` choices sits at
-  ``i / (k - 1)``; with ``ordinal="value"`` at its value scaled to [0, 1] (its logarithm when
-  every choice is positive and they span more than a factor of ten); with
+  ``ordinal="value"`` (the default) each choice sits at its value scaled to [0, 1] (its
+  logarithm when every choice is positive and they span more than a factor of ten); with
+  ``ordinal="index"`` the ``i``-th smallest of ``k`` choices sits at ``i / (k - 1)``; with
   ``ordinal="categorical"`` it stays a categorical column (docs/math.md §10).
 
 Decoding clips to the distribution's range, snaps to its grid and returns plain Python values.
@@ -99,7 +99,7 @@ class SearchSpace:
     """
 
     def __init__(
-        self, distributions: Mapping[str, BaseDistribution], ordinal: str = "index"
+        self, distributions: Mapping[str, BaseDistribution], ordinal: str = "value"
     ) -> None:
         if ordinal not in ORDINAL_MODES:
             raise ValueError(f"ordinal must be one of {ORDINAL_MODES}; got {ordinal!r}.")
@@ -458,7 +458,7 @@ class ConditionalSearchSpace(SearchSpace):
         self,
         distributions: Mapping[str, BaseDistribution],
         conditional: frozenset[str],
-        ordinal: str = "index",
+        ordinal: str = "value",
     ) -> None:
         self.union = dict(distributions)
         self.conditional = frozenset(n for n in distributions if n in conditional)

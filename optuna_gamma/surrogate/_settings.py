@@ -55,10 +55,11 @@ class SurrogateSettings:
       ``O(n^3)``; ``200``.
     - ``ordinal_lists``: how a categorical parameter whose choices are three or more distinct
       numbers (an *ordinal list*: ``suggest_categorical("lr", [1e-4, 1e-3, 1e-2])``) enters the
-      model: ``"index"`` (the default: an ordered grid, the ``i``-th smallest choice at
-      ``i / (k - 1)``), ``"value"`` (at its value scaled to [0, 1], logarithmically when the
-      positive choices span more than a factor of ten) or ``"categorical"`` (unordered choices
-      compared by equality, the encoding of earlier releases; docs/math.md §10).
+      model: ``"value"`` (the default: an ordered grid, each choice at its value scaled to
+      [0, 1], logarithmically when the positive choices span more than a factor of ten),
+      ``"index"`` (the ``i``-th smallest choice at ``i / (k - 1)``) or ``"categorical"``
+      (unordered choices compared by equality, the encoding of earlier releases;
+      docs/math.md §10).
     - ``discrete_lengthscale_prior_mode``: the lengthscale prior's mode for the discrete columns
       (integers, ordinal lists, categoricals); ``None``, ``lengthscale_prior_mode`` for every
       column. Ignored when ``lengthscale_prior`` is given.
@@ -92,7 +93,7 @@ class SurrogateSettings:
     lengthscale_prior: _gp.LengthscalePrior | None = None
     acquisition_starts: str = "roulette"
     loose_fit_from: int = _gp.LOOSE_FIT_FROM
-    ordinal_lists: str = "index"
+    ordinal_lists: str = "value"
     discrete_lengthscale_prior_mode: float | None = None
     lattice_limit: int = 0
     discrete_repeats: str = "best_fresh"
