@@ -22,7 +22,9 @@ Six define-by-run problems whose objectives branch, all minimised:
 
 ``gamma-intersection`` is the ablation (run only when ``--samplers`` names it): GammaBOSampler
 with Optuna's intersection search space (conditional parameters sampled at random), as before
-conditional spaces were modelled.
+conditional spaces were modelled. ``gamma-seen-branches``: GammaBOSampler with
+``unseen_choices=False`` (a choice no trial has taken of a branch-deciding parameter is never
+proposed; docs/math.md §10).
 
 Normalised regret of a run at a budget: ``(best - optimum) / (median of random - optimum)``,
 the median over 200 random trials (seed 12345); the optimum is known for the synthetic
@@ -57,7 +59,7 @@ import optuna  # noqa: E402
 from benchmarks.problems import get_problem  # noqa: E402
 
 SAMPLERS = ("gamma", "tpe", "tpe-mv", "gp", "random")
-ABLATIONS = ("gamma-intersection",)
+ABLATIONS = ("gamma-intersection", "gamma-seen-branches")
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK
 Objective = Callable[[optuna.Trial], float]
@@ -229,6 +231,13 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return _IntersectionGammaBO(seed=seed, warn_independent_sampling=False)
     if name == "gamma":
         return GammaBOSampler(seed=seed, warn_independent_sampling=False)
+    if name == "gamma-seen-branches":
+        from optuna_gamma.surrogate import SurrogateSettings
+
+        settings = SurrogateSettings(unseen_choices=False)
+        return GammaBOSampler(
+            seed=seed, warn_independent_sampling=False, surrogate_settings=settings
+        )
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
     if name == "tpe-mv":
