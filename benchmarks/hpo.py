@@ -6,18 +6,16 @@ known and a study costs table look-ups), four of them branched and three with th
 small validation sets; four ``-coded`` variants of them in the form optunahub's tabular
 benchmarks use (an ordinal list asked as the index of its value with ``suggest_int``, a
 categorical as integer codes ``0 .. k - 1``: same tables, other spaces); and two *live* tasks
-evaluated on every trial: ``pipeline-digits`` (a
-scaler, a PCA size and four model families with their own parameters, two of them floats; 600
-images) and
-``mlp-digits`` (a PyTorch MLP on 8x8 digits whose layer count decides how many width parameters
-exist). All are minimised: cross-validated ``1 - accuracy`` (``1 - R^2`` for the regression
+evaluated on every trial: ``pipeline-digits`` (a scaler, a PCA size and four model families with
+their own parameters, two of them floats; 600 images) and ``mlp-digits`` (a PyTorch MLP on 8x8
+digits whose layer count decides how many width parameters exist). All are minimised: cross-validated ``1 - accuracy`` (``1 - R^2`` for the regression
 tasks), validation error for the MLP.
 
 Normalised regret of a run at a budget: ``(best - optimum) / (median of random - optimum)``; the
 optimum is the table's minimum (tabulated tasks) or the best value any stored run or the random
 reference reached (live tasks); the median is over 1000 random trials (200 for live tasks; seed
 12345). Rank: per task, seed and budget among the samplers, by best value (ties share the mean
-rank). Stuck: the share of runs with normalised regret above 0.5. Repeats: the share of a run's
+rank). Stuck: the share of runs with normalised regret above 0.1. Repeats: the share of a run's
 first ``b`` trials whose configuration an earlier trial of the run already evaluated, on the
 tasks whose grid holds more than ten times ``b`` configurations.
 
