@@ -8,8 +8,9 @@ benchmarks use (an ordinal list asked as the index of its value with ``suggest_i
 categorical as integer codes ``0 .. k - 1``: same tables, other spaces); and two *live* tasks
 evaluated on every trial: ``pipeline-digits`` (a scaler, a PCA size and four model families with
 their own parameters, two of them floats; 600 images) and ``mlp-digits`` (a PyTorch MLP on 8x8
-digits whose layer count decides how many width parameters exist). All are minimised: cross-validated ``1 - accuracy`` (``1 - R^2`` for the regression
-tasks), validation error for the MLP.
+digits whose layer count decides how many width parameters exist). All are minimised:
+cross-validated ``1 - accuracy`` (``1 - R^2`` for the regression tasks), validation error for
+the MLP.
 
 Normalised regret of a run at a budget: ``(best - optimum) / (median of random - optimum)``; the
 optimum is the table's minimum (tabulated tasks) or the best value any stored run or the random
