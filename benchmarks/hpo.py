@@ -97,7 +97,7 @@ def _pipeline_digits(trial: optuna.Trial) -> float:
     from sklearn.svm import SVC
 
     if "digits" not in _DATA:
-        X, y = hpo_tasks._dataset("digits")
+        X, y = hpo_tasks.dataset("digits")
         _DATA["digits"] = (X[:600], y[:600])
     X, y = _DATA["digits"]
     scaler = trial.suggest_categorical("scaler", ["standard", "minmax"])
@@ -125,7 +125,7 @@ def _pipeline_digits(trial: optuna.Trial) -> float:
         )
     pipeline = Pipeline(
         [
-            ("scale", hpo_tasks._scaler(scaler)),
+            ("scale", hpo_tasks.scaler(scaler)),
             ("pca", PCA(n_components=n_components, random_state=0)),
             ("model", model),
         ]

@@ -163,7 +163,7 @@ class Task:
         from sklearn.model_selection import StratifiedKFold
         from sklearn.model_selection import cross_val_score
 
-        X, y = _dataset(self.data)
+        X, y = dataset(self.data)
         folds = (KFold if self.regression else StratifiedKFold)(
             n_splits=3, shuffle=True, random_state=0
         )
@@ -177,7 +177,7 @@ _MISSING = object()
 
 
 @functools.cache
-def _dataset(name: str) -> tuple[Any, Any]:
+def dataset(name: str) -> tuple[Any, Any]:
     from sklearn import datasets
 
     loaders = {
@@ -198,7 +198,7 @@ def _log_list(lo: int, hi: int, per_decade: int = 2) -> tuple[float, ...]:
     return tuple(float(f"{10 ** (lo + k / per_decade):.3g}") for k in range(n + 1))
 
 
-def _scaler(name: str) -> Any:
+def scaler(name: str) -> Any:
     from sklearn.preprocessing import MinMaxScaler
     from sklearn.preprocessing import RobustScaler
     from sklearn.preprocessing import StandardScaler
@@ -211,10 +211,10 @@ def _scaler(name: str) -> Any:
     }[name]
 
 
-def _pipe(scaler: str, model: Any) -> Any:
+def _pipe(scaler_name: str, model: Any) -> Any:
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([("scale", _scaler(scaler)), ("model", model)])
+    return Pipeline([("scale", scaler(scaler_name)), ("model", model)])
 
 
 # -- the models ---------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ def maximize_fresh(
     space: SearchSpace,
     rng: np.random.Generator,
     branch: Branch | None = None,
+    taken: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """The acquisition's maximiser (on ``branch``, if given), unless it repeats an evaluated
     point: EI can settle on parameters already evaluated -- typically a bound where a smooth
@@ -95,9 +96,11 @@ def maximize_fresh(
     discrete (and on a branch of a conditional space) -- grids where the acquisition's optimum
     is often an evaluated point next to other evaluated points, and a point not yet evaluated
     is a distinct configuration, not one a hair's breadth away -- the best point not yet
-    evaluated comes first, and exploration only if there is none."""
+    evaluated comes first, and exploration only if there is none. ``taken``: the evaluated
+    points snapped to the grid, if the caller has them already."""
     x_best, acq_value = fitted.maximize(rng, branch)
-    taken = space.snap(fitted.X)
+    if taken is None:
+        taken = space.snap(fitted.X)
     lattice = branch is not None or (
         bool(space.is_discrete.all()) and fitted.settings.discrete_repeats == "best_fresh"
     )
@@ -132,7 +135,7 @@ def _suggest_on_branches(
         unseen = space.unexplored(observed)
         branches += [space.unexplored_branch(n, c) for n, c in unseen.items()]
     for branch in branches:
-        x, value = maximize_fresh(fitted, space, rng, branch)
+        x, value = maximize_fresh(fitted, space, rng, branch, taken)
         # A branch whose every point was evaluated offers only a repeat: any branch with a new
         # point comes first.
         results.append((not matches_any(x, taken), value, x))
