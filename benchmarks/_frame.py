@@ -69,6 +69,7 @@ MODULES: dict[str, str] = {
     "multi_objective": "benchmarks.multi_objective",
     "conditional": "benchmarks.conditional",
     "hpo": "benchmarks.hpo",
+    "noisy": "benchmarks.noisy",
     "pruned": "benchmarks.pruned",
     "parallel": "benchmarks.parallel",
     "epochwise": "benchmarks.epochwise",

@@ -37,12 +37,14 @@ from optuna_gamma.surrogate._proposal import matches_any
 from optuna_gamma.surrogate._proposal import propose
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
 from optuna_gamma.surrogate._settings import MAX_BRANCHES
+from optuna_gamma.surrogate._settings import NEGLIGIBLE_NOISE
 from optuna_gamma.surrogate._settings import RUNNING_RADIUS
 from optuna_gamma.surrogate._settings import SurrogateSettings
 
 __all__ = [
     "CREDIBLE_MASS",
     "MAX_BRANCHES",
+    "NEGLIGIBLE_NOISE",
     "RUNNING_RADIUS",
     "UCB",
     "Acquisition",

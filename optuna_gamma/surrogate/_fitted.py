@@ -31,6 +31,7 @@ from optuna_gamma.surrogate._models import ConstraintModel
 from optuna_gamma.surrogate._models import ObjectiveModel
 from optuna_gamma.surrogate._models import fit_constraints
 from optuna_gamma.surrogate._models import fit_objective
+from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
 from optuna_gamma.surrogate._settings import SurrogateSettings
 
@@ -306,13 +307,12 @@ def _single(
     P_believed: np.ndarray,
     settings: SurrogateSettings,
 ) -> Acquisition:
-    """One objective's acquisition at the best feasible value (pruned rows, at the minimum,
-    never raise it; running trials do, at their predicted means), or the log probability of
-    feasibility alone while no trial is feasible."""
-    y = objective.y
+    """One objective's acquisition at the incumbent (pruned rows, at the minimum, never raise
+    it; running trials do, at their predicted means), or the log probability of feasibility
+    alone while no trial is feasible."""
     if not feasible.any():
         return base
-    y_best = float(y[feasible].max())
+    y_best = incumbent(objective, feasible, settings)
     if len(P_believed):
         y_best = max(y_best, float(objective.model.predict(P_believed)[0].max()))
     model = objective.model
@@ -322,6 +322,18 @@ def _single(
         )
     kind = LogPI if settings.acquisition == "pi" else LogEI
     return kind(base.constraints, base.avoid, model=model, y_best=y_best, xi=settings.xi)
+
+
+def incumbent(
+    objective: ObjectiveModel, feasible: np.ndarray, settings: SurrogateSettings
+) -> float:
+    """The value improvement is measured from, in the model's values: the best posterior mean
+    at the feasible evaluated points when the fitted noise is not negligible (the plug-in rule,
+    docs/math.md §11), else -- and always with ``incumbent="observed"`` -- the best feasible
+    observation."""
+    if settings.incumbent == "observed" or not noisy(objective.model):
+        return float(objective.y[feasible].max())
+    return float(objective.model.predict(objective.X[feasible])[0].max())
 
 
 def _several(

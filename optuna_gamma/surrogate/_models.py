@@ -21,6 +21,7 @@ from optuna_gamma import _gp
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
+from optuna_gamma.surrogate._settings import NEGLIGIBLE_NOISE
 from optuna_gamma.surrogate._settings import SurrogateSettings
 from optuna_gamma.surrogate._settings import lengthscale_prior
 
@@ -207,6 +208,13 @@ def fit_constraints(
         violation[~rows] = np.inf
         violation[rows] += np.maximum(constraint.threshold - y_c, 0.0)
     return constraints, np.concatenate([violation, np.full(n_pruned, np.inf)])
+
+
+def noisy(model: _gp.Posterior) -> bool:
+    """Whether the model's fitted noise is not negligible (a noise ratio above
+    :data:`~optuna_gamma.surrogate._settings.NEGLIGIBLE_NOISE`; never with
+    ``deterministic_objective``, which fixes it at its minimum)."""
+    return model.hp.g > NEGLIGIBLE_NOISE
 
 
 def predictive_quantile(nu: float, p: float) -> float:

@@ -15,6 +15,7 @@ from optuna.trial import FrozenTrial
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._settings import MAX_BRANCHES
 
 if TYPE_CHECKING:
@@ -99,10 +100,13 @@ def maximize_fresh(
     evaluated comes first, and exploration only if there is none. ``taken``: the evaluated
     points snapped to the grid, if the caller has them already."""
     x_best, acq_value = fitted.maximize(rng, branch)
+    settings = fitted.settings
+    if settings.noisy_repeats and noisy(fitted.model):
+        return x_best, float(acq_value)  # under noise, a repeat is a re-evaluation
     if taken is None:
         taken = space.snap(fitted.X)
     lattice = branch is not None or (
-        bool(space.is_discrete.all()) and fitted.settings.discrete_repeats == "best_fresh"
+        bool(space.is_discrete.all()) and settings.discrete_repeats == "best_fresh"
     )
     if matches_any(x_best, taken) and lattice:
         x_best, acq_value = fitted.avoiding(taken).maximize(rng, branch)

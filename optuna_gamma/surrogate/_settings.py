@@ -21,6 +21,7 @@ ACQUISITION_STARTS = ("roulette", "best")
 PRUNED_TRIALS = ("worst", "exclude")
 ORDINAL_LISTS = ("index", "value", "categorical")
 DISCRETE_REPEATS = ("best_fresh", "explore")
+INCUMBENTS = ("plug_in", "observed")
 #: Largest accepted ``prior_concentration`` and ``prior_rate``.
 MAX_PRIOR = 1e3
 #: Largest accepted ``xi`` and ``ucb_beta`` (in standard deviations of the modelled values).
@@ -30,6 +31,9 @@ MAX_LATTICE = 2**20  # the most points of a discrete space scored one by one
 # A suggestion closer than this to a running or pruned trial's parameters in every encoded
 # coordinate (fractions of each parameter's range) counts as the same point.
 RUNNING_RADIUS = 1e-3
+#: A fitted noise ratio (noise variance over signal variance) at or below this is negligible: the
+#: model then all but interpolates the observations.
+NEGLIGIBLE_NOISE = 1e-3
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -38,7 +42,7 @@ MAX_BRANCHES = 8
 class SurrogateSettings:
     """What decides the surrogate and its acquisition; see :class:`~optuna_gamma.GammaBOSampler`
     for the meaning of the first eleven fields (they are its arguments of the same names). The
-    last nine are the alternatives the benchmarks' ablations compare; pass them through
+    others are the alternatives the benchmarks' ablations compare; pass them through
     ``GammaBOSampler(surrogate_settings=...)``:
 
     - ``lengthscale_prior_mode``: the mode ``m`` of the prior on each inverse squared
@@ -73,6 +77,16 @@ class SurrogateSettings:
     - ``unseen_choices``: whether a choice no trial has taken of a categorical that separates
       the branches (a model family the start-up trials missed) competes as a branch of its own
       (``False``: never proposed, as in earlier releases).
+    - ``incumbent``: what expected (or probability of) improvement improves on, for one
+      objective: ``"plug_in"`` (the default), the best posterior mean at the evaluated points --
+      under noise the best observation is mostly luck, and an incumbent that one lucky value set
+      stalls the search -- or ``"observed"``, the best observed value (earlier releases). With
+      ``deterministic_objective=True`` it is always the observed value, which the model then
+      interpolates (docs/math.md §11).
+    - ``noisy_repeats``: whether a maximiser that repeats an evaluated point is kept -- a
+      re-evaluation -- when the fitted noise is not negligible (a noise ratio above
+      :data:`NEGLIGIBLE_NOISE`); ``False``, the default, replaces it as ``discrete_repeats``
+      says (measured in docs/benchmarks.md, "Noisy objectives").
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -98,6 +112,8 @@ class SurrogateSettings:
     lattice_limit: int = 0
     discrete_repeats: str = "best_fresh"
     unseen_choices: bool = True
+    incumbent: str = "plug_in"
+    noisy_repeats: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -123,6 +139,8 @@ class SurrogateSettings:
         _check_int("lattice_limit", self.lattice_limit, minimum=0, maximum=MAX_LATTICE)
         _check_choice("discrete_repeats", self.discrete_repeats, DISCRETE_REPEATS)
         _check_bool("unseen_choices", self.unseen_choices)
+        _check_choice("incumbent", self.incumbent, INCUMBENTS)
+        _check_bool("noisy_repeats", self.noisy_repeats)
         if self.discrete_lengthscale_prior_mode is not None:
             _check_real(
                 "discrete_lengthscale_prior_mode",
@@ -152,6 +170,7 @@ class SurrogateSettings:
             "power_transform",
             "feasibility_margin",
             "unseen_choices",
+            "noisy_repeats",
         ):
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
