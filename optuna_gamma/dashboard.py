@@ -58,6 +58,7 @@ __all__ = [
     "PREDICTION_USER_ATTRS",
     "DashboardPublisher",
     "dashboard_command",
+    "recommendation_lines",
     "record_prediction",
     "sampler_note",
 ]
@@ -150,13 +151,19 @@ def record_prediction(trial: Trial) -> dict[str, float] | None:
     return attrs
 
 
-def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
+def sampler_note(
+    sampler: Any, *, n_complete: int | None = None, study: Study | None = None
+) -> str:
     """A Markdown note describing the sampler's configuration and what is published.
 
     Args:
         sampler: The study's sampler (any sampler; a :class:`GammaBOSampler` is described in full).
         n_complete: Number of COMPLETE trials at the last update, for the note's footer. Defaults
             to ``None`` (no footer).
+        study: The study, to name the trial the model recommends
+            (:func:`~optuna_gamma.best_predicted_trial`, or ``best_predicted_trials`` for several
+            objectives) next to ``study.best_trial``, with observed and predicted values. Defaults
+            to ``None`` (no recommendation).
 
     Returns:
         The note's Markdown text.
@@ -206,9 +213,56 @@ def sampler_note(sampler: Any, *, n_complete: int | None = None) -> str:
         "(degrees of freedom), `gammabo_acq` (the acquisition value the sampler maximised) "
         "and, with constraints, `gammabo_pred_feasible` (the probability of feasibility).",
     ]
+    if study is not None:
+        lines += ["", *recommendation_lines(study, sampler)]
     if n_complete is not None:
         lines += ["", f"_Last updated with {n_complete} COMPLETE trials._"]
     return "\n".join(lines) + "\n"
+
+
+def recommendation_lines(study: Study, sampler: Any = None) -> list[str]:
+    """The note's Markdown lines naming the recommended trial(s) -- the model's
+    (:func:`~optuna_gamma.best_predicted_trial`) next to the best observed -- with observed
+    values and the predicted median and 95 % interval; one line saying why, if there is none."""
+    from optuna_gamma._recommend import best_predicted_trials
+
+    lines = ["### Recommended trial", ""]
+    gamma = sampler if isinstance(sampler, GammaBOSampler) else None
+    try:
+        recommended = best_predicted_trials(study, sampler=gamma)
+    except Exception as e:  # noqa: BLE001 - the note must be written whatever the trials hold
+        return [*lines, f"None yet ({type(e).__name__}: {e})."]
+    if len(study.directions) == 1:
+        best, chosen = study.best_trial, recommended[0]
+        lines.append(
+            f"- `study.best_trial` (best observed): trial {best.number}, value {best.value:.6g}."
+        )
+        lines.append(
+            f"- `best_predicted_trial` (best posterior mean): trial {chosen.number}, observed "
+            f"{chosen.value:.6g}" + _predicted_text(chosen) + "."
+        )
+        if chosen.number != best.number:
+            lines.append(
+                "- They differ: the model attributes part of the best observed value to noise; "
+                "keep the recommended trial (docs/math.md §11)."
+            )
+        return lines
+    numbers = ", ".join(str(t.number) for t in recommended[:20])
+    more = f" and {len(recommended) - 20} more" if len(recommended) > 20 else ""
+    lines.append(
+        f"- `best_predicted_trials` (Pareto set of the posterior means): trials {numbers}{more}; "
+        f"`study.best_trials` (observed): {len(study.best_trials)} trials."
+    )
+    return lines
+
+
+def _predicted_text(trial: FrozenTrial) -> str:
+    median = trial.user_attrs.get("gammabo_predicted_median")
+    if median is None:
+        return ""
+    lower = trial.user_attrs["gammabo_predicted_lower"]
+    upper = trial.user_attrs["gammabo_predicted_upper"]
+    return f", predicted {median:.6g} (95 % interval {lower:.6g} to {upper:.6g})"
 
 
 class DashboardPublisher:
@@ -380,7 +434,8 @@ class DashboardPublisher:
 
             n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
             sampler = self.sampler if self.sampler is not None else study.sampler
-            optuna_dashboard.save_note(study, sampler_note(sampler, n_complete=n_complete))
+            note = sampler_note(sampler, n_complete=n_complete, study=study)
+            optuna_dashboard.save_note(study, note)
             if n_complete < _MIN_COMPLETE_TRIALS:
                 _logger.debug(f"DashboardPublisher: {n_complete} COMPLETE trials; no figure yet.")
                 return False

@@ -1,0 +1,352 @@
+"""Noisy objectives: ``best_predicted_trial(s)`` and the plug-in incumbent (docs/math.md §11)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+import subprocess
+import sys
+
+import numpy as np
+import optuna
+from optuna.distributions import FloatDistribution
+from optuna.distributions import IntDistribution
+from optuna.study import StudyDirection
+from optuna.trial import TrialState
+from optuna.trial import create_trial
+import pytest
+
+from optuna_gamma import GammaBOSampler
+from optuna_gamma import best_predicted_trial
+from optuna_gamma import best_predicted_trials
+from optuna_gamma._inputs import model_inputs
+from optuna_gamma._inputs import relative_search_space
+from optuna_gamma.dashboard import recommendation_lines
+from optuna_gamma.dashboard import sampler_note
+from optuna_gamma.surrogate import NEGLIGIBLE_NOISE
+from optuna_gamma.surrogate import SurrogateSettings
+from optuna_gamma.surrogate import fit_model
+from optuna_gamma.surrogate import fit_surrogate
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+_X = FloatDistribution(0.0, 1.0)
+
+
+def _study_from(points: list[tuple[float, float]], **sampler_args: object) -> optuna.Study:
+    """A minimised study of one parameter ``x`` holding the given (x, value) trials."""
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, **sampler_args))  # type: ignore[arg-type]
+    study.add_trials(
+        [create_trial(params={"x": x}, distributions={"x": _X}, value=v) for x, v in points]
+    )
+    return study
+
+
+def _noisy_bowl(seed: int, n: int = 24, sd: float = 0.05) -> list[tuple[float, float]]:
+    """``(x - 0.5)^2`` observed with Gaussian noise at ``n`` evenly spread points."""
+    rng = np.random.default_rng(seed)
+    xs = np.linspace(0.02, 0.98, n)
+    return [(float(x), float((x - 0.5) ** 2 + sd * rng.standard_normal())) for x in xs]
+
+
+def _matern52(r: np.ndarray) -> np.ndarray:
+    s = math.sqrt(5.0) * r
+    return (1.0 + s + s * s / 3.0) * np.exp(-s)
+
+
+def test_the_recommendation_is_the_best_posterior_mean_computed_by_hand() -> None:
+    points = _noisy_bowl(seed=1)
+    study = _study_from(points, power_transform=False)
+    chosen = best_predicted_trial(study)
+
+    # The posterior mean from its formula, k^T (K + g I)^-1 y on standardised, oriented values,
+    # with the kernel hyperparameters of the sampler's fit.
+    settings = study.sampler.surrogate_settings  # type: ignore[attr-defined]
+    trials = study.get_trials()
+    inputs = model_inputs(trials, relative_search_space(trials))
+    hp = fit_model(inputs, study.directions, settings).model.hp
+    x = np.array([p[0] for p in points])
+    v = np.array([p[1] for p in points])
+    y = -(v - v.mean()) / v.std()
+    assert hp.g > NEGLIGIBLE_NOISE  # the model sees the noise
+    K = _matern52(np.abs(x[:, None] - x[None, :]) * math.sqrt(hp.inv_ls2[0]))
+    mean = K @ np.linalg.solve(K + hp.g * np.eye(len(x)), y)
+    expected = int(np.argmax(mean))
+    assert chosen.number == expected
+    # Its predicted median is that mean in the objective's units.
+    median = -(mean[expected] * v.std()) + v.mean()
+    assert chosen.user_attrs["gammabo_predicted_median"] == pytest.approx(median, rel=1e-6)
+    lower = chosen.user_attrs["gammabo_predicted_lower"]
+    upper = chosen.user_attrs["gammabo_predicted_upper"]
+    assert lower < median < upper
+
+
+def test_a_lucky_outlier_is_best_observed_but_not_recommended() -> None:
+    points = _noisy_bowl(seed=2)
+    points[1] = (points[1][0], -0.3)  # far from the optimum at 0.5, better than any other value
+    study = _study_from(points)
+    assert study.best_trial.number == 1
+    chosen = best_predicted_trial(study)
+    assert chosen.number != 1
+    assert abs(chosen.params["x"] - 0.5) < 0.15
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noise_free_objectives_get_the_best_observed_trial(seed: int) -> None:
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -5.0, 10.0)
+        y = trial.suggest_float("y", 0.0, 15.0)
+        b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+        return (y - b * x**2 + c * x - 6) ** 2 + 10 * (1 - t) * math.cos(x) + 10
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=seed))
+    study.optimize(objective, n_trials=30)
+    assert best_predicted_trial(study).number == study.best_trial.number
+    exact = GammaBOSampler(seed=seed, deterministic_objective=True)
+    assert best_predicted_trial(study, sampler=exact).number == study.best_trial.number
+
+
+def test_deterministic_objective_returns_the_best_observed_even_under_noise() -> None:
+    points = _noisy_bowl(seed=2)
+    points[1] = (points[1][0], -0.3)
+    study = _study_from(points, deterministic_objective=True)
+    chosen = best_predicted_trial(study)
+    assert chosen.number == 1
+    assert "gammabo_predicted_median" in chosen.user_attrs
+
+
+def test_the_study_is_not_changed_and_the_copy_is_annotated() -> None:
+    study = _study_from(_noisy_bowl(seed=3))
+    chosen = best_predicted_trial(study)
+    assert "gammabo_predicted_median" in chosen.user_attrs
+    stored = study.trials[chosen.number]
+    assert not any(k.startswith("gammabo_predicted") for k in stored.user_attrs)
+
+
+def test_maximisation_picks_the_largest_posterior_mean() -> None:
+    points = [(x, -v) for x, v in _noisy_bowl(seed=4)]
+    study = optuna.create_study(direction="maximize", sampler=GammaBOSampler(seed=0))
+    study.add_trials(
+        [create_trial(params={"x": x}, distributions={"x": _X}, value=v) for x, v in points]
+    )
+    minimised = _study_from(_noisy_bowl(seed=4))
+    assert best_predicted_trial(study).number == best_predicted_trial(minimised).number
+
+
+def test_a_new_process_that_loads_the_study_gets_the_same_recommendation(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'noisy.db'}"
+    rng = np.random.default_rng(0)
+
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -1.0, 1.0)
+        y = trial.suggest_int("y", -5, 5)
+        return x**2 + 0.05 * y**2 + 0.2 * rng.standard_normal()
+
+    study = optuna.create_study(
+        study_name="noisy", storage=storage, sampler=GammaBOSampler(seed=0)
+    )
+    study.optimize(objective, n_trials=25)
+    here = best_predicted_trial(study)
+    code = (
+        "import optuna\n"
+        "from optuna_gamma import GammaBOSampler, best_predicted_trial\n"
+        f"study = optuna.load_study(study_name='noisy', storage={storage!r}, "
+        "sampler=GammaBOSampler(seed=123))\n"
+        "t = best_predicted_trial(study)\n"
+        "print(t.number, repr(t.user_attrs['gammabo_predicted_median']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    number, median = done.stdout.split()
+    assert int(number) == here.number
+    assert float(median) == here.user_attrs["gammabo_predicted_median"]
+
+
+def test_only_feasible_trials_are_recommended() -> None:
+    # The objective falls towards x = 1, the constraint allows x <= 0.6 only: the best
+    # posterior means lie where the trials are infeasible.
+    rng = np.random.default_rng(5)
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    for x in np.linspace(0.0, 1.0, 21):
+        trial = create_trial(
+            params={"x": float(x)},
+            distributions={"x": _X},
+            value=float(-x + 0.1 * rng.standard_normal()),
+            constraints={"c": float(x - 0.6)},
+        )
+        study.add_trial(trial)
+    chosen = best_predicted_trial(study)
+    assert chosen.params["x"] <= 0.6
+    assert all(v <= 0 for v in chosen.constraints.values())
+    # With no feasible trial there is nothing to recommend.
+    none = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    none.add_trials(
+        [
+            create_trial(
+                params={"x": 0.5 + 0.1 * i}, distributions={"x": _X}, value=1.0,
+                constraints={"c": 1.0},
+            )  # fmt: skip
+            for i in range(3)
+        ]
+    )
+    with pytest.raises(ValueError, match="no feasible COMPLETE trial"):
+        best_predicted_trial(none)
+
+
+def _two_objective_study(noise: float, seed: int = 0) -> optuna.Study:
+    rng = np.random.default_rng(seed)
+    study = optuna.create_study(directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0))
+    distributions = {"x": _X, "y": _X}
+    for _ in range(30):
+        x, y = rng.random(2)
+        values = [x + y * 0.3, (1 - x) + y * 0.3]
+        study.add_trial(
+            create_trial(
+                params={"x": float(x), "y": float(y)},
+                distributions=distributions,
+                values=[float(v + noise * rng.standard_normal()) for v in values],
+            )
+        )
+    return study
+
+
+def test_several_objectives_get_the_pareto_set_of_the_posterior_means() -> None:
+    study = _two_objective_study(noise=0.1)
+    chosen = best_predicted_trials(study)
+    assert chosen and [t.number for t in chosen] == sorted(t.number for t in chosen)
+    medians = np.array([t.user_attrs["gammabo_predicted_median"] for t in chosen])  # (k, 2)
+    assert medians.shape == (len(chosen), 2)
+    for i in range(len(chosen)):  # no recommended trial's prediction dominates another's
+        dominates = np.all(medians <= medians[i], axis=1) & np.any(medians < medians[i], axis=1)
+        assert not dominates.any()
+    # The noisy Pareto set is not simply the observed one: y (shared, irrelevant to the
+    # trade-off) is small on every recommended trial.
+    assert np.mean([t.params["y"] for t in chosen]) < 0.3
+    with pytest.raises(ValueError, match="best_predicted_trials"):
+        best_predicted_trial(study)
+
+
+def test_several_noise_free_objectives_get_the_observed_pareto_set() -> None:
+    study = _two_objective_study(noise=0.0)
+    observed = sorted(t.number for t in study.best_trials)
+    assert [t.number for t in best_predicted_trials(study)] == observed
+
+
+def test_what_cannot_be_modelled_falls_back_to_the_best_observed() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    with pytest.raises(ValueError, match="no COMPLETE trial"):
+        best_predicted_trial(study)
+    study.add_trial(create_trial(params={"x": 0.3}, distributions={"x": _X}, value=2.0))
+    assert best_predicted_trial(study).number == 0  # one trial: nothing to fit
+    no_params = optuna.create_study()
+    no_params.add_trials([create_trial(value=v) for v in (3.0, 1.0, 2.0)])
+    assert best_predicted_trial(no_params).number == 1
+    with pytest.raises(TypeError, match="sampler must be a GammaBOSampler"):
+        best_predicted_trial(study, sampler=optuna.samplers.TPESampler())  # type: ignore[arg-type]
+
+
+def test_any_sampler_s_study_can_be_asked() -> None:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.add_trials(
+        [create_trial(params={"x": x}, distributions={"x": _X}, value=v) for x, v in
+         _noisy_bowl(seed=6)]
+    )  # fmt: skip
+    chosen = best_predicted_trial(study)
+    assert chosen.state == TrialState.COMPLETE
+    assert "gammabo_predicted_median" in chosen.user_attrs
+
+
+# -- the plug-in incumbent ------------------------------------------------------------------------
+
+
+def _fitted(points: list[tuple[float, float]], **settings: object):  # type: ignore[no-untyped-def]
+    study = _study_from(points)
+    return fit_surrogate(
+        study.get_trials(), {"x": _X}, StudyDirection.MINIMIZE, SurrogateSettings(**settings)  # type: ignore[arg-type]
+    )
+
+
+def test_under_noise_ei_improves_on_the_best_posterior_mean() -> None:
+    points = _noisy_bowl(seed=2)
+    points[1] = (points[1][0], -0.3)
+    fitted = _fitted(points)
+    assert fitted.model.hp.g > NEGLIGIBLE_NOISE
+    means = fitted.model.predict(fitted.X)[0]
+    assert fitted.y_best == pytest.approx(float(means.max()))
+    assert fitted.y_best < float(fitted.y.max())  # the lucky value no longer sets it
+    observed = _fitted(points, incumbent="observed")
+    assert observed.y_best == pytest.approx(float(observed.y.max()))
+    exact = _fitted(points, deterministic_objective=True)
+    assert exact.y_best == pytest.approx(float(exact.y.max()))
+
+
+def test_noise_free_values_keep_the_observed_incumbent() -> None:
+    points = [(float(x), float((x - 0.5) ** 2)) for x in np.linspace(0.0, 1.0, 12)]
+    fitted = _fitted(points)
+    assert fitted.model.hp.g <= NEGLIGIBLE_NOISE
+    assert fitted.y_best == float(fitted.y.max())
+
+
+def test_noisy_repeats_re_evaluates_where_the_model_asks_for_it() -> None:
+    def study_of(settings: SurrogateSettings) -> optuna.Study:
+        rng = np.random.default_rng(0)
+
+        def objective(trial: optuna.Trial) -> float:
+            x = trial.suggest_int("x", 0, 200)
+            return ((x - 100) / 100) ** 2 + 0.3 * rng.standard_normal()
+
+        study = optuna.create_study(
+            sampler=GammaBOSampler(seed=0, surrogate_settings=settings)
+        )
+        study.optimize(objective, n_trials=30)
+        return study
+
+    def repeats(study: optuna.Study) -> int:
+        xs = [t.params["x"] for t in study.trials]
+        return len(xs) - len(set(xs))
+
+    assert repeats(study_of(SurrogateSettings())) == 0
+    assert repeats(study_of(SurrogateSettings(noisy_repeats=True))) > 0
+
+
+def test_the_new_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="incumbent"):
+        SurrogateSettings(incumbent="mean")
+    with pytest.raises(TypeError, match="noisy_repeats"):
+        SurrogateSettings(noisy_repeats="yes")  # type: ignore[arg-type]
+
+
+# -- the dashboard note ---------------------------------------------------------------------------
+
+
+def test_the_note_names_the_recommended_trial_beside_the_best_observed() -> None:
+    points = _noisy_bowl(seed=2)
+    points[1] = (points[1][0], -0.3)
+    study = _study_from(points)
+    chosen = best_predicted_trial(study)
+    note = sampler_note(study.sampler, n_complete=len(points), study=study)
+    assert "`study.best_trial` (best observed): trial 1, value -0.3." in note
+    assert f"`best_predicted_trial` (best posterior mean): trial {chosen.number}, observed" in note
+    assert f"predicted {chosen.user_attrs['gammabo_predicted_median']:.6g}" in note
+    assert "They differ" in note
+    empty = optuna.create_study()
+    assert "None yet" in "\n".join(recommendation_lines(empty))
+    several = _two_objective_study(noise=0.1)
+    assert "`best_predicted_trials`" in "\n".join(recommendation_lines(several))
+
+
+def test_integer_spaces_are_recommended_too() -> None:
+    rng = np.random.default_rng(7)
+    distribution = IntDistribution(0, 20)
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.add_trials(
+        [
+            create_trial(
+                params={"k": k}, distributions={"k": distribution},
+                value=float(((k - 10) / 10) ** 2 + 0.1 * rng.standard_normal()),
+            )  # fmt: skip
+            for k in range(21)
+        ]
+    )
+    assert abs(best_predicted_trial(study).params["k"] - 10) <= 3
