@@ -502,6 +502,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
     "multi_objective": ([], ["results.md", "summary.json", "references.json"]),
     "conditional": ([], ["results.md", "summary.json", "references.json"]),
     "hpo": ([], ["results.md", "summary.json", "references.json"]),
+    "noisy": ([], ["results.md", "summary.json", "references.json"]),
     "pruned": ([], ["results.md", "summary.csv"]),
     "parallel": ([], ["parallel.md", "parallel_summary.csv", "parallel.png"]),
     "epochwise": (

@@ -1,0 +1,87 @@
+"""The noise ratio GammaBOSampler's model fits, on noise-free and on noisy objectives.
+
+The sampler takes noise as negligible at a fitted noise ratio (noise variance over signal
+variance) of at most ``optuna_gamma.surrogate.NEGLIGIBLE_NOISE``; this prints what the ratio is
+after 10, 25, 50 and 100 trials of a GammaBOSampler study (seed 0) on noise-free test functions
+and on the same functions with Gaussian noise of 5 % and 20 % of the gap between the function's
+median over the box and its minimum (the noisy benchmark's levels, docs/benchmarks.md).
+
+    python scripts/noise_ratios.py            # a table, one row per function and noise level
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import sys
+import warnings
+
+import numpy as np
+import optuna
+from optuna.study import StudyDirection
+from optuna.trial import TrialState
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import problems  # noqa: E402
+from optuna_gamma import GammaBOSampler  # noqa: E402
+from optuna_gamma.surrogate import NEGLIGIBLE_NOISE  # noqa: E402
+from optuna_gamma.surrogate import fit_surrogate  # noqa: E402
+
+FUNCTIONS = ("branin", "hartmann6", "rosenbrock4", "levy4", "ackley5")
+LEVELS = (0.0, 0.05, 0.2)
+AT = (10, 25, 50, 100)
+
+
+def _gap(problem: problems.Problem) -> float:
+    assert problem.distributions is not None and problem.optimum is not None
+    rng = np.random.default_rng(12345)
+    names = list(problem.distributions)
+    lo = np.array([problem.distributions[n].low for n in names])  # type: ignore[attr-defined]
+    hi = np.array([problem.distributions[n].high for n in names])  # type: ignore[attr-defined]
+    X = lo + (hi - lo) * rng.random((10_000, len(names)))
+    median = float(np.median([problem.evaluate(dict(zip(names, x))) for x in X]))
+    return median - problem.optimum
+
+
+def ratios(name: str, level: float) -> list[float]:
+    problem = problems.get_problem(name)
+    sd = level * _gap(problem)
+    rng = np.random.default_rng(0)
+
+    def objective(trial: optuna.Trial) -> float:
+        return problem.evaluate(problem.suggest(trial)) + sd * float(rng.standard_normal())
+
+    sampler = GammaBOSampler(seed=0)
+    study = optuna.create_study(sampler=sampler)
+    out = []
+    for n in AT:
+        study.optimize(objective, n_trials=n - len(study.trials))
+        completed = study.get_trials(states=(TrialState.COMPLETE,))
+        fitted = fit_surrogate(
+            completed,
+            problem.distributions or {},
+            StudyDirection.MINIMIZE,
+            sampler.surrogate_settings,
+        )
+        out.append(fitted.model.hp.g)
+    return out
+
+
+def main() -> int:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore")
+    print(f"NEGLIGIBLE_NOISE = {NEGLIGIBLE_NOISE:g}; fitted noise ratio after n trials")
+    print()
+    print("| function | noise | " + " | ".join(f"n = {n}" for n in AT) + " |")
+    print("|---|---|" + "---|" * len(AT))
+    for name in FUNCTIONS:
+        for level in LEVELS:
+            found = ratios(name, level)
+            noise = "none" if level == 0 else f"{level:.0%}"
+            print(f"| {name} | {noise} | " + " | ".join(f"{g:.1e}" for g in found) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
