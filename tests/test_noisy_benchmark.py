@@ -21,8 +21,7 @@ def test_table_holds_every_configuration_under_every_seed(name: str) -> None:
     table = noisy_tasks.load_table(name)
     assert set(table) == {task.key(c) for c in task.configurations()}
     assert all(
-        len(v) == noisy_tasks.N_SEEDS and all(math.isfinite(x) for x in v)
-        for v in table.values()
+        len(v) == noisy_tasks.N_SEEDS and all(math.isfinite(x) for x in v) for v in table.values()
     )
     # The seeds matter: the values of a configuration are not all equal everywhere.
     assert any(len(set(v)) > 1 for v in table.values())
@@ -95,8 +94,7 @@ def test_reevaluation_keeps_the_best_mean_of_fresh_draws() -> None:
     )
     # Observed: trial 5 looks best but is worst; trial 1 is truly best and in the top five.
     trials = [
-        {"value": v, "params": {"k": k}}
-        for k, v in zip(range(6), [0.2, 0.45, 0.3, 0.4, 0.5, 0.0])
+        {"value": v, "params": {"k": k}} for k, v in zip(range(6), [0.2, 0.45, 0.3, 0.4, 0.5, 0.0])
     ]
     assert noisy.reevaluate(trials, task, seed=0, budget=21) == 1
     # Only the top five observed take part: trial 1, ranked sixth, is out.

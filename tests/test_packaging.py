@@ -46,6 +46,7 @@ def test_hub_package_loads_with_optunahub_and_optimises() -> None:
     optunahub = pytest.importorskip("optunahub")
     module = optunahub.load_local_module("samplers/gamma_bo", registry_root=str(HUB))
     assert module.GammaBOSampler is GammaBOSampler
+    assert module.best_predicted_trial is optuna_gamma.best_predicted_trial
     study = optuna.create_study(sampler=module.GammaBOSampler(seed=0))
     study.optimize(lambda t: (t.suggest_float("x", -2, 2) - 0.5) ** 2, n_trials=12)
     assert study.best_value < 0.01

@@ -184,7 +184,9 @@ def test_only_feasible_trials_are_recommended() -> None:
     none.add_trials(
         [
             create_trial(
-                params={"x": 0.5 + 0.1 * i}, distributions={"x": _X}, value=1.0,
+                params={"x": 0.5 + 0.1 * i},
+                distributions={"x": _X},
+                value=1.0,
                 constraints={"c": 1.0},
             )  # fmt: skip
             for i in range(3)
@@ -196,7 +198,9 @@ def test_only_feasible_trials_are_recommended() -> None:
 
 def _two_objective_study(noise: float, seed: int = 0) -> optuna.Study:
     rng = np.random.default_rng(seed)
-    study = optuna.create_study(directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0))
+    study = optuna.create_study(
+        directions=["minimize", "minimize"], sampler=GammaBOSampler(seed=0)
+    )
     distributions = {"x": _X, "y": _X}
     for _ in range(30):
         x, y = rng.random(2)
@@ -263,7 +267,10 @@ def test_any_sampler_s_study_can_be_asked() -> None:
 def _fitted(points: list[tuple[float, float]], **settings: object):  # type: ignore[no-untyped-def]
     study = _study_from(points)
     return fit_surrogate(
-        study.get_trials(), {"x": _X}, StudyDirection.MINIMIZE, SurrogateSettings(**settings)  # type: ignore[arg-type]
+        study.get_trials(),
+        {"x": _X},
+        StudyDirection.MINIMIZE,
+        SurrogateSettings(**settings),  # type: ignore[arg-type]
     )
 
 
@@ -296,9 +303,7 @@ def test_noisy_repeats_re_evaluates_where_the_model_asks_for_it() -> None:
             x = trial.suggest_int("x", 0, 200)
             return ((x - 100) / 100) ** 2 + 0.3 * rng.standard_normal()
 
-        study = optuna.create_study(
-            sampler=GammaBOSampler(seed=0, surrogate_settings=settings)
-        )
+        study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=settings))
         study.optimize(objective, n_trials=30)
         return study
 
@@ -343,7 +348,8 @@ def test_integer_spaces_are_recommended_too() -> None:
     study.add_trials(
         [
             create_trial(
-                params={"k": k}, distributions={"k": distribution},
+                params={"k": k},
+                distributions={"k": distribution},
                 value=float(((k - 10) / 10) ** 2 + 0.1 * rng.standard_normal()),
             )  # fmt: skip
             for k in range(21)

@@ -32,9 +32,10 @@ MAX_LATTICE = 2**20  # the most points of a discrete space scored one by one
 # coordinate (fractions of each parameter's range) counts as the same point.
 RUNNING_RADIUS = 1e-3
 #: A fitted noise ratio (noise variance over signal variance) at or below this is negligible: a
-#: noise standard deviation of at most a tenth of the signal's. Noise-free objectives fit ratios
-#: from 1e-6 up to about 3e-3 (the noise prior's pull while the trials are few); a noise of 5 %
-#: of a function's range fits about 1e-2, and of 20 % about 0.1 (docs/math.md §11).
+#: noise standard deviation of at most a tenth of the signal's. Smooth noise-free functions fit
+#: 1e-6 to 3e-3 (the noise prior's pull while the trials are few); Ackley's many local minima,
+#: which the kernel cannot follow, fit up to 0.1 and count as noise unless
+#: ``deterministic_objective=True`` (scripts/noise_ratios.py; docs/math.md §11).
 NEGLIGIBLE_NOISE = 1e-2
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
