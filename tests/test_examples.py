@@ -121,3 +121,18 @@ def test_multi_objective_example_groups_trials_with_identical_values() -> None:
         trial.number = number
     groups = example.distinct_results(trials)
     assert [[t.number for t in g] for g in groups] == [[0, 2, 4], [3], [1]]
+
+
+def test_noisy_example_compares_the_best_observed_and_the_recommended_trial() -> None:
+    cmd = [sys.executable, str(ROOT / "examples" / "noisy.py"), "--n-trials", "15"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600).stdout
+    pattern = (
+        r"(best observed|recommended): trial +(\d+), observed ([\d.]+), "
+        r"(?:predicted ([\d.]+), )?mean of 20 new splits ([\d.]+)"
+    )
+    rows = {m[0]: m for m in re.findall(pattern, out)}
+    assert set(rows) == {"best observed", "recommended"}, out
+    # The best observed value is the smallest observed; the recommendation carries a prediction.
+    assert float(rows["best observed"][2]) <= float(rows["recommended"][2])
+    assert rows["recommended"][3] != ""
+    assert all(0.0 <= float(r[4]) < 0.5 for r in rows.values())
