@@ -155,9 +155,10 @@ class GammaBOSampler(BaseSampler):
             instead of being fitted: for objectives without noise (simulations, analytic
             functions); EI then always improves on the best observed value, and
             :func:`optuna_gamma.best_predicted_trial` returns the best observed trial. On
-            noise-free problems with several objectives, and on rugged ones whose fitted noise
-            is not negligible, it can matter a lot (docs/benchmarks.md, "Several objectives";
-            docs/math.md §11). Defaults to ``False``.
+            noise-free problems with several objectives it can matter a lot
+            (docs/benchmarks.md, "Several objectives"); a rugged noise-free function (many
+            local minima) otherwise looks noisy to the model (docs/math.md §11). Defaults to
+            ``False``.
         predictive: ``"student_t"`` (the Gamma prior integrated out) or ``"gaussian"`` (normal
             predictive with the plug-in scale). Defaults to ``"student_t"``.
         acquisition: ``"ei"`` (log Expected Improvement), ``"pi"`` (log Probability of
