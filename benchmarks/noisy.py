@@ -28,7 +28,7 @@ median over the box (10,000 random points, seed 12345) or over the task's grid. 
 share of runs with normalised regret above 0.1.
 
     python -m benchmarks noisy --workers 2                   # the committed run (resumable)
-    python -m benchmarks noisy --samplers gamma-observed     # an ablation
+    python -m benchmarks noisy --samplers gamma-plug-in      # an ablation
     python -m benchmarks noisy --report                      # the report of every stored run
     python -m benchmarks noisy --quick                       # a smoke run, git-ignored folder
 
@@ -58,15 +58,15 @@ _env.limit_threads(1)
 import optuna  # noqa: E402
 
 SAMPLERS = ("gamma", "gp", "tpe")
-# GammaBOSampler with one decision reverted or added: run only when --samplers names them.
+# GammaBOSampler with one alternative of docs/math.md §11: run only when --samplers names them.
 _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
-    "gamma-observed": {"incumbent": "observed"},
+    "gamma-plug-in": {"incumbent": "plug_in"},
     "gamma-repeats": {"noisy_repeats": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
-    "gamma-observed": "EI improves on the best observed value (earlier releases), not on the "
-    "best posterior mean",
+    "gamma-plug-in": "under noise, EI improves on the best posterior mean at the evaluated "
+    "points (the plug-in rule), not on the best observed value",
     "gamma-repeats": "under noise, a maximiser that repeats an evaluated configuration is kept "
     "(a re-evaluation)",
 }

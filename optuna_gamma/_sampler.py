@@ -81,11 +81,9 @@ class GammaBOSampler(BaseSampler):
     The default acquisition is the logarithm of Expected Improvement under the Student-t
     predictive, ``EI(x) = s h_nu((mu - y_best - xi) / s)`` with
     ``h_nu(z) = z T_nu(z) + (nu + z^2) / (nu - 1) t_nu(z)``, evaluated stably for every ``z``.
-    Its incumbent ``y_best`` is the best observed value or, when the fitted noise is not
-    negligible (a noise ratio above ``optuna_gamma.surrogate.NEGLIGIBLE_NOISE``), the best
-    posterior mean at the evaluated points, so that one lucky noisy value does not stall the
-    search; for the same reason, keep the trial :func:`optuna_gamma.best_predicted_trial`
-    returns rather than ``study.best_trial`` when the objective is noisy.
+    Its incumbent ``y_best`` is the best observed value. When the objective is noisy, keep
+    the trial :func:`optuna_gamma.best_predicted_trial` returns (the best posterior mean)
+    rather than ``study.best_trial`` (the luckiest value).
     It is maximised by scoring quasi-random (Sobol) candidates, then running L-BFGS-B with
     analytic gradients from the best few and from the best trial so far, alternated with exact
     sweeps over integer, stepped and categorical coordinates, so every suggestion is an
@@ -153,9 +151,8 @@ class GammaBOSampler(BaseSampler):
             model is used. Defaults to ``5``.
         deterministic_objective: If ``True``, the noise ratio is fixed at its minimum (1e-6)
             instead of being fitted: for objectives without noise (simulations, analytic
-            functions); EI then always improves on the best observed value, and
-            :func:`optuna_gamma.best_predicted_trial` returns the best observed trial. On
-            noise-free problems with several objectives it can matter a lot
+            functions); :func:`optuna_gamma.best_predicted_trial` then returns the best
+            observed trial. On noise-free problems with several objectives it can matter a lot
             (docs/benchmarks.md, "Several objectives"); a rugged noise-free function (many
             local minima) otherwise looks noisy to the model (docs/math.md §11). Defaults to
             ``False``.

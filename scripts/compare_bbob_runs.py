@@ -8,6 +8,14 @@ must be identical.
     python -m benchmarks bbob --problems f03-d05,f12-d05,f15-d10,f21-d02 --samplers gamma \
         --seeds 0 --out /tmp/bbob-check
     python scripts/compare_bbob_runs.py /tmp/bbob-check     # exit 0: identical; 1: not
+
+For a change that is meant to alter some runs (a rule that applies only where the fitted noise
+is not negligible, say), ``--regret`` also prints, per budget, the mean normalised regret and
+the stuck share of the fresh runs beside those of the archived runs of the same problems and
+seeds (means over problems of the means over seeds, as the suite's report), overall and per
+dimension, and exits 0 whatever differs:
+
+    python scripts/compare_bbob_runs.py /tmp/bbob-check --regret
 """
 
 from __future__ import annotations
@@ -27,17 +35,21 @@ from benchmarks import bbob  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="the --out folder of the fresh runs")
+    parser.add_argument(
+        "--regret", action="store_true", help="also compare regret; exit 0 whatever differs"
+    )
     args = parser.parse_args(argv)
     archived = {}
     with lzma.open(ROOT / "benchmarks/results/bbob/runs.jsonl.xz", "rt") as f:
         for line in f:
             run = json.loads(line)
-            archived[(run["problem"], run["sampler"], run["seed"])] = run["improvements"]
+            archived[(run["problem"], run["sampler"], run["seed"])] = run
     fresh = sorted(args.out.glob("raw/*/*.json"))
     if not fresh:
         print(f"no runs under {args.out / 'raw'}", file=sys.stderr)
         return 2
     differ = 0
+    pairs = []
     for path in fresh:
         run = json.loads(path.read_text())
         key = (run["problem"], run["sampler"], run["seed"])
@@ -45,10 +57,45 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{key}: not in the archive")
             differ += 1
             continue
-        same = bbob.pack(run)["improvements"] == archived[key]
+        same = bbob.pack(run)["improvements"] == archived[key]["improvements"]
         differ += not same
+        pairs.append((run, bbob.unpack(archived[key])))
         print(f"{key}: {'identical' if same else 'DIFFERENT'}")
+    print(f"{len(pairs) - differ} of {len(pairs)} runs identical")
+    if args.regret:
+        _print_regret(pairs)
+        return 0
     return 1 if differ else 0
+
+
+def _print_regret(pairs: list[tuple[dict, dict]]) -> None:
+    """Mean normalised regret and stuck share of the fresh and the archived runs, per budget,
+    over all problems and per dimension."""
+    refs = json.loads((ROOT / "benchmarks/results/bbob/references.json").read_text())
+    groups = {"all": list(pairs)}
+    for d in bbob.DIMENSIONS:
+        groups[f"{d}-D"] = [p for p in pairs if p[0]["problem"].endswith(f"d{d:02d}")]
+    print()
+    print("| problems | trials | fresh nreg | archived nreg | fresh stuck | archived stuck |")
+    print("|---|---|---|---|---|---|")
+    for name, chosen in groups.items():
+        for budget in (25, 50, 100):
+            found = {}
+            for fresh_run, old_run in chosen:
+                ref = refs[bbob.ref_key(fresh_run["problem"], fresh_run["seed"])]
+                found.setdefault(fresh_run["problem"], []).append(
+                    tuple(bbob._nreg(min(r["trials"][:budget]), ref) for r in (fresh_run, old_run))
+                )
+            means = [[sum(v[i] for v in vs) / len(vs) for vs in found.values()] for i in (0, 1)]
+            stuck = [
+                sum(v[i] > bbob.STUCK for vs in found.values() for v in vs)
+                / sum(len(vs) for vs in found.values())
+                for i in (0, 1)
+            ]
+            print(
+                f"| {name} ({len(found)}) | {budget} | {sum(means[0]) / len(found):.4f} "
+                f"| {sum(means[1]) / len(found):.4f} | {stuck[0]:.0%} | {stuck[1]:.0%} |"
+            )
 
 
 if __name__ == "__main__":

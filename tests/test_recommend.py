@@ -1,4 +1,5 @@
-"""Noisy objectives: ``best_predicted_trial(s)`` and the plug-in incumbent (docs/math.md §11)."""
+"""Noisy objectives: ``best_predicted_trial(s)``, the plug-in incumbent and noisy repeats
+(docs/math.md §11)."""
 
 from __future__ import annotations
 
@@ -274,23 +275,24 @@ def _fitted(points: list[tuple[float, float]], **settings: object):  # type: ign
     )
 
 
-def test_under_noise_ei_improves_on_the_best_posterior_mean() -> None:
+def test_the_plug_in_incumbent_is_the_best_posterior_mean_under_noise() -> None:
     points = _noisy_bowl(seed=2)
     points[1] = (points[1][0], -0.3)
-    fitted = _fitted(points)
+    fitted = _fitted(points, incumbent="plug_in")
     assert fitted.model.hp.g > NEGLIGIBLE_NOISE
     means = fitted.model.predict(fitted.X)[0]
     assert fitted.y_best == pytest.approx(float(means.max()))
     assert fitted.y_best < float(fitted.y.max())  # the lucky value no longer sets it
-    observed = _fitted(points, incumbent="observed")
+    # The default is the best observed value, and so is a deterministic objective's.
+    observed = _fitted(points)
     assert observed.y_best == pytest.approx(float(observed.y.max()))
-    exact = _fitted(points, deterministic_objective=True)
+    exact = _fitted(points, incumbent="plug_in", deterministic_objective=True)
     assert exact.y_best == pytest.approx(float(exact.y.max()))
 
 
-def test_noise_free_values_keep_the_observed_incumbent() -> None:
+def test_noise_free_values_keep_the_observed_incumbent_even_with_the_plug_in_rule() -> None:
     points = [(float(x), float((x - 0.5) ** 2)) for x in np.linspace(0.0, 1.0, 12)]
-    fitted = _fitted(points)
+    fitted = _fitted(points, incumbent="plug_in")
     assert fitted.model.hp.g <= NEGLIGIBLE_NOISE
     assert fitted.y_best == float(fitted.y.max())
 

@@ -327,10 +327,9 @@ def _single(
 def incumbent(
     objective: ObjectiveModel, feasible: np.ndarray, settings: SurrogateSettings
 ) -> float:
-    """The value improvement is measured from, in the model's values: the best posterior mean
-    at the feasible evaluated points when the fitted noise is not negligible (the plug-in rule,
-    docs/math.md §11), else -- and always with ``incumbent="observed"`` -- the best feasible
-    observation."""
+    """The value improvement is measured from, in the model's values: the best feasible
+    observation, or, with ``incumbent="plug_in"`` and noise that is not negligible, the best
+    posterior mean at the feasible evaluated points (the plug-in rule, docs/math.md §11)."""
     if settings.incumbent == "observed" or not noisy(objective.model):
         return float(objective.y[feasible].max())
     return float(objective.model.predict(objective.X[feasible])[0].max())
