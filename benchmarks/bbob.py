@@ -135,6 +135,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "10 start-up trials (GPSampler's number) instead of 5",
         {"n_startup_trials": 10},
     ),
+    "gamma-plug-in": (
+        "EI's incumbent the best posterior mean where the fitted noise is not negligible "
+        "(docs/math.md §11), not the best observed value",
+        {"surrogate_settings": SurrogateSettings(incumbent="plug_in")},
+    ),
 }
 SAMPLERS = MAIN + tuple(VARIANTS)
 

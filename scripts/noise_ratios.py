@@ -4,7 +4,8 @@ The sampler takes noise as negligible at a fitted noise ratio (noise variance ov
 variance) of at most ``optuna_gamma.surrogate.NEGLIGIBLE_NOISE``; this prints what the ratio is
 after 10, 25, 50 and 100 trials of a GammaBOSampler study (seed 0) on noise-free test functions
 and on the same functions with Gaussian noise of 5 % and 20 % of the gap between the function's
-median over the box and its minimum (the noisy benchmark's levels, docs/benchmarks.md).
+median over the box and its minimum (the noisy benchmark's levels, docs/benchmarks.md), then on
+two noise-free tabulated tasks of the real-HPO suite, cross-validated accuracies with plateaus.
 
     python scripts/noise_ratios.py            # a table, one row per function and noise level
 """
@@ -23,12 +24,14 @@ from optuna.trial import TrialState
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import hpo  # noqa: E402
 from benchmarks import problems  # noqa: E402
 from optuna_gamma import GammaBOSampler  # noqa: E402
 from optuna_gamma.surrogate import NEGLIGIBLE_NOISE  # noqa: E402
 from optuna_gamma.surrogate import fit_surrogate  # noqa: E402
 
 FUNCTIONS = ("branin", "hartmann6", "rosenbrock4", "levy4", "ackley5")
+TABULATED = ("knn-iris", "logistic-wine")
 LEVELS = (0.0, 0.05, 0.2)
 AT = (10, 25, 50, 100)
 
@@ -68,6 +71,24 @@ def ratios(name: str, level: float) -> list[float]:
     return out
 
 
+def tabulated_ratios(task: str) -> list[float]:
+    """The fitted noise ratios of a study on a noise-free tabulated real-HPO task."""
+    sampler = GammaBOSampler(seed=0, warn_independent_sampling=False)
+    study = optuna.create_study(sampler=sampler)
+    out = []
+    for n in AT:
+        study.optimize(hpo.objective_of(task), n_trials=n - len(study.trials))
+        completed = study.get_trials(states=(TrialState.COMPLETE,))
+        fitted = fit_surrogate(
+            completed,
+            completed[-1].distributions,
+            StudyDirection.MINIMIZE,
+            sampler.surrogate_settings,
+        )
+        out.append(fitted.model.hp.g)
+    return out
+
+
 def main() -> int:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -80,6 +101,9 @@ def main() -> int:
             found = ratios(name, level)
             noise = "none" if level == 0 else f"{level:.0%}"
             print(f"| {name} | {noise} | " + " | ".join(f"{g:.1e}" for g in found) + " |")
+    for task in TABULATED:
+        found = tabulated_ratios(task)
+        print(f"| {task} (real-HPO) | none | " + " | ".join(f"{g:.1e}" for g in found) + " |")
     return 0
 
 
