@@ -337,7 +337,7 @@ def test_committed_bbob_archive_rebuilds_the_committed_tables() -> None:
 
     out = REPO / "benchmarks" / "results" / "bbob"
     runs = list(_frame.Store(out, _frame.get_suite("bbob")).load().values())
-    assert len(runs) == 4100 and {len(r["trials"]) for r in runs} == {100}
+    assert len(runs) == 4510 and {len(r["trials"]) for r in runs} == {100}
     assert all(np.all(np.diff(r["trials"]) <= 0) for r in runs[:200])
     refs = json.loads((out / "references.json").read_text())
     summary = bbob.summarise(runs, refs, bbob.BUDGETS)
