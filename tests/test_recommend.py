@@ -358,3 +358,27 @@ def test_integer_spaces_are_recommended_too() -> None:
         ]
     )
     assert abs(best_predicted_trial(study).params["k"] - 10) <= 3
+
+
+def test_branched_spaces_and_pruned_trials_are_recommended_from() -> None:
+    rng = np.random.default_rng(8)
+
+    def objective(trial: optuna.Trial) -> float:
+        family = trial.suggest_categorical("family", ["svm", "tree"])
+        if family == "svm":
+            c = trial.suggest_float("c", 0.0, 1.0)
+            value = (c - 0.7) ** 2
+        else:
+            depth = trial.suggest_int("depth", 1, 10)
+            value = 0.2 + ((depth - 5) / 10) ** 2
+        if trial.number % 7 == 6:
+            raise optuna.TrialPruned()
+        return value + 0.05 * rng.standard_normal()
+
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(objective, n_trials=30)
+    assert any(t.state == TrialState.PRUNED for t in study.trials)
+    chosen = best_predicted_trial(study)
+    assert chosen.state == TrialState.COMPLETE
+    assert chosen.params["family"] == "svm"  # the better family, by 0.2 on average
+    assert "gammabo_predicted_median" in chosen.user_attrs
