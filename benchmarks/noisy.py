@@ -318,6 +318,40 @@ def _over_tasks(rows: list[dict[str, Any]], members: tuple[str, ...]) -> list[di
     return out
 
 
+def paired_difference(
+    runs: list[dict[str, Any]],
+    refs: dict[str, dict[str, float]],
+    ablation: str,
+    budgets: tuple[int, ...],
+) -> list[dict[str, float]]:
+    """Per budget: the ablation's normalised regret with the ``predicted`` rule minus the
+    default's, paired by task and seed, averaged per task; the mean over tasks and its
+    standard error over tasks."""
+    by = {(r["sampler"], r["problem"], r["seed"]): r for r in runs}
+    out = []
+    for b in budgets:
+        per_task: dict[str, list[float]] = {}
+        for (sampler, p, seed), run in by.items():
+            base = by.get(("gamma", p, seed))
+            if sampler != ablation or base is None:
+                continue
+            ref = refs[p]
+            scale = ref["median"] - ref["optimum"]
+            nreg = [
+                max(r["trials"][i]["truth"] - ref["optimum"], 0.0) / scale
+                for r in (run, base)
+                for i in [chosen(r, "predicted", b)]
+                if i is not None
+            ]
+            if len(nreg) == 2:
+                per_task.setdefault(p, []).append(nreg[0] - nreg[1])
+        means = [statistics.fmean(v) for v in per_task.values()]
+        if len(means) > 1:
+            se = statistics.stdev(means) / len(means) ** 0.5
+            out.append({"budget": b, "mean": statistics.fmean(means), "se": se})
+    return out
+
+
 _MAIN_METHODS = (
     "gamma/predicted",
     "gamma/best",
@@ -370,6 +404,9 @@ def report(ctx: _frame.ReportContext) -> str:
         if mine:
             ablations[name] = summarise(pair, refs, budgets)["groups"]["all"]
     s["ablations"] = ablations
+    s["ablation_differences"] = {
+        name: paired_difference(ctx.runs, refs, name, budgets) for name in ablations
+    }
     _frame.save_summary(ctx.out, s, ctx.info)
     lines = [
         "# Noisy objectives",
@@ -399,6 +436,17 @@ def report(ctx: _frame.ReportContext) -> str:
                   *[f"- `{n}`: {ABLATION_ABOUT[n]}" for n in ablations], ""]  # fmt: skip
         for name, rows in ablations.items():
             lines += [f"`{name}`:", "", *_group_table(rows), ""]
+            lines += [
+                "Paired by task and seed, the ablation's inference regret with "
+                "`best_predicted_trial` minus the default's, mean over tasks ± one standard "
+                "error over tasks: "
+                + "; ".join(
+                    f"{d['budget']} evaluations {d['mean']:+.3f} ± {d['se']:.3f}"
+                    for d in s["ablation_differences"][name]
+                )
+                + ".",
+                "",
+            ]
     lines += [
         "## Per task",
         "",

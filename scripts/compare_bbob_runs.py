@@ -12,10 +12,18 @@ must be identical.
 For a change that is meant to alter some runs (a rule that applies only where the fitted noise
 is not negligible, say), ``--regret`` also prints, per budget, the mean normalised regret and
 the stuck share of the fresh runs beside those of the archived runs of the same problems and
-seeds (means over problems of the means over seeds, as the suite's report), overall and per
-dimension, and exits 0 whatever differs:
+seeds (means over problems of the means over seeds, as the suite's report) and their paired
+difference with its standard error over problems, overall and per dimension, and exits 0
+whatever differs:
 
     python scripts/compare_bbob_runs.py /tmp/bbob-check --regret
+
+``--against NAME`` compares each fresh run with the archived run of sampler ``NAME`` (a variant
+against the default, say):
+
+    python -m benchmarks bbob --problems bbob --samplers gamma-plug-in --seeds 0-4 \
+        --out /tmp/plug-in
+    python scripts/compare_bbob_runs.py /tmp/plug-in --regret --against gamma
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from __future__ import annotations
 import argparse
 import json
 import lzma
+import math
 from pathlib import Path
+import statistics
 import sys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="the --out folder of the fresh runs")
     parser.add_argument(
         "--regret", action="store_true", help="also compare regret; exit 0 whatever differs"
+    )
+    parser.add_argument(
+        "--against",
+        default=None,
+        help="compare with the archived runs of this sampler (default: the fresh run's own)",
     )
     args = parser.parse_args(argv)
     archived = {}
@@ -52,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs = []
     for path in fresh:
         run = json.loads(path.read_text())
-        key = (run["problem"], run["sampler"], run["seed"])
+        key = (run["problem"], args.against or run["sampler"], run["seed"])
         if key not in archived:
             print(f"{key}: not in the archive")
             differ += 1
@@ -76,8 +91,11 @@ def _print_regret(pairs: list[tuple[dict, dict]]) -> None:
     for d in bbob.DIMENSIONS:
         groups[f"{d}-D"] = [p for p in pairs if p[0]["problem"].endswith(f"d{d:02d}")]
     print()
-    print("| problems | trials | fresh nreg | archived nreg | fresh stuck | archived stuck |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| problems | trials | fresh nreg | archived nreg | fresh − archived (± SE over problems) "
+        "| fresh stuck | archived stuck |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, chosen in groups.items():
         for budget in (25, 50, 100):
             found = {}
@@ -92,9 +110,12 @@ def _print_regret(pairs: list[tuple[dict, dict]]) -> None:
                 / sum(len(vs) for vs in found.values())
                 for i in (0, 1)
             ]
+            diffs = [a - b for a, b in zip(*means)]
+            se = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else math.nan
             print(
                 f"| {name} ({len(found)}) | {budget} | {sum(means[0]) / len(found):.4f} "
-                f"| {sum(means[1]) / len(found):.4f} | {stuck[0]:.0%} | {stuck[1]:.0%} |"
+                f"| {sum(means[1]) / len(found):.4f} | {statistics.fmean(diffs):+.4f} ± {se:.4f} "
+                f"| {stuck[0]:.0%} | {stuck[1]:.0%} |"
             )
 
 
