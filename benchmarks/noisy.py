@@ -386,6 +386,30 @@ def _group_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _ablation_lines(
+    ablations: dict[str, list[dict[str, Any]]], differences: dict[str, list[dict[str, float]]]
+) -> list[str]:
+    """The report's "Ablations" section: per ablation its table beside the default's and the
+    paired difference of the recommendation's regret."""
+    lines = ["## Ablations", "",
+             "GammaBOSampler's default against one decision changed, on the tasks and seeds "
+             "the ablation ran:", "",
+             *[f"- `{n}`: {ABLATION_ABOUT[n]}" for n in ablations], ""]  # fmt: skip
+    for name, rows in ablations.items():
+        paired = "; ".join(
+            f"{d['budget']} evaluations {d['mean']:+.3f} ± {d['se']:.3f}"
+            for d in differences[name]
+        )
+        lines += [f"`{name}`:", "", *_group_table(rows), ""]
+        lines += [
+            "Paired by task and seed, the ablation's inference regret with "
+            "`best_predicted_trial` minus the default's, mean over tasks ± one standard error "
+            f"over tasks: {paired}.",
+            "",
+        ]
+    return lines
+
+
 def report(ctx: _frame.ReportContext) -> str:
     """results.md, summary.json and machine.json from every stored run; references.json holds
     each task's minimum and median of the truth."""
@@ -430,23 +454,7 @@ def report(ctx: _frame.ReportContext) -> str:
         if rows:
             lines += [f"## Tasks: {group}", "", *_group_table(rows), ""]
     if ablations:
-        lines += ["## Ablations", "",
-                  "GammaBOSampler's default against one decision changed, on the tasks and "
-                  "seeds the ablation ran:", "",
-                  *[f"- `{n}`: {ABLATION_ABOUT[n]}" for n in ablations], ""]  # fmt: skip
-        for name, rows in ablations.items():
-            lines += [f"`{name}`:", "", *_group_table(rows), ""]
-            lines += [
-                "Paired by task and seed, the ablation's inference regret with "
-                "`best_predicted_trial` minus the default's, mean over tasks ± one standard "
-                "error over tasks: "
-                + "; ".join(
-                    f"{d['budget']} evaluations {d['mean']:+.3f} ± {d['se']:.3f}"
-                    for d in s["ablation_differences"][name]
-                )
-                + ".",
-                "",
-            ]
+        lines += _ablation_lines(ablations, s["ablation_differences"])
     lines += [
         "## Per task",
         "",
