@@ -278,6 +278,7 @@ def reference(problem: str, n_random: int = 20000) -> dict[str, float]:
     """``{"optimum", "median_random"}``: the constrained optimum (synthetic problems; SLSQP from
     the best random feasible points) and the median of random feasible values."""
     import scipy.optimize
+    from threadpoolctl import threadpool_limits
 
     prob = PROBLEMS[problem]
     points = _random_points(prob, n_random if prob.synthetic else 200, seed=12345)
@@ -297,14 +298,15 @@ def reference(problem: str, n_random: int = 20000) -> dict[str, float]:
 
     best = min(v for v, _ in feasible)
     for _, p in sorted(feasible, key=lambda vp: vp[0])[:20]:
-        res = scipy.optimize.minimize(
-            fun,
-            np.array([p[n] for n in names]),
-            method="SLSQP",
-            bounds=bounds,
-            constraints=[{"type": "ineq", "fun": cons}],
-            options={"maxiter": 500, "ftol": 1e-12},
-        )
+        with threadpool_limits(limits=1):  # SLSQP's result must not depend on BLAS threads
+            res = scipy.optimize.minimize(
+                fun,
+                np.array([p[n] for n in names]),
+                method="SLSQP",
+                bounds=bounds,
+                constraints=[{"type": "ineq", "fun": cons}],
+                options={"maxiter": 500, "ftol": 1e-12},
+            )
         if res.success and np.all(cons(res.x) >= -1e-9):
             best = min(best, float(res.fun))
     out["optimum"] = best
