@@ -11,7 +11,6 @@ the study gets the same answer.
 from __future__ import annotations
 
 import copy
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,14 +22,12 @@ from optuna.trial import TrialState
 from optuna_gamma import _hypervolume
 from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
-from optuna_gamma._storage import model_key
 from optuna_gamma._storage import read_constraints
-from optuna_gamma._storage import read_model_starts
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import SurrogateSettings
-from optuna_gamma.surrogate import fit_model
+from optuna_gamma.surrogate._fitted import fit_stored
 from optuna_gamma.surrogate._models import noisy
 
 if TYPE_CHECKING:
@@ -140,11 +137,9 @@ def _fit(
     space = inputs.space
     if space.dim == 0 or len(inputs.completed) < 2:
         return None, []
-    key = model_key(space.names, space.distributions, settings.deterministic_objective)
-    starts = read_model_starts(trials, math.inf, key, space.dim, len(study.directions))
     try:
         with single_blas_thread():
-            fitted = fit_model(inputs, study.directions, settings, starts=starts)
+            fitted = fit_stored(inputs, trials, study.directions, settings)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return None, []
     return fitted, inputs.completed

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 import dataclasses
 from dataclasses import dataclass
+import math
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -19,7 +20,9 @@ from optuna_gamma import _gp
 from optuna_gamma import _hypervolume
 from optuna_gamma._inputs import ModelInputs
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._storage import model_key
 from optuna_gamma._storage import read_constraints
+from optuna_gamma._storage import read_model_starts
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma.surrogate._acquisitions import UCB
 from optuna_gamma.surrogate._acquisitions import Acquisition
@@ -186,6 +189,24 @@ def fit_model(
     return _fit(
         inputs.completed, inputs.space, directions, settings, pending, inputs.pruned, starts
     )
+
+
+def fit_stored(
+    inputs: ModelInputs,
+    trials: Sequence[FrozenTrial],
+    directions: Sequence[StudyDirection],
+    settings: SurrogateSettings,
+    *,
+    before: float = math.inf,
+) -> FittedSurrogate:
+    """:func:`fit_model` with the kernel fits started where the sampler's were: from the
+    hyperparameters the latest trial numbered below ``before`` stored (``inf``: the latest
+    trial; no running trials), so that a plot or a recommendation fits the model the sampler
+    fitted, or would fit next, from the storage's content alone."""
+    space = inputs.space
+    key = model_key(space.names, space.distributions, settings.deterministic_objective)
+    starts = read_model_starts(trials, before, key, space.dim, len(directions))
+    return fit_model(inputs, directions, settings, starts=starts)
 
 
 def fit_surrogate(

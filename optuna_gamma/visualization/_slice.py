@@ -33,17 +33,15 @@ from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._storage import intended_params
-from optuna_gamma._storage import model_key
-from optuna_gamma._storage import read_model_starts
 from optuna_gamma._storage import read_prediction
 from optuna_gamma._threads import single_blas_thread
 from optuna_gamma.surrogate import CREDIBLE_MASS
 from optuna_gamma.surrogate import FittedSurrogate
 from optuna_gamma.surrogate import ObjectiveModel
 from optuna_gamma.surrogate import SurrogateSettings
-from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import predictive_quantile
 from optuna_gamma.surrogate import propose
+from optuna_gamma.surrogate._fitted import fit_stored
 
 _DEFAULT_POINTS_1D = 200
 _DEFAULT_POINTS_2D = 50
@@ -191,10 +189,7 @@ def _fit_decider(
     (no running trials: which ones were running when the trial was suggested is not
     recorded)."""
     before = target.number if target is not None else math.inf
-    space = inputs.space
-    key = model_key(space.names, space.distributions, settings.deterministic_objective)
-    starts = read_model_starts(trials, before, key, space.dim, len(study.directions))
-    return fit_model(inputs, study.directions, settings, starts=starts)
+    return fit_stored(inputs, trials, study.directions, settings, before=before)
 
 
 def _evaluate_grid(
