@@ -499,16 +499,30 @@ def table_path(name: str) -> Path:
 @functools.cache
 def load_table(name: str) -> dict[tuple[Any, ...], float]:
     """The task's table: configuration key (:meth:`Task.key`) -> value."""
-    task = TASKS[name]
-    with lzma.open(table_path(name), "rt") as f:
+    return {k: float(v) for k, v in read_rows(table_path(name), TASKS[name]).items()}
+
+
+def read_rows(path: Path, task: Task) -> dict[tuple[Any, ...], Any]:
+    """A table file's rows as configuration key -> the row's last entry (what the table stores
+    for that configuration), after checking that the table is the task's."""
+    with lzma.open(path, "rt") as f:
         data = json.load(f)
     if data["params"] != task.names:
-        raise ValueError(f"table {name}: parameters {data['params']} != the task's {task.names}")
-    return {task.key(_row_params(task, row)): float(row[-1]) for row in data["rows"]}
+        raise ValueError(
+            f"table {path.name}: parameters {data['params']} != the task's {task.names}"
+        )
+    return {
+        task.key({n: v for n, v in zip(task.names, row[:-1]) if v is not None}): row[-1]
+        for row in data["rows"]
+    }
 
 
-def _row_params(task: Task, row: Sequence[Any]) -> dict[str, Any]:
-    return {n: v for n, v in zip(task.names, row[:-1]) if v is not None}
+def write_table(path: Path, data: Mapping[str, Any]) -> Path:
+    """Writes a table (``data``: its description, ``params`` and ``rows``) compressed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with lzma.open(path, "wt", preset=9) as f:
+        f.write(json.dumps(data, separators=(",", ":")))
+    return path
 
 
 def _evaluate_row(name: str, params: dict[str, Any]) -> list[Any]:
@@ -525,7 +539,6 @@ def build(name: str, workers: int) -> Path:
     configs = list(task.configurations())
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
         rows = list(pool.map(_evaluate_row, [name] * len(configs), configs, chunksize=16))
-    TABLES.mkdir(parents=True, exist_ok=True)
     data = {
         "task": name,
         "about": task.about,
@@ -535,10 +548,7 @@ def build(name: str, workers: int) -> Path:
         "params": task.names,
         "rows": rows,
     }
-    path = table_path(name)
-    with lzma.open(path, "wt", preset=9) as f:
-        f.write(json.dumps(data, separators=(",", ":")))
-    return path
+    return write_table(table_path(name), data)
 
 
 def check(name: str, n: int, seed: int = 0) -> float:
@@ -553,29 +563,42 @@ def check(name: str, n: int, seed: int = 0) -> float:
     return worst
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def table_cli(
+    argv: Sequence[str] | None,
+    description: str,
+    tasks: Mapping[str, Task],
+    default: Sequence[str],
+    build: Callable[[str, int], Path],
+    check: Callable[[str, int], float],
+) -> int:
+    """The command line of a module of tabulated tasks: ``--build`` (re)writes the tables of
+    ``--tasks`` (``all``: ``default``), ``--check N`` re-evaluates N rows of each; neither lists
+    the tasks."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--build", action="store_true", help="evaluate and write the tables")
     parser.add_argument("--check", type=int, default=0, help="re-evaluate N rows per table")
     parser.add_argument("--tasks", default="all", help="comma-separated task names, or all")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    names = (
-        [n for n in TASKS if not TASKS[n].table] if args.tasks == "all" else args.tasks.split(",")
-    )
+    names = list(default) if args.tasks == "all" else args.tasks.split(",")
     for name in names:
-        if name not in TASKS:
-            parser.error(f"--tasks: unknown task {name!r}; valid: {', '.join(TASKS)}")
+        if name not in tasks:
+            parser.error(f"--tasks: unknown task {name!r}; valid: {', '.join(tasks)}")
     for name in names:
-        size = sum(1 for _ in TASKS[name].configurations())
+        size = sum(1 for _ in tasks[name].configurations())
         if args.build:
             print(f"{name}: {size} configurations ...", flush=True)
             print(f"  wrote {build(name, args.workers)}", flush=True)
         if args.check:
             print(f"{name}: largest difference {check(name, args.check):.2g}", flush=True)
         if not args.build and not args.check:
-            print(f"{name}: {size} configurations, {TASKS[name].about}")
+            print(f"{name}: {size} configurations, {tasks[name].about}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    default = [n for n in TASKS if not TASKS[n].table]  # a coded variant reads its original's
+    return table_cli(argv, __doc__.split("\n\n")[0], TASKS, default, build, check)
 
 
 if __name__ == "__main__":

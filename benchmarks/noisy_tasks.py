@@ -21,13 +21,10 @@ the versions that computed them. Rebuilding is deterministic on one machine.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from collections.abc import Sequence
 import concurrent.futures
 import functools
-import json
-import lzma
 import math
 from pathlib import Path
 import random
@@ -145,17 +142,8 @@ def table_path(name: str) -> Path:
 @functools.cache
 def load_table(name: str) -> dict[tuple[Any, ...], tuple[float, ...]]:
     """The task's table: configuration key -> its recorded values, one per seed."""
-    task = TASKS[name]
-    with lzma.open(table_path(name), "rt") as f:
-        data = json.load(f)
-    if data["params"] != task.names:
-        raise ValueError(f"table {name}: parameters {data['params']} != the task's {task.names}")
-    return {
-        task.key({n: v for n, v in zip(task.names, row[:-1]) if v is not None}): tuple(
-            float(v) for v in row[-1]
-        )
-        for row in data["rows"]
-    }
+    rows = hpo_tasks.read_rows(table_path(name), TASKS[name])
+    return {k: tuple(float(v) for v in values) for k, values in rows.items()}
 
 
 def build(name: str, workers: int) -> Path:
@@ -184,11 +172,7 @@ def build(name: str, workers: int) -> Path:
         "params": task.names,
         "rows": rows,
     }
-    TABLES.mkdir(parents=True, exist_ok=True)
-    path = table_path(name)
-    with lzma.open(path, "wt", preset=9) as f:
-        f.write(json.dumps(data, separators=(",", ":")))
-    return path
+    return hpo_tasks.write_table(table_path(name), data)
 
 
 def check(name: str, n: int, seed: int = 0) -> float:
@@ -205,22 +189,8 @@ def check(name: str, n: int, seed: int = 0) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", action="store_true", help="evaluate and write the tables")
-    parser.add_argument("--check", type=int, default=0, help="re-evaluate N rows per table")
-    parser.add_argument("--tasks", default="all", help="comma-separated task names, or all")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv)
-    names = list(TASKS) if args.tasks == "all" else args.tasks.split(",")
-    unknown = [n for n in names if n not in TASKS]
-    if unknown:
-        parser.error(f"unknown tasks {unknown}; valid: {', '.join(TASKS)}")
-    for name in names:
-        if args.build:
-            print(f"{name}: {build(name, args.workers)}", flush=True)
-        if args.check:
-            print(f"{name}: largest difference {check(name, args.check):.2g}", flush=True)
-    return 0
+    description = __doc__.split("\n\n")[0]
+    return hpo_tasks.table_cli(argv, description, TASKS, list(TASKS), build, check)
 
 
 if __name__ == "__main__":
