@@ -318,6 +318,23 @@ def _over_tasks(rows: list[dict[str, Any]], members: tuple[str, ...]) -> list[di
     return out
 
 
+def repeat_counts(runs: list[dict[str, Any]], budget: int) -> dict[str, float]:
+    """Per sampler, the mean number of trials among the first ``budget`` of a run on a
+    tabulated task that re-evaluate a configuration the run had already evaluated."""
+    counts: dict[str, list[int]] = {}
+    for run in runs:
+        if run["problem"] not in TABULATED:
+            continue
+        seen: set[str] = set()
+        repeated = 0
+        for t in run["trials"][:budget]:
+            key = repr(sorted(t["params"].items()))
+            repeated += key in seen
+            seen.add(key)
+        counts.setdefault(run["sampler"], []).append(repeated)
+    return {s: statistics.fmean(v) for s, v in counts.items()}
+
+
 def paired_difference(
     runs: list[dict[str, Any]],
     refs: dict[str, dict[str, float]],
@@ -325,8 +342,8 @@ def paired_difference(
     budgets: tuple[int, ...],
 ) -> list[dict[str, float]]:
     """Per budget: the ablation's normalised regret with the ``predicted`` rule minus the
-    default's, paired by task and seed, averaged per task; the mean over tasks and its
-    standard error over tasks."""
+    default's, paired by task and seed, averaged per task (``per_task``); the mean over tasks
+    and its standard error over tasks."""
     by = {(r["sampler"], r["problem"], r["seed"]): r for r in runs}
     out = []
     for b in budgets:
@@ -345,10 +362,11 @@ def paired_difference(
             ]
             if len(nreg) == 2:
                 per_task.setdefault(p, []).append(nreg[0] - nreg[1])
-        means = [statistics.fmean(v) for v in per_task.values()]
+        means = {p: statistics.fmean(v) for p, v in per_task.items()}
         if len(means) > 1:
-            se = statistics.stdev(means) / len(means) ** 0.5
-            out.append({"budget": b, "mean": statistics.fmean(means), "se": se})
+            se = statistics.stdev(means.values()) / len(means) ** 0.5
+            mean = statistics.fmean(means.values())
+            out.append({"budget": b, "mean": mean, "se": se, "per_task": means})
     return out
 
 
@@ -387,7 +405,8 @@ def _group_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _ablation_lines(
-    ablations: dict[str, list[dict[str, Any]]], differences: dict[str, list[dict[str, float]]]
+    ablations: dict[str, dict[str, list[dict[str, Any]]]],
+    differences: dict[str, list[dict[str, Any]]],
 ) -> list[str]:
     """The report's "Ablations" section: per ablation its table beside the default's and the
     paired difference of the recommendation's regret."""
@@ -395,18 +414,33 @@ def _ablation_lines(
              "GammaBOSampler's default against one decision changed, on the tasks and seeds "
              "the ablation ran:", "",
              *[f"- `{n}`: {ABLATION_ABOUT[n]}" for n in ablations], ""]  # fmt: skip
-    for name, rows in ablations.items():
+    for name, groups in ablations.items():
         paired = "; ".join(
             f"{d['budget']} evaluations {d['mean']:+.3f} ± {d['se']:.3f}"
             for d in differences[name]
         )
-        lines += [f"`{name}`:", "", *_group_table(rows), ""]
+        lines += [f"`{name}`:", "", *_group_table(groups["all"]), ""]
         lines += [
             "Paired by task and seed, the ablation's inference regret with "
             "`best_predicted_trial` minus the default's, mean over tasks ± one standard error "
             f"over tasks: {paired}.",
             "",
         ]
+        if differences[name]:
+            last = differences[name][-1]
+            by_task = "; ".join(f"{p} {v:+.3f}" for p, v in last["per_task"].items())
+            lines += [f"The same difference by task at {last['budget']}: {by_task}.", ""]
+        lines += ["By group, `best_predicted_trial`, default / ablation:", ""]
+        for group, rows in groups.items():
+            by = {(r["method"], r["budget"]): r["mean_nreg"] for r in rows}
+            cells = [
+                f"{b}: {by[('gamma/predicted', b)]:.3f} / {by[(name + '/predicted', b)]:.3f}"
+                for b in sorted({r["budget"] for r in rows})
+                if ("gamma/predicted", b) in by and (name + "/predicted", b) in by
+            ]
+            if cells and group != "all":
+                lines.append(f"- {group}: " + "; ".join(cells))
+        lines.append("")
     return lines
 
 
@@ -426,7 +460,7 @@ def report(ctx: _frame.ReportContext) -> str:
         pair = mine + [r for r in main if r["sampler"] == "gamma" and
                        (r["problem"], r["seed"]) in keys]  # fmt: skip
         if mine:
-            ablations[name] = summarise(pair, refs, budgets)["groups"]["all"]
+            ablations[name] = summarise(pair, refs, budgets)["groups"]
     s["ablations"] = ablations
     s["ablation_differences"] = {
         name: paired_difference(ctx.runs, refs, name, budgets) for name in ablations
@@ -453,6 +487,14 @@ def report(ctx: _frame.ReportContext) -> str:
     for group, rows in s["groups"].items():
         if rows:
             lines += [f"## Tasks: {group}", "", *_group_table(rows), ""]
+    repeats = repeat_counts(ctx.runs, max(budgets))
+    s["repeats"] = repeats
+    if repeats:
+        lines += [
+            f"Repeated configurations in the first {max(budgets)} trials on the tabulated "
+            "tasks (mean per run): " + "; ".join(f"{k} {v:.1f}" for k, v in repeats.items()) + ".",
+            "",
+        ]
     if ablations:
         lines += _ablation_lines(ablations, s["ablation_differences"])
     lines += [

@@ -100,3 +100,26 @@ def test_reevaluation_keeps_the_best_mean_of_fresh_draws() -> None:
     # Only the top five observed take part: trial 1, ranked sixth, is out.
     trials[1]["value"] = 0.9
     assert noisy.reevaluate(trials, task, seed=0, budget=21) == 2
+
+
+def test_repeats_count_re_evaluated_configurations_on_tabulated_tasks() -> None:
+    run = _run([0.5, 0.4, 0.3, 0.2], [0.5, 0.4, 0.3, 0.2])
+    for i in (2, 3):
+        run["trials"][i]["params"] = {"k": 0}  # two re-evaluations of trial 0's configuration
+    synthetic = {**_run([0.1, 0.1], [0.1, 0.1]), "problem": "branin-gauss-low"}
+    synthetic["trials"][1]["params"] = {"k": 0}
+    assert noisy.repeat_counts([run, synthetic], 4) == {"gamma": 2.0}
+    assert noisy.repeat_counts([run], 2) == {"gamma": 0.0}
+
+
+def test_paired_difference_pairs_by_task_and_seed() -> None:
+    refs = {"knn-iris": {"optimum": 0.0, "median": 1.0}}
+    base = _run([0.5, 0.1], [0.5, 0.8], predicted={"2": 1})
+    ablation = {**_run([0.5, 0.1], [0.5, 0.8], predicted={"2": 0}), "sampler": "gamma-x"}
+    other = {**_run([0.5], [0.5]), "problem": "svc-cancer", "predicted": {"2": 0}}
+    refs["svc-cancer"] = {"optimum": 0.0, "median": 1.0}
+    other_ablation = {**other, "sampler": "gamma-x"}
+    found = noisy.paired_difference([base, ablation, other, other_ablation], refs, "gamma-x", (2,))
+    assert found[0]["per_task"] == {"knn-iris": pytest.approx(-0.3), "svc-cancer": 0.0}
+    assert found[0]["mean"] == pytest.approx(-0.15)
+    assert found[0]["se"] == pytest.approx(0.15)
