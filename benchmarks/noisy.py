@@ -107,7 +107,7 @@ class Task:
 
 
 @functools.cache
-def _box_reference(function: str) -> tuple[float, float]:
+def box_reference(function: str) -> tuple[float, float]:
     """The function's known minimum and its median over the box (random points, fixed seed)."""
     problem = problems.get_problem(function)
     assert problem.distributions is not None and problem.optimum is not None
@@ -123,7 +123,7 @@ def _synthetic(name: str) -> Task:
     function, noise = name.split("-", 1)
     family, level = NOISES[noise]
     problem = problems.get_problem(function)
-    optimum, median = _box_reference(function)
+    optimum, median = box_reference(function)
     sd = level * (median - optimum)
 
     def draw(params: Mapping[str, Any], rng: np.random.Generator) -> float:
@@ -234,7 +234,7 @@ def reference(problem: str) -> dict[str, float]:
     if problem in noisy_tasks.TASKS:
         truths = [statistics.fmean(v) for v in noisy_tasks.load_table(problem).values()]
         return {"optimum": min(truths), "median": statistics.median(truths)}
-    optimum, median = _box_reference(problem.split("-", 1)[0])
+    optimum, median = box_reference(problem.split("-", 1)[0])
     return {"optimum": optimum, "median": median}
 
 

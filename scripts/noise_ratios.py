@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import hpo  # noqa: E402
+from benchmarks import noisy  # noqa: E402
 from benchmarks import problems  # noqa: E402
 from optuna_gamma import GammaBOSampler  # noqa: E402
 from optuna_gamma.surrogate import NEGLIGIBLE_NOISE  # noqa: E402
@@ -36,20 +37,10 @@ LEVELS = (0.0, 0.05, 0.2)
 AT = (10, 25, 50, 100)
 
 
-def _gap(problem: problems.Problem) -> float:
-    assert problem.distributions is not None and problem.optimum is not None
-    rng = np.random.default_rng(12345)
-    names = list(problem.distributions)
-    lo = np.array([problem.distributions[n].low for n in names])  # type: ignore[attr-defined]
-    hi = np.array([problem.distributions[n].high for n in names])  # type: ignore[attr-defined]
-    X = lo + (hi - lo) * rng.random((10_000, len(names)))
-    median = float(np.median([problem.evaluate(dict(zip(names, x))) for x in X]))
-    return median - problem.optimum
-
-
 def ratios(name: str, level: float) -> list[float]:
     problem = problems.get_problem(name)
-    sd = level * _gap(problem)
+    optimum, median = noisy.box_reference(name)
+    sd = level * (median - optimum)
     rng = np.random.default_rng(0)
 
     def objective(trial: optuna.Trial) -> float:
