@@ -20,6 +20,7 @@ from benchmarks import _frame
 # Measurements that are not (problem, sampler, seed) studies: their module's main(argv).
 MEASUREMENTS = {
     "overhead": "benchmarks.overhead",
+    "overhead_large": "benchmarks.overhead_large",
     "torch_throughput": "benchmarks.torch_throughput",
 }
 

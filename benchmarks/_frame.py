@@ -65,6 +65,7 @@ MODULES: dict[str, str] = {
     "sklearn": "benchmarks.core",
     "torch": "benchmarks.core",
     "bbob": "benchmarks.bbob",
+    "bbob_large": "benchmarks.bbob",
     "constrained": "benchmarks.constrained",
     "multi_objective": "benchmarks.multi_objective",
     "conditional": "benchmarks.conditional",

@@ -72,7 +72,18 @@ N_REFERENCE = 10_000
 DIMENSIONS = (2, 5, 10)
 FUNCTIONS = range(1, 25)
 BBOB = tuple(f"f{f:02d}-d{d:02d}" for d in DIMENSIONS for f in FUNCTIONS)
-PROBLEMS = BBOB + ("hartmann6",)
+# Suite bbob_large: many parameters and long studies. Eight functions, at least one of each
+# group below (separable: sphere, Rastrigin; moderate conditioning: attractive sector,
+# Rosenbrock; high conditioning: ellipsoid; multimodal with global structure: Rastrigin,
+# Schaffer F7; weak structure: Gallagher's 101 peaks), in 20 and 40 dimensions, 500 trials.
+LARGE_DIMENSIONS = (20, 40)
+LARGE_FUNCTIONS = (1, 3, 6, 8, 10, 15, 17, 21)
+LARGE_BUDGETS = (50, 100, 200, 300, 500, 1000)
+LARGE = tuple(f"f{f:02d}-d{d:02d}" for d in LARGE_DIMENSIONS for f in LARGE_FUNCTIONS)
+LARGE_MAIN = ("gamma", "gp", "tpe-mv", "cmaes")
+# Long studies in few dimensions (the regime where the model holds a subset of the trials).
+LONG = tuple(f"f{f:02d}-d{d:02d}" for d in (5, 10) for f in LARGE_FUNCTIONS)
+PROBLEMS = BBOB + ("hartmann6",) + LARGE + tuple(p for p in LONG if p not in BBOB)
 HARTMANN6_OPTIMUM = -3.322368011415514
 # The five function groups of the bbob definitions (RR-6829, section 1).
 GROUPS = {
@@ -135,13 +146,30 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "10 start-up trials (GPSampler's number) instead of 5",
         {"n_startup_trials": 10},
     ),
+    "gamma-exact": (
+        "every trial in the exact model, kernel refitted on every trial (no long-study "
+        "regime: max_model_trials=None, refit_from=None)",
+        {"surrogate_settings": SurrogateSettings(max_model_trials=None, refit_from=None)},
+    ),
+    "gamma-cap200": (
+        "the long-study subset from 200 trials on instead of 1000 (its cost, measured on "
+        "studies of a few hundred trials)",
+        {"surrogate_settings": SurrogateSettings(max_model_trials=200)},
+    ),
     "gamma-plug-in": (
         "EI's incumbent the best posterior mean where the fitted noise is not negligible "
         "(docs/math.md §11), not the best observed value",
         {"surrogate_settings": SurrogateSettings(incumbent="plug_in")},
     ),
 }
-SAMPLERS = MAIN + tuple(VARIANTS)
+SAMPLERS = MAIN + ("tpe-mv",) + tuple(VARIANTS)
+LABELS = {
+    "gamma": "GammaBOSampler",
+    "gp": "GPSampler",
+    "tpe": "TPESampler",
+    "tpe-mv": "TPESampler(multivariate=True)",
+    "cmaes": "CmaEsSampler",
+}
 
 
 def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
@@ -153,6 +181,8 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.GPSampler(seed=seed)
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
+    if name == "tpe-mv":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True)
     if name == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed)
     raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
@@ -282,7 +312,7 @@ def summarise(
     baselines in place of ``gamma``), mean log10 regret; then the means over the bbob problems,
     by group and dimension, the medians over all bbob runs, and the ask times."""
     by_key, problems, samplers, complete = _frame.index_runs(runs, PROBLEMS, SAMPLERS)
-    baselines = [s for s in ("gp", "tpe", "cmaes") if s in samplers]
+    baselines = [s for s in ("gp", "tpe", "tpe-mv", "cmaes") if s in samplers]
 
     def rank_groups(present: list[str]) -> list[list[str]]:
         ours = [s for s in present if s not in baselines]  # "gamma" first when present
@@ -306,10 +336,10 @@ def summarise(
     for label, members in GROUPS.items():
         rows = [r for r in bbob_rows if int(r["problem"][1:3]) in members]
         groups[label] = _frame.overall(rows, samplers)
-    for d in DIMENSIONS:
-        groups[f"{d}-D"] = _frame.overall(
-            [r for r in bbob_rows if r["problem"].endswith(f"d{d:02d}")], samplers
-        )
+    for d in DIMENSIONS + LARGE_DIMENSIONS:
+        rows = [r for r in bbob_rows if r["problem"].endswith(f"d{d:02d}")]
+        if rows:
+            groups[f"{d}-D"] = _frame.overall(rows, samplers)
     log10_regret = []
     for b in budgets:
         for s in samplers:
@@ -351,9 +381,12 @@ def summarise(
     }
 
 
-def report(ctx: _frame.ReportContext) -> str:
+def report(
+    ctx: _frame.ReportContext, main: Sequence[str] = MAIN, budgets: Sequence[int] = BUDGETS
+) -> str:
     """results.md, summary.json and machine.json from every stored run; references.json holds
-    each instance's optimum and random median."""
+    each instance's optimum and random median. ``main``: the samplers of the first table (the
+    others are ablations); ``budgets``: those reported where every run reached them."""
     keys = sorted({ref_key(r["problem"], r["seed"]) for r in ctx.runs})
 
     def compute(key: str) -> dict[str, float]:
@@ -361,11 +394,22 @@ def report(ctx: _frame.ReportContext) -> str:
         return reference(problem, int(instance) - 1)
 
     refs = _frame.cached_references(ctx.out, keys, compute, sort_keys=True)
-    return write_report(ctx, refs)
+    return write_report(ctx, refs, main, budgets)
 
 
-def write_report(ctx: _frame.ReportContext, refs: dict[str, dict[str, float]]) -> str:
-    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, BUDGETS))
+def report_large(ctx: _frame.ReportContext) -> str:
+    """:func:`report` of suite ``bbob_large`` (its baselines: GPSampler, multivariate TPE,
+    CMA-ES)."""
+    return report(ctx, LARGE_MAIN, LARGE_BUDGETS)
+
+
+def write_report(
+    ctx: _frame.ReportContext,
+    refs: dict[str, dict[str, float]],
+    main: Sequence[str] = MAIN,
+    budgets: Sequence[int] = BUDGETS,
+) -> str:
+    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, budgets))
     _frame.save_summary(ctx.out, s, ctx.info)
     n_bbob = len({r["problem"] for r in s["per_problem"] if r["problem"] != "hartmann6"})
     lines = [
@@ -375,7 +419,7 @@ def write_report(ctx: _frame.ReportContext, refs: dict[str, dict[str, float]]) -
             {
                 "seeds": f"{_frame.seed_spec(ctx.seeds)} (instance = seed + 1; runs per "
                 "problem below)",
-                "samplers": "GammaBOSampler, GPSampler, TPESampler, CmaEsSampler (defaults)",
+                "samplers": ", ".join(LABELS[m] for m in main) + " (defaults)",
             }
         ),
         "",
@@ -383,9 +427,9 @@ def write_report(ctx: _frame.ReportContext, refs: dict[str, dict[str, float]]) -
         f"mean over seeds): mean normalised regret, mean rank, share of runs with normalised "
         f'regret above {STUCK} ("stuck"):',
         "",
-        *_frame.overall_table([r for r in s["overall"] if r["sampler"] in MAIN]),
+        *_frame.overall_table([r for r in s["overall"] if r["sampler"] in main]),
     ]
-    ablations = [r for r in s["overall"] if r["sampler"] not in MAIN[1:]]
+    ablations = [r for r in s["overall"] if r["sampler"] not in main[1:]]
     if any(r["sampler"] in VARIANTS for r in ablations):
         lines += [
             "",
@@ -479,7 +523,35 @@ SUITES = {
         docs='docs/benchmarks.md, "Global search"',
         pack=pack,
         unpack=unpack,
-    )
+    ),
+    "bbob_large": _frame.Suite(
+        name="bbob_large",
+        title="Many parameters and long studies: 8 bbob functions in 20 and 40-D (500 trials) "
+        "against GPSampler, multivariate TPE and CMA-ES; in 5 and 10-D, the long-study "
+        "regime against the exact model.",
+        run_one=run_one,
+        report=report_large,
+        problems=PROBLEMS,
+        samplers=LARGE_MAIN,
+        ablations=tuple(VARIANTS),
+        default_problems=LARGE,
+        groups={
+            "large": LARGE,
+            "long": LONG,
+            **{f"d{d}": tuple(p for p in LARGE if p.endswith(f"d{d:02d}")) for d in (20, 40)},
+        },
+        seeds="0-4",
+        n_trials=500,
+        quick={
+            "problems": "f01-d20",
+            "samplers": "gamma,tpe-mv",
+            "seeds": "0",
+            "n_trials": "12",
+        },
+        docs='docs/benchmarks.md, "Long studies and many parameters"',
+        pack=pack,
+        unpack=unpack,
+    ),
 }
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ def _fit(
             fitted = fit_stored(inputs, trials, study.directions, settings)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return None, []
-    return fitted, inputs.completed
+    return fitted, list(fitted.completed)
 
 
 def _feasible(trial: FrozenTrial) -> bool:

@@ -37,6 +37,8 @@ from optuna_gamma.surrogate._models import fit_objective
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
 from optuna_gamma.surrogate._settings import SurrogateSettings
+from optuna_gamma.surrogate._subset import model_subset
+from optuna_gamma.surrogate._subset import refit_due
 
 if TYPE_CHECKING:
     from optuna_gamma.surrogate._proposal import Branch
@@ -56,7 +58,9 @@ class FittedSurrogate:
     the constraints' log probability of feasibility). ``feasible`` marks the rows of ``X``
     known to be feasible (``None`` for one objective without constraints: every row);
     ``order`` ranks the rows, best first, for the optimiser's starting points (``None``: by
-    ``y``).
+    ``y``). ``completed`` are the COMPLETE trials of the first rows, in their order (a long
+    study's model holds a subset of its trials: :mod:`optuna_gamma.surrogate._subset`);
+    ``unmodelled`` the encoded points of the trials it leaves out (``None``: none).
     """
 
     space: SearchSpace
@@ -66,6 +70,15 @@ class FittedSurrogate:
     settings: SurrogateSettings
     feasible: np.ndarray | None = None
     order: np.ndarray | None = None
+    completed: tuple[FrozenTrial, ...] = ()
+    unmodelled: np.ndarray | None = None
+
+    @property
+    def evaluated(self) -> np.ndarray:
+        """Encoded points of every observation, held by the model or not, snapped to the grid:
+        the points a suggestion must not repeat ``(m, d)``."""
+        X = self.X if self.unmodelled is None else np.vstack([self.X, self.unmodelled])
+        return self.space.snap(X)
 
     # -- the first objective's model, for one-objective studies --------------------------------
 
@@ -155,7 +168,7 @@ class FittedSurrogate:
         else:
             Z_branch = branch[0].sample_sobol(rng, self.settings.n_candidates)
             Z = branch[2](Z_branch[np.isfinite(branch[3](Z_branch))])
-        taken = np.vstack([self.space.snap(self.X), self.avoid])
+        taken = np.vstack([self.evaluated, self.avoid])
         fresh = ~np.array([matches_any(z, taken) for z in Z], dtype=bool)
         if not fresh.any():
             return default
@@ -274,9 +287,15 @@ def _fit(
     pruned: Sequence[FrozenTrial],
     starts: Starts,
 ) -> FittedSurrogate:
-    """The fit's steps: the objective models, the constraint models, the points to avoid,
-    then the acquisition and the optimiser's ranking of the observations."""
+    """The fit's steps: the trials the model holds (all of them, or in a long study a subset:
+    :mod:`._subset`), the objective models, the constraint models, the points to avoid, then
+    the acquisition and the optimiser's ranking of the observations."""
     initial, initial_constraints = starts
+    refit = refit_due(len(completed) + len(pruned), settings.refit_from)
+    keep, keep_pruned = model_subset(completed, pruned, directions, settings.max_model_trials)
+    unmodelled = _left_out(space, completed, keep, pruned, keep_pruned)
+    completed = [completed[i] for i in keep]
+    pruned = [pruned[i] for i in keep_pruned]
     X_pruned = space.encode([t.params for t in pruned]) if pruned else np.empty((0, space.dim))
     X_pending = space.encode(list(pending)) if pending else None
     several = len(directions) > 1
@@ -290,6 +309,7 @@ def _fit(
             X_pruned=X_pruned,
             X_pending=X_pending,
             initial=initial[k] if k < len(initial) else None,
+            refit=refit,
         )
         for k, direction in enumerate(directions)
     )
@@ -297,7 +317,7 @@ def _fit(
     values = [read_constraints(t) for t in completed]
     names = sorted({name for c in values if c for name in c})
     constraints, violation = fit_constraints(
-        values, names, X[:n], len(X) - n, space, settings, X_pending, initial_constraints
+        values, names, X[:n], len(X) - n, space, settings, X_pending, initial_constraints, refit
     )
     P = space.snap(X_pending) if X_pending is not None else np.empty((0, space.dim))
     # Kriging believer: the running trials the constraint models believe feasible count as
@@ -310,15 +330,30 @@ def _fit(
     feasible = violation <= 0.0
     if several:
         acquisition, order = _several(objectives, base, feasible, violation, P[believed], n)
-        return FittedSurrogate(space, objectives, base.constraints, acquisition, settings,
-                               feasible=feasible, order=order)  # fmt: skip
-    acquisition = _single(objectives[0], base, feasible, P[believed], settings)
-    if not constraints:
-        return FittedSurrogate(space, objectives, (), acquisition, settings)
-    # Starting points: feasible trials best first, then the least violating ones.
-    order = np.lexsort((violation, -np.where(feasible, objectives[0].y, -np.inf)))
+    else:
+        acquisition = _single(objectives[0], base, feasible, P[believed], settings)
+        # Starting points: feasible trials best first, then the least violating ones.
+        order = np.lexsort((violation, -np.where(feasible, objectives[0].y, -np.inf)))
+    ranked = several or bool(constraints)  # else: every row feasible, ranked by y
     return FittedSurrogate(space, objectives, base.constraints, acquisition, settings,
-                           feasible=feasible, order=order)  # fmt: skip
+                           feasible=feasible if ranked else None, order=order if ranked else None,
+                           completed=tuple(completed), unmodelled=unmodelled)  # fmt: skip
+
+
+def _left_out(
+    space: SearchSpace,
+    completed: Sequence[FrozenTrial],
+    keep: np.ndarray,
+    pruned: Sequence[FrozenTrial],
+    keep_pruned: np.ndarray,
+) -> np.ndarray:
+    """Encoded points of the trials the model does not hold ``(k, d)``."""
+    rest = []
+    for trials, kept in ((completed, keep), (pruned, keep_pruned)):
+        out = np.ones(len(trials), dtype=bool)
+        out[kept] = False
+        rest += [trials[int(i)].params for i in np.flatnonzero(out)]
+    return space.encode(rest) if rest else np.empty((0, space.dim))
 
 
 def _single(

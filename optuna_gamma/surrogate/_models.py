@@ -66,11 +66,13 @@ def fit_objective(
     X_pruned: np.ndarray,
     X_pending: np.ndarray | None,
     initial: _gp.Hyperparams | None,
+    refit: bool = True,
 ) -> ObjectiveModel:
     """The model of one objective (``objective``: which of several values; ``None``: the single
     ``trial.value``), fitted to the COMPLETE trials -- and, with ``pruned_trials="worst"``, to
     the PRUNED ones at the worst completed value -- with running trials (``X_pending``) as a
-    kriging believer."""
+    kriging believer; ``refit=False`` keeps the ``initial`` hyperparameters (see
+    :func:`fit_posterior`)."""
     X = space.encode([t.params for t in completed])  # (n, d)
     sign = 1.0 if direction == StudyDirection.MAXIMIZE else -1.0
     raw = clip_infinite(
@@ -86,7 +88,7 @@ def fit_objective(
         # step: they count as observed at the worst completed value.
         X = np.vstack([X, X_pruned])
         y = np.concatenate([y, np.full(len(X_pruned), y.min())])
-    model = fit_posterior(X, y, space, settings, X_pending, initial)
+    model = fit_posterior(X, y, space, settings, X_pending, initial, refit)
     return ObjectiveModel(space=space, model=model, X=X, y=y, transform=transform)
 
 
@@ -97,9 +99,17 @@ def fit_posterior(
     settings: SurrogateSettings,
     X_pending: np.ndarray | None,
     initial: _gp.Hyperparams | None,
+    refit: bool = True,
 ) -> _gp.Posterior:
     """The kernel hyperparameters fitted to ``(X, y)`` and the posterior they give (running
-    trials' ``X_pending`` as a kriging believer)."""
+    trials' ``X_pending`` as a kriging believer). With ``refit=False`` and ``initial`` given,
+    the hyperparameters are ``initial``, not fitted again (a long study's refit schedule:
+    :func:`optuna_gamma.surrogate._subset.refit_due`)."""
+    if not refit and initial is not None:
+        try:
+            return _posterior(X, y, space, settings, X_pending, initial)
+        except np.linalg.LinAlgError:
+            pass  # the kept hyperparameters do not suit the new data: fit them
     hp = _gp.fit_hyperparams(
         X,
         y,
@@ -111,6 +121,17 @@ def fit_posterior(
         lengthscale_prior=lengthscale_prior(settings, space.is_discrete),
         loose_fit_from=settings.loose_fit_from,
     )
+    return _posterior(X, y, space, settings, X_pending, hp)
+
+
+def _posterior(
+    X: np.ndarray,
+    y: np.ndarray,
+    space: SearchSpace,
+    settings: SurrogateSettings,
+    X_pending: np.ndarray | None,
+    hp: _gp.Hyperparams,
+) -> _gp.Posterior:
     return _gp.Posterior(
         X,
         y,
@@ -152,6 +173,7 @@ class ConstraintModel:
         settings: SurrogateSettings,
         X_pending: np.ndarray | None = None,
         initial: _gp.Hyperparams | None = None,
+        refit: bool = True,
     ) -> tuple[ConstraintModel, np.ndarray]:
         """The model of constraint ``name`` observed as ``values`` at encoded points ``X``, and
         the model values ``y`` of those observations. ``±inf`` values are clipped to the finite
@@ -160,7 +182,7 @@ class ConstraintModel:
         raw = clip_infinite(values, warn=False)
         transform = ValueTransform.fit(raw, -1.0, power_transform=settings.power_transform)
         y = transform.forward(raw)
-        model = fit_posterior(X, y, space, settings, X_pending, initial)
+        model = fit_posterior(X, y, space, settings, X_pending, initial, refit)
         threshold = float(transform.forward(np.zeros(1))[0])
         # The model cannot tell a violation smaller than its noise scale from none; with the
         # margin such a point counts as infeasible (docs/math.md §7).
@@ -191,6 +213,7 @@ def fit_constraints(
     settings: SurrogateSettings,
     X_pending: np.ndarray | None,
     initial: Mapping[str, _gp.Hyperparams],
+    refit: bool = True,
 ) -> tuple[list[ConstraintModel], np.ndarray]:
     """One model per constraint name, fitted to the completed trials (rows of ``X``) that have
     a value for it, and each trial's violation in the models' units (0 if feasible), with
@@ -202,7 +225,7 @@ def fit_constraints(
         rows = np.array([c is not None and name in c for c in values])
         raw = np.array([c[name] for c in values if c is not None and name in c], dtype=float)
         constraint, y_c = ConstraintModel.fit(
-            name, X[rows], raw, space, settings, X_pending, initial.get(name)
+            name, X[rows], raw, space, settings, X_pending, initial.get(name), refit
         )
         constraints.append(constraint)
         violation[~rows] = np.inf

@@ -104,7 +104,7 @@ def maximize_fresh(
     if settings.noisy_repeats and noisy(fitted.model):
         return x_best, float(acq_value)  # under noise, a repeat is a re-evaluation
     if taken is None:
-        taken = space.snap(fitted.X)
+        taken = fitted.evaluated
     lattice = branch is not None or (
         bool(space.is_discrete.all()) and settings.discrete_repeats == "best_fresh"
     )
@@ -129,7 +129,7 @@ def _suggest_on_branches(
     has a value the model chose (docs/math.md §9)."""
     counts = Counter(frozenset(n for n in space.conditional if n in t.params) for t in completed)
     observed = [t.params for t in completed]
-    taken = space.snap(fitted.X)
+    taken = fitted.evaluated
     results = []
     branches = [space.branch(active, observed) for active, _ in counts.most_common(MAX_BRANCHES)]
     # An unseen choice of a parameter that separates the branches (a model family no trial has

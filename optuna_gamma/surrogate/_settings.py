@@ -11,6 +11,7 @@ from optuna_gamma import _gp
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_choice as _check_choice
 from optuna_gamma._checks import check_int as _check_int
+from optuna_gamma._checks import check_optional_int as _check_optional_int
 from optuna_gamma._checks import check_real as _check_real
 
 #: Probability mass of the credible intervals in predictions and plots.
@@ -37,6 +38,12 @@ RUNNING_RADIUS = 1e-3
 #: which the kernel cannot follow, fit up to 0.1 and count as noise unless
 #: ``deterministic_objective=True`` (scripts/noise_ratios.py; docs/math.md §11).
 NEGLIGIBLE_NOISE = 1e-2
+#: The most trials the exact model holds by default; a longer study's model holds a subset of
+#: this size (``SurrogateSettings.max_model_trials``; docs/math.md §12).
+MAX_MODEL_TRIALS = 1000
+#: From this many trials on, the kernel hyperparameters are fitted again on every tenth trial
+#: only (``SurrogateSettings.refit_from``; docs/math.md §12).
+REFIT_FROM = 250
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -90,6 +97,13 @@ class SurrogateSettings:
       re-evaluation -- when the fitted noise is not negligible (a noise ratio above
       :data:`NEGLIGIBLE_NOISE`); ``False``, the default, replaces it as ``discrete_repeats``
       says (measured in docs/benchmarks.md, "Noisy objectives").
+    - ``max_model_trials``: the most trials (COMPLETE and PRUNED) the exact model holds; a
+      longer study's model holds a subset of this many -- its best trials and a spread of the
+      rest -- so the cost of a suggestion stops growing with the study (docs/math.md §12);
+      ``None``, every trial (the cost grows with the cube of their number).
+    - ``refit_from``: from this many trials on, the kernel hyperparameters are fitted again on
+      every tenth trial only and kept from the previous trial's fit in between (each fit costs
+      several factorisations of the model); ``None``, fitted on every trial.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -117,6 +131,8 @@ class SurrogateSettings:
     unseen_choices: bool = True
     incumbent: str = "observed"
     noisy_repeats: bool = False
+    max_model_trials: int | None = MAX_MODEL_TRIALS
+    refit_from: int | None = REFIT_FROM
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -144,6 +160,8 @@ class SurrogateSettings:
         _check_bool("unseen_choices", self.unseen_choices)
         _check_choice("incumbent", self.incumbent, INCUMBENTS)
         _check_bool("noisy_repeats", self.noisy_repeats)
+        _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
+        _check_optional_int("refit_from", self.refit_from, minimum=0)
         if self.discrete_lengthscale_prior_mode is not None:
             _check_real(
                 "discrete_lengthscale_prior_mode",
@@ -159,6 +177,9 @@ class SurrogateSettings:
         _check_bool("deterministic_objective", self.deterministic_objective)
         _check_bool("power_transform", self.power_transform)
         _check_bool("feasibility_margin", self.feasibility_margin)
+        self._plain()
+
+    def _plain(self) -> None:
         # Plain Python values, so that the settings compare, hash and print simply.
         for name in (
             "xi",
@@ -179,6 +200,9 @@ class SurrogateSettings:
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
         object.__setattr__(self, "lattice_limit", int(self.lattice_limit))
+        for name in ("max_model_trials", "refit_from"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, int(getattr(self, name)))
 
 
 def lengthscale_prior(
