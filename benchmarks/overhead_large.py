@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks overhead_large",
         description="Seconds per suggestion and peak memory at 1,000-10,000 trials.",
     )
-    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"default {DEFAULT_SIZES}")
+    parser.add_argument("--sizes", default=None, help=f"default {DEFAULT_SIZES}")
     parser.add_argument("--samplers", default=DEFAULT_SAMPLERS, help=f"default {DEFAULT_SAMPLERS}")
     parser.add_argument(
         "--storages", default=",".join(STORAGES), help="memory, sqlite or both (default)"
@@ -240,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, default=0, help="history and sampler seed")
     parser.add_argument("--out", type=Path, default=None, help="folder of the results")
     parser.add_argument(
-        "--quick", action="store_true", help="--sizes 300,600 --repeats 2, ignored folder"
+        "--quick",
+        action="store_true",
+        help="--sizes 300,600 --repeats 2 (explicit --sizes wins), into an ignored folder",
     )
     return parser
 
@@ -252,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.quick:
-        args.sizes, args.repeats = "300,600", min(args.repeats, 2)
+    if args.quick:  # explicit options still win
+        args.sizes, args.repeats = args.sizes or "300,600", min(args.repeats, 2)
+    args.sizes = args.sizes or DEFAULT_SIZES
     try:
         sizes = _parse_sizes(args.sizes)
         samplers = resolve_samplers(args.samplers)
@@ -265,12 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 1:
         parser.error(f"--repeats: must be >= 1, got {args.repeats}")
     rows = measure(samplers, sizes, storages, args.repeats, args.seeds, args.gp_max_n)
-    full = (args.sizes, args.samplers, args.repeats, args.seeds) == (
-        DEFAULT_SIZES,
-        DEFAULT_SAMPLERS,
-        5,
-        0,
-    ) and storages == list(STORAGES)
+    full = (
+        (args.sizes, args.samplers, args.repeats, args.seeds)
+        == (
+            DEFAULT_SIZES,
+            DEFAULT_SAMPLERS,
+            5,
+            0,
+        )
+        and storages == list(STORAGES)
+        and not args.quick
+    )
     dest = args.out or (
         _frame.RESULTS / "overhead" if full else _frame.QUICK_OUT / "overhead_large"
     )

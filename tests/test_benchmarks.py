@@ -263,7 +263,9 @@ def test_main_lists_the_suites(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main([]) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in (*_frame.MODULES, "overhead", "torch_throughput"))
+    assert all(
+        name in out for name in (*_frame.MODULES, "overhead", "overhead_large", "torch_throughput")
+    )
     assert main(["nope"]) == 2
 
 
@@ -498,6 +500,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
     "sklearn": ([], ["results.md", "summary.csv"]),
     "torch": ([], ["results.md", "summary.csv"]),
     "bbob": ([], ["results.md", "summary.json", "references.json"]),
+    "bbob_large": ([], ["results.md", "summary.json", "references.json"]),
     "constrained": ([], ["results.md", "summary.json", "references.json"]),
     "multi_objective": ([], ["results.md", "summary.json", "references.json"]),
     "conditional": ([], ["results.md", "summary.json", "references.json"]),
@@ -615,6 +618,28 @@ def test_overhead_quick(tmp_path: Path) -> None:
     assert "ratio" in (tmp_path / "overhead.md").read_text()
     assert overhead.output_dir(None, quick=True) == _frame.QUICK_OUT / "overhead"
     assert overhead.output_dir(None, quick=False) == REPO / "benchmarks" / "results" / "overhead"
+
+
+def test_overhead_large_quick(tmp_path: Path) -> None:
+    from benchmarks import overhead_large
+
+    argv = ["--quick", "--sizes", "30", "--samplers", "gamma-t,gp", "--repeats", "1"]
+    argv += ["--gp-max-n", "20", "--out", str(tmp_path)]
+    assert overhead_large.main(argv) == 0
+    with (tmp_path / "overhead_large.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    # GPSampler is left out above --gp-max-n; each storage has its row, each in its own process.
+    assert {(r["storage"], r["sampler"], r["n_trials"]) for r in rows} == {
+        ("memory", "gamma-t", "30"),
+        ("sqlite", "gamma-t", "30"),
+    }
+    for r in rows:
+        assert float(r["median_s"]) > 0 and float(r["read_s"]) > 0
+        assert float(r["peak_rss_mb"]) > 50  # the interpreter and optuna at least
+        assert float(r["ask_rss_mb"]) >= 0
+        assert r["ratio_to_gp"] == "nan"
+    text = (tmp_path / "overhead_large.md").read_text()
+    assert "### sqlite" in text and "peak" in text
 
 
 def test_command_line_paths_inside_the_repository_are_relative(
@@ -744,7 +769,7 @@ def test_documented_command_parses(command: str) -> None:
         with pytest.raises(SystemExit) as exc:
             _frame.plan(name, argv)
         assert exc.value.code == 0
-    elif name in ("overhead", "torch_throughput"):
+    elif name in ("overhead", "overhead_large", "torch_throughput"):
         module = importlib.import_module(f"benchmarks.{name}")
         module.build_parser().parse_args(argv)
     elif name in _frame.MODULES:

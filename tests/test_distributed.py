@@ -327,6 +327,57 @@ def test_n_jobs_threads(backend: str, request: pytest.FixtureRequest) -> None:
         storage.engine.dispose()
 
 
+# -- Dask --------------------------------------------------------------------------------------
+
+
+# Dask pickles every task, even for workers in this process; the barrier cannot be pickled, so
+# the task finds it here (the workers share this module).
+_DASK_ROUND: dict[str, Any] = {}
+
+
+def _dask_optimize(study: optuna.Study, n_trials: int) -> None:
+    """One Dask worker's part: ``n_trials`` trials of the example's objective, meeting the
+    other workers after each evaluation."""
+    objective = rendezvous.synchronised(example.make_objective(0.05), _DASK_ROUND["wait"])
+    study.optimize(objective, n_trials=n_trials)
+
+
+def test_dask_workers_share_a_study() -> None:
+    """Eight Dask workers (a ``distributed.LocalCluster``) optimise one study held by
+    ``optuna_integration.DaskStorage``: rounds of eight concurrent trials, none lost, none
+    failed, and no two trials evaluated at the same time with the same parameters."""
+    distributed = pytest.importorskip("distributed")
+    optuna_integration = pytest.importorskip("optuna_integration")
+    n_workers, per_worker = 8, 4
+    # Workers in this process (threads), so that they can meet at one thread barrier after
+    # each evaluation: every round of eight trials overlaps however busy the machine is.
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        storage = optuna_integration.DaskStorage(client=client)
+        study = optuna.create_study(
+            storage=storage, sampler=GammaBOSampler(seed=SEED), direction="minimize"
+        )
+        _DASK_ROUND["wait"] = rendezvous.thread_barrier(n_workers)
+        futures = [
+            client.submit(_dask_optimize, study, per_worker, pure=False) for _ in range(n_workers)
+        ]
+        distributed.wait(futures)
+        for future in futures:
+            future.result()  # re-raises a worker's error
+        trials = study.get_trials()
+    n_trials = n_workers * per_worker
+    assert len(trials) == n_trials
+    assert_persisted(trials, n_trials, n_workers=1)
+    assert sum(PREDICTION_KEY in t.system_attrs for t in trials) >= n_trials // 2
+    assert_no_concurrent_duplicates(
+        trials, min_pairs=per_worker * math.comb(n_workers, 2), startup_pairs=False
+    )
+
+
 # -- the sampler's decisions come from the storage ---------------------------------------------
 
 

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import optuna
+import pytest
 
 from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma.dashboard import GRAPH_OBJECT_ID
@@ -136,3 +137,18 @@ def test_noisy_example_compares_the_best_observed_and_the_recommended_trial() ->
     assert float(rows["best observed"][2]) <= float(rows["recommended"][2])
     assert rows["recommended"][3] != ""
     assert all(0.0 <= float(r[4]) < 0.5 for r in rows.values())
+
+
+def test_ray_tune_recipe_runs_the_sampler_under_tune() -> None:
+    """examples/ray_tune.py: Ray Tune with OptunaSearch(sampler=GammaBOSampler()), two trials
+    at a time. Ray is not a dependency (the test is skipped without it)."""
+    pytest.importorskip("ray.tune")
+    cmd = [sys.executable, str(ROOT / "examples" / "ray_tune.py"), "--n-trials", "20"]
+    done = subprocess.run(
+        [*cmd, "--max-concurrent", "2"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    match = re.search(r"best loss ([0-9.]+) after (\d+) trials", done.stdout)
+    assert match, done.stdout[-2000:]
+    # Branin's minimum is 0.398; the median of uniform random points is about 30.
+    assert float(match[1]) < 3.0 and int(match[2]) == 20
