@@ -124,6 +124,12 @@ class GammaBOSampler(BaseSampler):
     of the feasible COMPLETE trials (GPSampler's reference point), computed exactly from a box
     decomposition of the non-dominated region; constraints add their log probabilities as above.
 
+    Long studies stay cheap: from 250 trials on the kernel hyperparameters are refitted on
+    every tenth trial and kept from the stored fit in between, and past 1,000 trials the model
+    holds 1,000 of them -- the best half and an even spread of the rest -- so a suggestion costs
+    about the same at 10,000 trials as at 1,000 (``SurrogateSettings(refit_from=...,
+    max_model_trials=...)``; docs/math.md §12). Shorter studies are not affected.
+
     FAIL trials are not used by the model; PRUNED trials count as observed at the worst
     completed value (``pruned_trials``) and their parameters are never suggested again.
     ``NaN`` objective values make a trial FAIL (Optuna's rule); ``±inf`` values are clipped to
