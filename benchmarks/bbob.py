@@ -509,6 +509,7 @@ SUITES = {
         problems=PROBLEMS,
         samplers=MAIN,
         ablations=tuple(VARIANTS),
+        default_problems=BBOB + ("hartmann6",),
         groups={
             "bbob": BBOB,
             **{f"d{d}": tuple(p for p in BBOB if p.endswith(f"d{d:02d}")) for d in DIMENSIONS},
