@@ -156,6 +156,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "studies of a few hundred trials)",
         {"surrogate_settings": SurrogateSettings(max_model_trials=200)},
     ),
+    "gamma-local": (
+        "candidates near the best 5 % of the trials besides the quasi-random ones, in spaces "
+        "of 11 or more continuous parameters (local_candidates_from=11)",
+        {"surrogate_settings": SurrogateSettings(local_candidates_from=11)},
+    ),
     "gamma-plug-in": (
         "EI's incumbent the best posterior mean where the fitted noise is not negligible "
         "(docs/math.md §11), not the best observed value",

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # L-BFGS-B always starts from this many of the best observed points, besides the best candidates,
 # so the optimiser can refine around the incumbent even when no candidate lands near it.
 _N_INCUMBENT_STARTS = 1
+# Centres of the local candidates (many dimensions only): this share of the trials, the best.
+_LOCAL_SHARE = 0.05
 
 #: One branch of a conditional space: its own space, its columns in the full space, the map from
 #: its encoded points to the full space's, and the log weight of its points (``-inf``: off the
@@ -56,6 +58,7 @@ def maximize(
             n_candidates=fitted.settings.n_candidates,
             starts=fitted.settings.acquisition_starts,
             lattice_limit=fitted.settings.lattice_limit,
+            X_local=local_centres(fitted.space, ranked, fitted.settings.local_candidates_from),
         )
     sub, columns, embed, log_weight = branch
     on_branch = ranked[np.all(np.abs(embed(ranked[:, columns]) - ranked) < 1e-12, axis=1)]
@@ -79,8 +82,20 @@ def maximize(
         n_candidates=fitted.settings.n_candidates,
         starts=fitted.settings.acquisition_starts,
         lattice_limit=fitted.settings.lattice_limit,
+        X_local=local_centres(sub, on_branch[:, columns], fitted.settings.local_candidates_from),
     )
     return embed(x[None])[0], value
+
+
+def local_centres(
+    space: SearchSpace, ranked: np.ndarray, from_dim: int | None
+) -> np.ndarray | None:
+    """The best 5 % of the trials ``ranked`` (best first; at least one), around which the
+    acquisition optimiser also draws candidates, in a space of at least ``from_dim`` relaxed
+    (continuous or large-grid) coordinates; ``None`` in a smaller one (docs/math.md §12)."""
+    if from_dim is None or int(np.count_nonzero(space.is_relaxed)) < from_dim or not len(ranked):
+        return None
+    return ranked[: max(1, int(np.ceil(_LOCAL_SHARE * len(ranked))))]
 
 
 def maximize_fresh(

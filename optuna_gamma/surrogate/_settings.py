@@ -44,6 +44,9 @@ MAX_MODEL_TRIALS = 1000
 #: From this many trials on, the kernel hyperparameters are fitted again on every tenth trial
 #: only (``SurrogateSettings.refit_from``; docs/math.md §12).
 REFIT_FROM = 250
+#: From this many continuous (or large-grid) parameters on, the acquisition optimiser also scores
+#: candidates near the best trials (``SurrogateSettings.local_candidates_from``).
+LOCAL_CANDIDATES_FROM: int | None = None
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -104,6 +107,10 @@ class SurrogateSettings:
     - ``refit_from``: from this many trials on, the kernel hyperparameters are fitted again on
       every tenth trial only and kept from the previous trial's fit in between (each fit costs
       several factorisations of the model); ``None``, fitted on every trial.
+    - ``local_candidates_from``: in a space of at least this many continuous (or large-grid)
+      parameters, the acquisition optimiser also scores as many candidates near the best 5 %
+      of the trials as quasi-random ones: copies of them with a random subset of coordinates
+      moved by small normal steps (docs/math.md §12); ``None``, never.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -133,6 +140,7 @@ class SurrogateSettings:
     noisy_repeats: bool = False
     max_model_trials: int | None = MAX_MODEL_TRIALS
     refit_from: int | None = REFIT_FROM
+    local_candidates_from: int | None = LOCAL_CANDIDATES_FROM
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -162,6 +170,7 @@ class SurrogateSettings:
         _check_bool("noisy_repeats", self.noisy_repeats)
         _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
         _check_optional_int("refit_from", self.refit_from, minimum=0)
+        _check_optional_int("local_candidates_from", self.local_candidates_from, minimum=1)
         if self.discrete_lengthscale_prior_mode is not None:
             _check_real(
                 "discrete_lengthscale_prior_mode",
@@ -200,7 +209,7 @@ class SurrogateSettings:
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
         object.__setattr__(self, "lattice_limit", int(self.lattice_limit))
-        for name in ("max_model_trials", "refit_from"):
+        for name in ("max_model_trials", "refit_from", "local_candidates_from"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, int(getattr(self, name)))
 
