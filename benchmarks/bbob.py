@@ -156,10 +156,10 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "studies of a few hundred trials)",
         {"surrogate_settings": SurrogateSettings(max_model_trials=200)},
     ),
-    "gamma-local": (
-        "candidates near the best 5 % of the trials besides the quasi-random ones, in spaces "
-        "of 11 or more continuous parameters (local_candidates_from=11)",
-        {"surrogate_settings": SurrogateSettings(local_candidates_from=11)},
+    "gamma-nolocal": (
+        "no candidates near the best trials in many dimensions (local_candidates_from=None, "
+        "the rule before them: quasi-random candidates and the three best trials only)",
+        {"surrogate_settings": SurrogateSettings(local_candidates_from=None)},
     ),
     "gamma-plug-in": (
         "EI's incumbent the best posterior mean where the fitted noise is not negligible "

@@ -10,7 +10,9 @@ import pytest
 
 from optuna_gamma._optim import _roulette
 from optuna_gamma._optim import maximize_acquisition
+from optuna_gamma._optim import perturbed
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma.surrogate._proposal import local_centres
 
 
 def test_finds_maximum_of_mixed_function() -> None:
@@ -152,3 +154,68 @@ def test_the_incumbent_start_is_refined_when_no_candidate_is_near_the_peak() -> 
         n_candidates=16,
     )
     np.testing.assert_allclose(x, target, atol=1e-5)
+
+
+def test_perturbed_candidates_move_a_few_continuous_coordinates_of_their_centres() -> None:
+    """In 40-D about half the coordinates move (20 / d), at least one, each by a step of at
+    most a few tenths; categorical and small-grid coordinates keep the centre's value."""
+    d = 40
+    dists: dict = {f"x{i}": FloatDistribution(0, 1) for i in range(d)}
+    dists |= {"c": CategoricalDistribution(["a", "b"]), "k": IntDistribution(1, 4)}
+    space = SearchSpace(dists)
+    centres = space.encode(
+        [
+            {**{f"x{i}": 0.5 for i in range(d)}, "c": "b", "k": 2},
+            {**{f"x{i}": 0.3 for i in range(d)}, "c": "a", "k": 4},
+        ]
+    )
+    X = perturbed(space, centres, 2000, np.random.default_rng(0))
+    assert X.shape == (2000, d + 2)
+    assert np.array_equal(space.snap(X), X) and X.min() >= 0.0 and X.max() <= 1.0
+    nearest = np.argmin(np.abs(X[:, None, :d] - centres[None, :, :d]).sum(axis=2), axis=1)
+    moved = np.abs(X[:, :d] - centres[nearest, :d]) > 0
+    assert moved.any(axis=1).all()
+    assert 0.45 < moved.mean() < 0.55
+    assert np.abs(X[:, :d] - centres[nearest, :d]).max() < 1.5  # bounded by the clip
+    assert np.median(np.abs(X[:, :d] - centres[nearest, :d])[moved]) < 0.1
+    assert np.array_equal(X[:, d:], centres[nearest, d:])  # discrete columns kept
+    assert {0, 1} == set(nearest.tolist())  # both centres used
+
+
+def test_local_candidates_find_a_narrow_peak_near_a_given_centre_in_40_dimensions() -> None:
+    """A peak narrower than any quasi-random candidate can reach in 40-D, off the incumbent
+    start's gradient path: the candidates drawn near the centre land in its basin."""
+    d = 40
+    space = SearchSpace({f"x{i}": FloatDistribution(0, 1) for i in range(d)})
+    centre = np.full(d, 0.5)
+    target = centre.copy()
+    target[:3] = [0.52, 0.47, 0.51]
+
+    def f(Z: np.ndarray) -> np.ndarray:
+        return np.exp(-np.sum((Z - target) ** 2, axis=1) / (2 * 0.01**2))
+
+    def f_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = f(Z)
+        return v, -v[:, None] * (Z - target) / 0.01**2
+
+    rng = np.random.default_rng(3)
+    without, value_without = maximize_acquisition(space, f, f_grad, rng, n_candidates=256)
+    assert value_without < 1e-6  # flat everywhere the quasi-random candidates look
+    x, value = maximize_acquisition(
+        space, f, f_grad, np.random.default_rng(3), n_candidates=256, X_local=centre[None]
+    )
+    assert value > 0.99
+    np.testing.assert_allclose(x, target, atol=1e-3)
+
+
+def test_local_centres_are_the_best_five_percent_in_large_spaces_only() -> None:
+    ranked = np.random.default_rng(0).random((100, 12))
+    small = SearchSpace({f"x{i}": FloatDistribution(0, 1) for i in range(10)})
+    large = SearchSpace(
+        {**{f"x{i}": FloatDistribution(0, 1) for i in range(11)}, "n": IntDistribution(0, 1000)}
+    )
+    assert local_centres(small, ranked[:, :10], 11) is None
+    assert local_centres(large, ranked, None) is None
+    assert np.array_equal(local_centres(large, ranked, 11), ranked[:5])  # int grid is relaxed
+    assert np.array_equal(local_centres(large, ranked[:7], 11), ranked[:1])
+    assert local_centres(large, ranked[:0], 11) is None

@@ -92,7 +92,7 @@ def local_centres(
 ) -> np.ndarray | None:
     """The best 5 % of the trials ``ranked`` (best first; at least one), around which the
     acquisition optimiser also draws candidates, in a space of at least ``from_dim`` relaxed
-    (continuous or large-grid) coordinates; ``None`` in a smaller one (docs/math.md §12)."""
+    (continuous or large-grid) coordinates; ``None`` in a smaller one (docs/math.md §13)."""
     if from_dim is None or int(np.count_nonzero(space.is_relaxed)) < from_dim or not len(ranked):
         return None
     return ranked[: max(1, int(np.ceil(_LOCAL_SHARE * len(ranked))))]

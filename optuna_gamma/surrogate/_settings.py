@@ -45,8 +45,9 @@ MAX_MODEL_TRIALS = 1000
 #: only (``SurrogateSettings.refit_from``; docs/math.md §12).
 REFIT_FROM = 250
 #: From this many continuous (or large-grid) parameters on, the acquisition optimiser also scores
-#: candidates near the best trials (``SurrogateSettings.local_candidates_from``).
-LOCAL_CANDIDATES_FROM: int | None = None
+#: candidates near the best trials (``SurrogateSettings.local_candidates_from``; docs/math.md
+#: §13): more than the ten of the largest spaces the small-budget suites measured.
+LOCAL_CANDIDATES_FROM = 11
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -110,7 +111,7 @@ class SurrogateSettings:
     - ``local_candidates_from``: in a space of at least this many continuous (or large-grid)
       parameters, the acquisition optimiser also scores as many candidates near the best 5 %
       of the trials as quasi-random ones: copies of them with a random subset of coordinates
-      moved by small normal steps (docs/math.md §12); ``None``, never.
+      moved by small normal steps (docs/math.md §13); 11 by default; ``None``, never.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
