@@ -64,6 +64,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-repeats": {"noisy_repeats": True},
     "gamma-exact": {"max_model_trials": None, "refit_from": None},
     "gamma-cap200": {"max_model_trials": 200},
+    "gamma-robust": {"robust_noise": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -74,6 +75,8 @@ ABLATION_ABOUT = {
     "gamma-exact": "no long-study regime: every trial in the exact model, the kernel refitted "
     "on every trial (docs/math.md §12)",
     "gamma-cap200": "the long-study subset from 200 trials on instead of 1000 (docs/math.md §12)",
+    "gamma-robust": "under noise, observations with a leave-one-out residual above 2.5 predictive "
+    "scales get a larger noise variance (one reweighting step)",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)

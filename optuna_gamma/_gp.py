@@ -70,13 +70,14 @@ _NOISE_LOG_WEIGHT = 0.1  # NOISE_PRIOR_SHAPE - 1, written exactly (1.1 - 1.0 is 
 
 
 def correlation(
-    X: np.ndarray, hp: Hyperparams, is_cat: np.ndarray
+    X: np.ndarray, hp: Hyperparams, is_cat: np.ndarray, noise_scale: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(dK, C)``: the kernel's derivative ``d k / d r2`` at the weighted squared distances
-    ``(n, n)`` and ``C = K + g I`` (docs/math.md eq. 4) -- the one place ``C`` is built."""
+    ``(n, n)`` and ``C = K + g I`` (docs/math.md eq. 4) -- the one place ``C`` is built;
+    ``C = K + g diag(noise_scale)`` if ``noise_scale`` ``(n,)`` is given."""
     r2 = sq_dist(X, X, hp.inv_ls2, is_cat)  # (n, n)
     C, dK = _matern52_and_d_r2(r2)
-    C[np.diag_indices(len(X))] += hp.g
+    C[np.diag_indices(len(X))] += hp.g if noise_scale is None else hp.g * noise_scale
     return dK, C
 
 
@@ -349,6 +350,14 @@ def fit_hyperparams(
     return defaults
 
 
+def _loo_residuals(L: np.ndarray, alpha: np.ndarray, scale2: float) -> np.ndarray:
+    """Leave-one-out residuals of the observations, each over its predictive scale:
+    ``alpha_i / sqrt(scale2 [C^-1]_ii)`` (the closed form of Rasmussen & Williams 2006,
+    eq. 5.12), from the factor ``L`` of ``C`` and ``alpha = C^-1 y``."""
+    diag = np.diag(inverse(L))
+    return alpha / np.sqrt(scale2 * np.maximum(diag, 1e-300))
+
+
 class Posterior:
     """Predictive distribution of the latent objective given the data.
 
@@ -372,11 +381,18 @@ class Posterior:
         b0: float,
         predictive: str = "student_t",
         X_pending: np.ndarray | None = None,
+        robust: float | None = None,
     ) -> None:
         n = len(y)
         self.is_cat = is_cat
         self.hp = hp
+        self.noise_scale: np.ndarray | None = None
         L, alpha = self._factor(X, y)
+        if robust is not None:
+            e = _loo_residuals(L, alpha, (2.0 * b0 + float(y @ alpha)) / (2.0 * a0 + n))
+            if np.any(np.abs(e) > robust):
+                self.noise_scale = np.maximum(1.0, (e / robust) ** 2)
+                L, alpha = self._factor(X, y)
         self.Q = float(y @ alpha)
         self.nu = 2.0 * a0 + n if predictive == "student_t" else math.inf
         self.scale2 = (2.0 * b0 + self.Q) / (2.0 * a0 + n)  # docs/math.md eq. 7: (2 b0 + Q) / nu
@@ -392,7 +408,7 @@ class Posterior:
         self._C_inv = inverse(L)  # (m, m)
 
     def _factor(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        L = cholesky(correlation(X, self.hp, self.is_cat)[1])
+        L = cholesky(correlation(X, self.hp, self.is_cat, self.noise_scale)[1])
         if L is None:
             raise np.linalg.LinAlgError("C is not positive definite")
         return L, solve(L, y)

@@ -190,3 +190,32 @@ def test_default_settings_change_nothing_below_the_thresholds() -> None:
         values.append([t.value for t in study.trials])
     assert values[0] == values[1]
     assert all(math.isfinite(v) for v in values[0])
+
+
+def _sphere(d: int) -> object:
+    def objective(trial: optuna.Trial) -> float:
+        return sum((trial.suggest_float(f"x{i}", -1, 1) - 0.3) ** 2 for i in range(d))
+
+    return objective
+
+
+@pytest.mark.parametrize("d", [10, 12])
+def test_local_candidates_act_only_in_more_than_ten_dimensions(d: int) -> None:
+    """With ten continuous parameters the default and ``local_candidates_from=None`` make the
+    same suggestions (the small-budget suites' results stand); with twelve they differ."""
+    assert SurrogateSettings().local_candidates_from == 11
+    values = []
+    for local in (11, None):
+        settings = SurrogateSettings(local_candidates_from=local)
+        study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=settings))
+        study.optimize(_sphere(d), n_trials=12)
+        values.append([t.value for t in study.trials])
+    assert values[0][:5] == values[1][:5]  # the start-up trials
+    assert (values[0] == values[1]) is (d <= 10)
+
+
+def test_local_candidates_settings_name_the_bad_argument() -> None:
+    with pytest.raises(ValueError, match="local_candidates_from"):
+        SurrogateSettings(local_candidates_from=0)
+    with pytest.raises(TypeError, match="local_candidates_from"):
+        SurrogateSettings(local_candidates_from=11.0)  # type: ignore[arg-type]

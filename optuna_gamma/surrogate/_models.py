@@ -22,6 +22,7 @@ from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._transform import ValueTransform
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
 from optuna_gamma.surrogate._settings import NEGLIGIBLE_NOISE
+from optuna_gamma.surrogate._settings import ROBUST_RESIDUAL
 from optuna_gamma.surrogate._settings import SurrogateSettings
 from optuna_gamma.surrogate._settings import lengthscale_prior
 
@@ -141,6 +142,7 @@ def _posterior(
         settings.prior_rate,
         settings.predictive,
         X_pending=X_pending,
+        robust=ROBUST_RESIDUAL if settings.robust_noise and hp.g > NEGLIGIBLE_NOISE else None,
     )
 
 

@@ -48,6 +48,9 @@ REFIT_FROM = 250
 #: candidates near the best trials (``SurrogateSettings.local_candidates_from``; docs/math.md
 #: §13): more than the ten of the largest spaces the small-budget suites measured.
 LOCAL_CANDIDATES_FROM = 11
+#: With ``robust_noise``, an observation whose leave-one-out residual exceeds this many
+#: predictive scales gets its noise variance multiplied by the square of the excess.
+ROBUST_RESIDUAL = 2.5
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
 
@@ -142,6 +145,7 @@ class SurrogateSettings:
     max_model_trials: int | None = MAX_MODEL_TRIALS
     refit_from: int | None = REFIT_FROM
     local_candidates_from: int | None = LOCAL_CANDIDATES_FROM
+    robust_noise: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -169,6 +173,7 @@ class SurrogateSettings:
         _check_bool("unseen_choices", self.unseen_choices)
         _check_choice("incumbent", self.incumbent, INCUMBENTS)
         _check_bool("noisy_repeats", self.noisy_repeats)
+        _check_bool("robust_noise", self.robust_noise)
         _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
         _check_optional_int("refit_from", self.refit_from, minimum=0)
         _check_optional_int("local_candidates_from", self.local_candidates_from, minimum=1)
@@ -205,6 +210,7 @@ class SurrogateSettings:
             "feasibility_margin",
             "unseen_choices",
             "noisy_repeats",
+            "robust_noise",
         ):
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
