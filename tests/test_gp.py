@@ -225,3 +225,43 @@ def test_extending_the_factor_with_running_trials_equals_a_new_factorisation() -
             _gp.matern52(_gp.sq_dist(X[:1], X, hp.inv_ls2, is_cat)),
             _gp.correlation(X[:1], singular, is_cat)[1],
         )
+
+
+def test_loo_residuals_match_refitting_without_each_point() -> None:
+    rng = np.random.default_rng(4)
+    X = rng.random((12, 2))
+    y = np.sin(4 * X[:, 0]) + 0.1 * rng.standard_normal(12)
+    hp = _gp.Hyperparams(np.array([3.0, 2.0]), 0.05)
+    is_cat = np.zeros(2, dtype=bool)
+    post = _gp.Posterior(X, y, is_cat, hp, 2.5, 1.5)
+    L = _gp.cholesky(_gp.correlation(X, hp, is_cat)[1])
+    e = _gp._loo_residuals(L, _gp.solve(L, y), post.scale2)
+    for i in range(12):
+        keep = np.arange(12) != i
+        C = _gp.correlation(X[keep], hp, is_cat)[1]
+        k = _gp.matern52(_gp.sq_dist(X[i : i + 1], X[keep], hp.inv_ls2, is_cat))[0]
+        mean = k @ np.linalg.solve(C, y[keep])
+        var = 1.0 + hp.g - k @ np.linalg.solve(C, k)  # the observation's, noise included
+        assert e[i] == pytest.approx((y[i] - mean) / np.sqrt(post.scale2 * var), rel=1e-8)
+
+
+def test_robust_posterior_discounts_one_outlier_only() -> None:
+    """A smooth function observed with small noise and one gross outlier: the robust posterior
+    inflates that observation's noise alone, and its mean there moves back to the trend."""
+    X = np.linspace(0, 1, 25)[:, None]
+    truth = np.sin(3 * X[:, 0])
+    y = truth + 0.02 * np.random.default_rng(0).standard_normal(25)
+    y[12] += 2.0
+    hp = _gp.Hyperparams(np.array([4.0]), 0.05)
+    is_cat = np.zeros(1, dtype=bool)
+    plain = _gp.Posterior(X, y, is_cat, hp, 2.5, 1.5)
+    robust = _gp.Posterior(X, y, is_cat, hp, 2.5, 1.5, robust=2.5)
+    assert plain.noise_scale is None and robust.noise_scale is not None
+    assert np.flatnonzero(robust.noise_scale > 1.0).tolist() == [12]
+    at = X[12:13]
+    assert abs(robust.predict(at)[0][0] - truth[12]) < 0.5 * abs(
+        plain.predict(at)[0][0] - truth[12]
+    )
+    # Without an outlier nothing changes.
+    y[12] -= 2.0
+    assert _gp.Posterior(X, y, is_cat, hp, 2.5, 1.5, robust=2.5).noise_scale is None

@@ -115,6 +115,12 @@ class SurrogateSettings:
       parameters, the acquisition optimiser also scores as many candidates near the best 5 %
       of the trials as quasi-random ones: copies of them with a random subset of coordinates
       moved by small normal steps (docs/math.md §13); 11 by default; ``None``, never.
+    - ``robust_noise``: while the fitted noise is not negligible, one reweighting step after
+      the fit: an observation whose leave-one-out residual exceeds
+      :data:`ROBUST_RESIDUAL` predictive scales gets its noise variance multiplied by the
+      square of the excess, so that one outlying evaluation pulls the posterior mean less
+      (docs/math.md §11); ``False``, the default (measured in docs/benchmarks.md, "Noisy
+      objectives").
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
