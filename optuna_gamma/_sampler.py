@@ -129,6 +129,10 @@ class GammaBOSampler(BaseSampler):
     holds 1,000 of them -- the best half and an even spread of the rest -- so a suggestion costs
     about the same at 10,000 trials as at 1,000 (``SurrogateSettings(refit_from=...,
     max_model_trials=...)``; docs/math.md §12). Shorter studies are not affected.
+    In spaces of more than ten continuous parameters the acquisition optimiser also scores
+    candidates near the best 5 % of the trials -- copies with a random subset of coordinates
+    moved by small steps -- since quasi-random candidates lie far from them in 20 or 40
+    dimensions (``SurrogateSettings(local_candidates_from=...)``; docs/math.md §13).
 
     FAIL trials are not used by the model; PRUNED trials count as observed at the worst
     completed value (``pruned_trials``) and their parameters are never suggested again.
