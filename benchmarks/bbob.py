@@ -161,6 +161,12 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "the rule before them: quasi-random candidates and the three best trials only)",
         {"surrogate_settings": SurrogateSettings(local_candidates_from=None)},
     ),
+    "gamma-robust": (
+        "where the fitted noise is not negligible (rugged functions), observations with a "
+        "leave-one-out residual above 2.5 predictive scales get a larger noise variance "
+        "(robust_noise=True)",
+        {"surrogate_settings": SurrogateSettings(robust_noise=True)},
+    ),
     "gamma-plug-in": (
         "EI's incumbent the best posterior mean where the fitted noise is not negligible "
         "(docs/math.md §11), not the best observed value",

@@ -59,6 +59,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-lattice": {"lattice_limit": 8192},
     "gamma-seen-branches": {"unseen_choices": False},
     "gamma-explore-repeats": {"discrete_repeats": "explore"},
+    "gamma-robust": {"robust_noise": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -72,6 +73,8 @@ ABLATION_ABOUT = {
     "start-up missed is never tried)",
     "gamma-explore-repeats": "a maximiser that repeats an evaluated configuration of an "
     "all-discrete space is replaced by the most uncertain candidate, not the best fresh one",
+    "gamma-robust": "where the fitted noise is not negligible, observations with a leave-one-out "
+    "residual above 2.5 predictive scales get a larger noise variance (robust_noise=True)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK
