@@ -65,6 +65,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-exact": {"max_model_trials": None, "refit_from": None},
     "gamma-cap200": {"max_model_trials": 200},
     "gamma-robust": {"robust_noise": True},
+    "gamma-robust-plug-in": {"robust_noise": True, "incumbent": "plug_in"},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -77,6 +78,7 @@ ABLATION_ABOUT = {
     "gamma-cap200": "the long-study subset from 200 trials on instead of 1000 (docs/math.md §12)",
     "gamma-robust": "under noise, observations with a leave-one-out residual above 2.5 predictive "
     "scales get a larger noise variance (one reweighting step)",
+    "gamma-robust-plug-in": "both: the robust step and the plug-in incumbent",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)
