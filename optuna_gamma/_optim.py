@@ -36,7 +36,7 @@ AcqGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # (s, d) -> (
 _NEIGHBOURS = 8  # grid values tried on each side of the current one for large grids
 _CHUNK = 4096  # lattice points scored at once
 # Local candidates (``perturbed``): each coordinate moves with probability min(1, _SUBSET / d),
-# so about 20 of them move in a 40-D space (BoTorch's rule for its candidates near the best
+# so about 20 of them move in a 40-D space (the rule of TuRBO's candidates near the best
 # points), by a normal step whose scale is drawn log-uniformly from [_STEP_MIN, _STEP_MAX] (in
 # fractions of each parameter's range): fine steps refine the incumbent, coarse ones leave it.
 _SUBSET = 20.0
