@@ -999,3 +999,35 @@ def test_a_partial_overhead_run_never_replaces_the_committed_table(
     except Exception:  # noqa: BLE001
         pass
     assert written == [False]
+
+
+def test_copy_runs_brings_runs_together_renames_and_keeps_existing(tmp_path: Path) -> None:
+    """scripts/copy_runs.py: runs of the named samplers from a folder's archive and files into
+    another folder's raw/, one sampler filed under a new name, a run already there kept."""
+    import lzma
+
+    from benchmarks import bbob
+
+    def run(sampler: str, seed: int, values: list[float]) -> dict[str, Any]:
+        return {"problem": "f01-d20", "sampler": sampler, "seed": seed, "trials": values}
+
+    source, dest = tmp_path / "source", tmp_path / "dest"
+    source.mkdir()
+    with lzma.open(source / "runs.jsonl.xz", "wt") as fh:  # the archive, packed
+        for r in (run("gamma", 0, [3.0, 2.0, 2.5]), run("gp", 0, [4.0, 1.0, 1.0])):
+            fh.write(json.dumps(bbob.pack(r)) + "\n")
+    store = _frame.Store(dest, bbob.SUITES["bbob_large"])
+    store.save(run("gp", 0, [9.0, 9.0, 9.0]))  # already there: kept
+    script = Path(__file__).resolve().parents[1] / "scripts" / "copy_runs.py"
+    args = ["bbob_large", str(source), str(dest), "--samplers", "gamma,gp"]
+    out = subprocess.run(
+        [sys.executable, str(script), *args, "--rename", "gamma=gamma-nolocal"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "copied 1 runs" in out.stdout
+    runs = store.load()
+    assert set(runs) == {("f01-d20", "gamma-nolocal", 0), ("f01-d20", "gp", 0)}
+    assert runs[("f01-d20", "gamma-nolocal", 0)]["trials"] == [3.0, 2.0, 2.0]  # best so far
+    assert runs[("f01-d20", "gp", 0)]["trials"] == [9.0, 9.0, 9.0]
