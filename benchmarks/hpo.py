@@ -416,7 +416,7 @@ def report(ctx: _frame.ReportContext) -> str:
         "| trials | sampler | tasks | repeats |",
         "|---|---|---|---|",
     ]
-    for row in s["repeats"]:
+    for row in s.get("repeats", []):  # none in a folder of ablation runs alone
         if row["repeats"] is not None:
             lines.append(
                 f"| {row['budget']} | {row['sampler']} | {row['tasks']} | {row['repeats']:.1%} |"
@@ -452,7 +452,7 @@ def report(ctx: _frame.ReportContext) -> str:
         "| task | trials | sampler | runs | mean nreg | median nreg | stuck | mean rank |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for row in s["per_problem"]:
+    for row in s.get("per_problem", []):
         lines.append(
             f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
             f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['stuck']:.0%} "

@@ -3,7 +3,9 @@ its measures."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -106,3 +108,17 @@ def test_summary_normalises_by_the_table_optimum_and_random_median() -> None:
     assert row[("tpe", 3)]["mean_nreg"] == pytest.approx(1.0)
     assert row[("gamma", 3)]["mean_rank"] == 1.0 and row[("tpe", 3)]["mean_rank"] == 2.0
     assert row[("tpe", 3)]["stuck"] == 1.0
+
+
+def test_a_folder_of_ablation_runs_alone_reports(tmp_path: Path) -> None:
+    """An ablation run into its own folder (no default runs to pair with) still gets its
+    report: its overall table in summary.json, no crash on the missing main tables."""
+    from benchmarks import _frame
+
+    argv = ["--problems", "knn-iris", "--samplers", "gamma-robust", "--seeds", "0"]
+    argv += ["--n-trials", "12", "--out", str(tmp_path)]
+    assert _frame.main("hpo", argv) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    rows = summary["ablations"]["gamma-robust"]["overall"]
+    assert [r["budget"] for r in rows] and all(r["sampler"] == "gamma-robust" for r in rows)
+    assert "`gamma-robust`" in (tmp_path / "results.md").read_text()
