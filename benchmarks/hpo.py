@@ -439,6 +439,11 @@ def report(ctx: _frame.ReportContext) -> str:
             by = {(r["sampler"], r["budget"]): r for r in found["overall"]}
             for b in budgets:
                 g, a = by.get(("gamma", b)), by.get((name, b))
+                if g is None and a is not None:  # no default runs to pair with: its own
+                    lines.append(
+                        f"| {name} | {a['problems']} | {b} | (not run) | {a['mean_nreg']:.3f} "
+                        f"| | | {a['stuck']:.0%} |"
+                    )
                 if g is None or a is None:
                     continue
                 lines.append(

@@ -121,4 +121,5 @@ def test_a_folder_of_ablation_runs_alone_reports(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     rows = summary["ablations"]["gamma-robust"]["overall"]
     assert [r["budget"] for r in rows] and all(r["sampler"] == "gamma-robust" for r in rows)
-    assert "`gamma-robust`" in (tmp_path / "results.md").read_text()
+    report = (tmp_path / "results.md").read_text()
+    assert "`gamma-robust`" in report and "| gamma-robust | 1 | 12 | (not run) |" in report
