@@ -354,7 +354,7 @@ def _loo_residuals(L: np.ndarray, alpha: np.ndarray, scale2: float) -> np.ndarra
     """Leave-one-out residuals of the observations, each over its predictive scale:
     ``alpha_i / sqrt(scale2 [C^-1]_ii)`` (the closed form of Rasmussen & Williams 2006,
     eq. 5.12), from the factor ``L`` of ``C`` and ``alpha = C^-1 y``."""
-    diag = np.diag(inverse(L))
+    diag = np.diag(lapack.dpotri(L, lower=1)[0])  # the diagonal of C^-1
     return alpha / np.sqrt(scale2 * np.maximum(diag, 1e-300))
 
 

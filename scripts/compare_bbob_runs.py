@@ -88,17 +88,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key}: {'identical' if same else 'DIFFERENT'}")
     print(f"{len(pairs) - differ} of {len(pairs)} runs identical")
     if args.regret:
-        _print_regret(pairs)
+        _print_regret(pairs, args.archive.parent / "references.json")
         return 0
     return 1 if differ else 0
 
 
-def _print_regret(pairs: list[tuple[dict, dict]]) -> None:
+def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
     """Mean normalised regret and stuck share of the fresh and the archived runs, per budget,
-    over all problems and per dimension."""
-    refs = json.loads((ROOT / "benchmarks/results/bbob/references.json").read_text())
+    over all problems and per dimension; ``refs_path``: the archive's references.json."""
+    refs = json.loads(refs_path.read_text())
     groups = {"all": list(pairs)}
-    for d in bbob.DIMENSIONS:
+    dims = sorted({int(p[0]["problem"][5:7]) for p in pairs if p[0]["problem"].startswith("f")})
+    for d in dims:
         groups[f"{d}-D"] = [p for p in pairs if p[0]["problem"].endswith(f"d{d:02d}")]
     print()
     print(

@@ -18,7 +18,6 @@ A run already in the destination (a file of the same problem, sampler and seed) 
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 import sys
 
@@ -36,8 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samplers", required=True, help="comma-separated sampler names")
     parser.add_argument("--rename", default=None, help="OLD=NEW: file OLD's runs as NEW")
     args = parser.parse_args(argv)
-    module = importlib.import_module(f"benchmarks.{args.suite.split('_')[0]}")
-    suite = module.SUITES[args.suite]
+    try:
+        suite = _frame.get_suite(args.suite)
+    except ValueError as e:
+        parser.error(f"suite: {e}")
     rename = dict([args.rename.split("=", 1)]) if args.rename else {}
     source, dest = _frame.Store(args.source, suite), _frame.Store(args.dest, suite)
     present = {(p, s, k) for p, s, k in dest.load()}
