@@ -172,6 +172,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "(docs/math.md §11), not the best observed value",
         {"surrogate_settings": SurrogateSettings(incumbent="plug_in")},
     ),
+    "gamma-noise-prior1": (
+        "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30: the setting for "
+        "objectives known to be noisy, measured where it is wrong (noise_prior_rate=1)",
+        {"surrogate_settings": SurrogateSettings(noise_prior_rate=1.0)},
+    ),
 }
 SAMPLERS = MAIN + ("tpe-mv",) + tuple(VARIANTS)
 LABELS = {

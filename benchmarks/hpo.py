@@ -60,6 +60,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-seen-branches": {"unseen_choices": False},
     "gamma-explore-repeats": {"discrete_repeats": "explore"},
     "gamma-robust": {"robust_noise": True},
+    "gamma-noise-prior1": {"noise_prior_rate": 1.0},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -75,6 +76,8 @@ ABLATION_ABOUT = {
     "all-discrete space is replaced by the most uncertain candidate, not the best fresh one",
     "gamma-robust": "where the fitted noise is not negligible, observations with a leave-one-out "
     "residual above 2.5 predictive scales get a larger noise variance (robust_noise=True)",
+    "gamma-noise-prior1": "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30 "
+    "(noise_prior_rate=1)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK

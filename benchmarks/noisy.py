@@ -66,6 +66,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-cap200": {"max_model_trials": 200},
     "gamma-robust": {"robust_noise": True},
     "gamma-robust-plug-in": {"robust_noise": True, "incumbent": "plug_in"},
+    "gamma-noise-prior1": {"noise_prior_rate": 1.0},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -79,6 +80,8 @@ ABLATION_ABOUT = {
     "gamma-robust": "under noise, observations with a leave-one-out residual above 2.5 predictive "
     "scales get a larger noise variance (one reweighting step)",
     "gamma-robust-plug-in": "both: the robust step and the plug-in incumbent",
+    "gamma-noise-prior1": "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30 "
+    "(noise_prior_rate=1)",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)

@@ -135,13 +135,17 @@ def inv_ls2_log_prior(
 
 
 def log_prior(
-    hp: Hyperparams, fit_noise: bool, lengthscale_prior: LengthscalePrior | None = None
+    hp: Hyperparams,
+    fit_noise: bool,
+    lengthscale_prior: LengthscalePrior | None = None,
+    noise_rate: float = NOISE_PRIOR_RATE,
 ) -> tuple[float, np.ndarray]:
     """Log prior of the hyperparameters and its gradient with respect to ``theta``: the
-    lengthscales' (``lengthscale_prior``; the library's by default) and the noise ratio's."""
+    lengthscales' (``lengthscale_prior``; the library's by default) and the noise ratio's,
+    ``Gamma(NOISE_PRIOR_SHAPE, rate noise_rate)``."""
     value, grad = (lengthscale_prior or inv_ls2_log_prior)(hp.inv_ls2)
     if fit_noise:
-        w, rate = _NOISE_LOG_WEIGHT, NOISE_PRIOR_RATE
+        w, rate = _NOISE_LOG_WEIGHT, noise_rate
         value += w * math.log(hp.g) - rate * hp.g
         e = hp.g - G_MIN  # d g / d log(g - G_MIN)
         grad = np.append(grad, e * (w / hp.g - rate))
@@ -267,6 +271,7 @@ def _neg_log_posterior(
     b0: float,
     fit_noise: bool,
     lengthscale_prior: LengthscalePrior | None = None,
+    noise_rate: float = NOISE_PRIOR_RATE,
 ) -> tuple[float, np.ndarray]:
     """Negative (log marginal likelihood + log priors) up to a constant, and its gradient."""
     n, d = X.shape
@@ -280,7 +285,7 @@ def _neg_log_posterior(
     a_n, b_n = a0 + 0.5 * n, b0 + 0.5 * Q
     # docs/math.md eq. 8: log p = const - 1/2 log|C| - (a0 + n/2) log(b0 + Q/2)
     log_lik = -np.sum(np.log(np.diag(L))) - a_n * math.log(b_n)
-    prior, prior_grad = log_prior(hp, fit_noise, lengthscale_prior)
+    prior, prior_grad = log_prior(hp, fit_noise, lengthscale_prior, noise_rate)
 
     # docs/math.md eq. 9: d log p / d theta_j = 1/2 sum_ab W_ab (dC/dtheta_j)_ab with
     # W = (a_n/b_n) alpha alpha^T - C^-1. dC/dlog inv_ls2_d = dk/dr2 * inv_ls2_d delta_d^2 is
@@ -309,14 +314,16 @@ def fit_hyperparams(
     max_iter: int = 200,
     lengthscale_prior: LengthscalePrior | None = None,
     loose_fit_from: int = LOOSE_FIT_FROM,
+    noise_rate: float = NOISE_PRIOR_RATE,
 ) -> Hyperparams:
     """Maximises the log posterior of the kernel hyperparameters with L-BFGS-B.
 
     Starts from ``initial`` (a warm start from the previous fit) when given, else from the
     defaults. A fit that fails from ``initial`` is tried again from the defaults (a warm start
     can sit where the new data make ``C`` singular); if that fails too, the defaults are used,
-    with a warning. ``lengthscale_prior`` replaces the library's prior of the lengthscales;
-    from ``loose_fit_from`` observations on the fit stops at a looser tolerance.
+    with a warning. ``lengthscale_prior`` replaces the library's prior of the lengthscales,
+    ``noise_rate`` the rate of the noise ratio's Gamma prior; from ``loose_fit_from``
+    observations on the fit stops at a looser tolerance.
     """
     d = X.shape[1]
     fit_noise = not deterministic
@@ -331,7 +338,7 @@ def fit_hyperparams(
             res = scipy.optimize.minimize(
                 _neg_log_posterior,
                 theta0,
-                args=(X, y, is_cat, a0, b0, fit_noise, lengthscale_prior),
+                args=(X, y, is_cat, a0, b0, fit_noise, lengthscale_prior, noise_rate),
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,

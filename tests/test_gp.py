@@ -100,21 +100,22 @@ def test_log_posterior_gradient(fit_noise: bool) -> None:
         assert err < 1e-4 * max(1.0, np.linalg.norm(g(theta)))
 
 
-def test_log_posterior_is_marginal_likelihood_plus_priors() -> None:
+@pytest.mark.parametrize("noise_rate", [_gp.NOISE_PRIOR_RATE, 1.0])
+def test_log_posterior_is_marginal_likelihood_plus_priors(noise_rate: float) -> None:
     X, y, is_cat = _data(5)
     theta_a = np.log(np.append(HP.inv_ls2, HP.g - _gp.G_MIN))
     hp_b = _gp.Hyperparams(inv_ls2=np.array([1.0, 2.0, 3.0]), g=0.2)
     theta_b = np.log(np.append(hp_b.inv_ls2, hp_b.g - _gp.G_MIN))
 
     def log_prior(hp: _gp.Hyperparams) -> float:  # an independent formula, up to a constant
-        noise = scipy.stats.gamma(a=_gp.NOISE_PRIOR_SHAPE, scale=1.0 / _gp.NOISE_PRIOR_RATE)
+        noise = scipy.stats.gamma(a=_gp.NOISE_PRIOR_SHAPE, scale=1.0 / noise_rate)
         v = hp.inv_ls2
         m = _gp.INV_LS2_PRIOR_MODE
         return float(np.sum(-_gp.INV_LS2_PRIOR * (m / v + v / m)) + noise.logpdf(hp.g))
 
     diff_model = (
-        -_gp._neg_log_posterior(theta_a, X, y, is_cat, A0, B0, True)[0]
-        + _gp._neg_log_posterior(theta_b, X, y, is_cat, A0, B0, True)[0]
+        -_gp._neg_log_posterior(theta_a, X, y, is_cat, A0, B0, True, None, noise_rate)[0]
+        + _gp._neg_log_posterior(theta_b, X, y, is_cat, A0, B0, True, None, noise_rate)[0]
     )
     diff_ref = (
         _gp.log_marginal_likelihood(X, y, is_cat, HP, A0, B0)
@@ -170,6 +171,23 @@ def test_fit_finds_relevant_dimension_and_beats_default() -> None:
         _gp._neg_log_posterior(theta, X, y, is_cat, A0, B0, True)[0]
         < _gp._neg_log_posterior(default.to_theta(True), X, y, is_cat, A0, B0, True)[0]
     )
+
+
+def test_noise_prior_rate_sets_how_much_noise_the_fit_admits() -> None:
+    """A smooth trend under noise as large as the signal: the weak prior (rate 1) lets the fit
+    give the noise a several times larger share than the default prior (rate 30, mean 0.04),
+    which is what ``fit_hyperparams`` uses when no rate is given."""
+    rng = np.random.default_rng(11)
+    X = rng.random((60, 1))
+    signal = np.sin(6 * X[:, 0])
+    y = signal + signal.std() * rng.standard_normal(60)
+    y = (y - y.mean()) / y.std()
+    is_cat = np.array([False])
+    default = _gp.fit_hyperparams(X, y, is_cat, A0, B0, deterministic=False)
+    strong = _gp.fit_hyperparams(X, y, is_cat, A0, B0, False, noise_rate=_gp.NOISE_PRIOR_RATE)
+    weak = _gp.fit_hyperparams(X, y, is_cat, A0, B0, deterministic=False, noise_rate=1.0)
+    assert default.g == strong.g
+    assert weak.g > 2.0 * strong.g
 
 
 def test_deterministic_fit_keeps_minimum_noise_and_handles_duplicates() -> None:

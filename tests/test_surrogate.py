@@ -96,6 +96,10 @@ def test_an_injected_lengthscale_prior_is_the_one_used() -> None:
         ({"loose_fit_from": -1}, ValueError),
         ({"loose_fit_from": 1.5}, TypeError),
         ({"lengthscale_prior": "dimension"}, TypeError),
+        ({"noise_prior_rate": 0.0}, ValueError),
+        ({"noise_prior_rate": float("nan")}, ValueError),
+        ({"noise_prior_rate": 1e4}, ValueError),
+        ({"noise_prior_rate": "weak"}, TypeError),
     ],
 )
 def test_invalid_ablation_settings_name_the_field(
@@ -140,3 +144,19 @@ def test_fit_model_dispatches_on_the_number_of_objectives() -> None:
     single.optimize(lambda t: t.suggest_float("x", 0, 1), 6)
     inputs = model_inputs(single.trials, relative_search_space(single.trials))
     assert fit_model(inputs, single.directions, SurrogateSettings()).y_best is not None  # type: ignore[union-attr]
+
+
+def test_noise_prior_rate_reaches_the_model() -> None:
+    """On a noisy objective the model of a study fitted with ``noise_prior_rate=1`` gives the
+    noise a larger ratio than the default's (rate 30), from the same trials."""
+    rng = np.random.default_rng(5)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: _quadratic(t) + 3.0 * rng.standard_normal(), n_trials=40)
+    inputs = model_inputs(study.trials, relative_search_space(study.trials))
+    ratios = [
+        fit_model(inputs, study.directions, SurrogateSettings(noise_prior_rate=rate))
+        .objectives[0]  # type: ignore[union-attr]
+        .model.hp.g
+        for rate in (_gp.NOISE_PRIOR_RATE, 1.0)
+    ]
+    assert ratios[1] > 2.0 * ratios[0]

@@ -121,6 +121,7 @@ def fit_posterior(
         initial=initial,
         lengthscale_prior=lengthscale_prior(settings, space.is_discrete),
         loose_fit_from=settings.loose_fit_from,
+        noise_rate=settings.noise_prior_rate,
     )
     return _posterior(X, y, space, settings, X_pending, hp)
 

@@ -121,6 +121,13 @@ class SurrogateSettings:
       square of the excess, so that one outlying evaluation pulls the posterior mean less
       (docs/math.md §11); ``False``, the default (measured in docs/benchmarks.md, "Noisy
       objectives").
+    - ``noise_prior_rate``: the rate of the ``Gamma(1.1, rate)`` prior on the noise ratio
+      (noise variance over signal variance, of standardised values; docs/math.md §2, §11).
+      The default, 30 (prior mean 0.04), keeps the fit from calling a noise-free function's
+      structure noise; an objective known to be noisy (a training run, a validation split) is
+      better served by ``1`` (prior mean 1.1), which fits the noise at its size: measured in
+      docs/benchmarks.md, "Noisy objectives", with what it costs on noise-free functions.
+      Ignored with ``deterministic_objective=True``.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -152,6 +159,7 @@ class SurrogateSettings:
     refit_from: int | None = REFIT_FROM
     local_candidates_from: int | None = LOCAL_CANDIDATES_FROM
     robust_noise: bool = False
+    noise_prior_rate: float = _gp.NOISE_PRIOR_RATE
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -163,7 +171,7 @@ class SurrogateSettings:
         # values (variance 1), and a0 = 1e3 already makes the predictive Gaussian to 3 decimals.
         _check_real("xi", self.xi, minimum=0.0, inclusive=True, maximum=MAX_XI)
         _check_real("ucb_beta", self.ucb_beta, minimum=0.0, inclusive=True, maximum=MAX_XI)
-        for name in ("prior_concentration", "prior_rate"):
+        for name in ("prior_concentration", "prior_rate", "noise_prior_rate"):
             _check_real(name, getattr(self, name), 0.0, inclusive=False, maximum=MAX_PRIOR)
         _check_real("lengthscale_prior_mode", self.lengthscale_prior_mode, 0.0, inclusive=False)
         if self.lengthscale_prior is not None and not callable(self.lengthscale_prior):
@@ -208,6 +216,7 @@ class SurrogateSettings:
             "prior_concentration",
             "prior_rate",
             "lengthscale_prior_mode",
+            "noise_prior_rate",
         ):
             object.__setattr__(self, name, float(getattr(self, name)))
         for name in (
