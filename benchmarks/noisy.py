@@ -67,6 +67,8 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-robust": {"robust_noise": True},
     "gamma-robust-plug-in": {"robust_noise": True, "incumbent": "plug_in"},
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
+    "gamma-noise-prior1-robust": {"noise_prior_rate": 1.0, "robust_noise": True},
+    "gamma-noise-prior1-repeats": {"noise_prior_rate": 1.0, "noisy_repeats": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -82,6 +84,8 @@ ABLATION_ABOUT = {
     "gamma-robust-plug-in": "both: the robust step and the plug-in incumbent",
     "gamma-noise-prior1": "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30 "
     "(noise_prior_rate=1)",
+    "gamma-noise-prior1-robust": "the noise prior with rate 1 and the robust step",
+    "gamma-noise-prior1-repeats": "the noise prior with rate 1 and re-evaluations kept",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)

@@ -26,6 +26,8 @@ against the default, say):
     python scripts/compare_bbob_runs.py /tmp/plug-in --regret --against gamma
 
 ``--archive PATH`` compares with another suite's archive (``bbob_large``'s, say).
+``--by-function`` adds, with ``--regret``, the paired difference per function (over its
+dimensions and seeds): where a change gains or loses.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "--against",
         default=None,
         help="compare with the archived runs of this sampler (default: the fresh run's own)",
+    )
+    parser.add_argument(
+        "--by-function",
+        action="store_true",
+        help="with --regret, also the paired difference per function",
     )
     parser.add_argument(
         "--archive",
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pairs) - differ} of {len(pairs)} runs identical")
     if args.regret:
         _print_regret(pairs, args.archive.parent / "references.json")
+        if args.by_function:
+            _print_by_function(pairs, args.archive.parent / "references.json")
         return 0
     return 1 if differ else 0
 
@@ -128,6 +137,25 @@ def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
                 f"| {sum(means[1]) / len(found):.4f} | {statistics.fmean(diffs):+.4f} ± {se:.4f} "
                 f"| {stuck[0]:.0%} | {stuck[1]:.0%} |"
             )
+
+
+def _print_by_function(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
+    """Per function (the problem name without its dimension), the mean over its runs of the
+    fresh run's normalised regret minus the archived run's, per budget."""
+    refs = json.loads(refs_path.read_text())
+    diffs: dict[str, dict[int, list[float]]] = {}
+    for fresh_run, old_run in pairs:
+        ref = refs[bbob.ref_key(fresh_run["problem"], fresh_run["seed"])]
+        function = fresh_run["problem"].split("-d")[0]
+        for budget in (25, 50, 100):
+            fresh, old = (bbob._nreg(min(r["trials"][:budget]), ref) for r in (fresh_run, old_run))
+            diffs.setdefault(function, {}).setdefault(budget, []).append(fresh - old)
+    print()
+    print("| function | runs | fresh − archived at 25 | at 50 | at 100 |")
+    print("|---|---|---|---|---|")
+    for function, by_budget in sorted(diffs.items()):
+        cells = " | ".join(f"{statistics.fmean(by_budget[b]):+.3f}" for b in (25, 50, 100))
+        print(f"| {function} | {len(by_budget[25])} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ median over the box and its minimum (the noisy benchmark's levels, docs/benchmar
 two noise-free tabulated tasks of the real-HPO suite, cross-validated accuracies with plateaus.
 
     python scripts/noise_ratios.py            # a table, one row per function and noise level
+    python scripts/noise_ratios.py --noise-prior-rate 1   # SurrogateSettings(noise_prior_rate=1)
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 import sys
 import warnings
@@ -29,6 +31,7 @@ from benchmarks import noisy  # noqa: E402
 from benchmarks import problems  # noqa: E402
 from optuna_gamma import GammaBOSampler  # noqa: E402
 from optuna_gamma.surrogate import NEGLIGIBLE_NOISE  # noqa: E402
+from optuna_gamma.surrogate import SurrogateSettings  # noqa: E402
 from optuna_gamma.surrogate import fit_surrogate  # noqa: E402
 
 FUNCTIONS = ("branin", "hartmann6", "rosenbrock4", "levy4", "ackley5")
@@ -37,7 +40,7 @@ LEVELS = (0.0, 0.05, 0.2)
 AT = (10, 25, 50, 100)
 
 
-def ratios(name: str, level: float) -> list[float]:
+def ratios(name: str, level: float, settings: SurrogateSettings) -> list[float]:
     problem = problems.get_problem(name)
     optimum, median = noisy.box_reference(name)
     sd = level * (median - optimum)
@@ -46,7 +49,7 @@ def ratios(name: str, level: float) -> list[float]:
     def objective(trial: optuna.Trial) -> float:
         return problem.evaluate(problem.suggest(trial)) + sd * float(rng.standard_normal())
 
-    sampler = GammaBOSampler(seed=0)
+    sampler = GammaBOSampler(seed=0, surrogate_settings=settings)
     study = optuna.create_study(sampler=sampler)
     out = []
     for n in AT:
@@ -62,9 +65,9 @@ def ratios(name: str, level: float) -> list[float]:
     return out
 
 
-def tabulated_ratios(task: str) -> list[float]:
+def tabulated_ratios(task: str, settings: SurrogateSettings) -> list[float]:
     """The fitted noise ratios of a study on a noise-free tabulated real-HPO task."""
-    sampler = GammaBOSampler(seed=0, warn_independent_sampling=False)
+    sampler = GammaBOSampler(seed=0, warn_independent_sampling=False, surrogate_settings=settings)
     study = optuna.create_study(sampler=sampler)
     out = []
     for n in AT:
@@ -80,20 +83,32 @@ def tabulated_ratios(task: str) -> list[float]:
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--noise-prior-rate",
+        type=float,
+        default=SurrogateSettings().noise_prior_rate,
+        help="SurrogateSettings.noise_prior_rate of the studies (default: the library's)",
+    )
+    args = parser.parse_args(argv)
+    settings = SurrogateSettings(noise_prior_rate=args.noise_prior_rate)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore")
-    print(f"NEGLIGIBLE_NOISE = {NEGLIGIBLE_NOISE:g}; fitted noise ratio after n trials")
+    print(
+        f"NEGLIGIBLE_NOISE = {NEGLIGIBLE_NOISE:g}, noise_prior_rate = "
+        f"{settings.noise_prior_rate:g}; fitted noise ratio after n trials"
+    )
     print()
     print("| function | noise | " + " | ".join(f"n = {n}" for n in AT) + " |")
     print("|---|---|" + "---|" * len(AT))
     for name in FUNCTIONS:
         for level in LEVELS:
-            found = ratios(name, level)
+            found = ratios(name, level, settings)
             noise = "none" if level == 0 else f"{level:.0%}"
             print(f"| {name} | {noise} | " + " | ".join(f"{g:.1e}" for g in found) + " |")
     for task in TABULATED:
-        found = tabulated_ratios(task)
+        found = tabulated_ratios(task, settings)
         print(f"| {task} (real-HPO) | none | " + " | ".join(f"{g:.1e}" for g in found) + " |")
     return 0
 
