@@ -83,18 +83,20 @@ def test_strong_prior_reduces_to_gaussian_process() -> None:
     assert t_post.nu > 1e9 and g_post.nu == np.inf
 
 
-@pytest.mark.parametrize("fit_noise", [True, False])
-def test_log_posterior_gradient(fit_noise: bool) -> None:
+@pytest.mark.parametrize(
+    ("fit_noise", "noise_rate"), [(True, _gp.NOISE_PRIOR_RATE), (True, 1.0), (False, 1.0)]
+)
+def test_log_posterior_gradient(fit_noise: bool, noise_rate: float) -> None:
     X, y, is_cat = _data(3)
     rng = np.random.default_rng(4)
     for _ in range(3):
         theta = rng.normal(0.0, 0.7, 3 + fit_noise)
 
         def f(t: np.ndarray) -> float:
-            return _gp._neg_log_posterior(t, X, y, is_cat, A0, B0, fit_noise)[0]
+            return _gp._neg_log_posterior(t, X, y, is_cat, A0, B0, fit_noise, None, noise_rate)[0]
 
         def g(t: np.ndarray) -> np.ndarray:
-            return _gp._neg_log_posterior(t, X, y, is_cat, A0, B0, fit_noise)[1]
+            return _gp._neg_log_posterior(t, X, y, is_cat, A0, B0, fit_noise, None, noise_rate)[1]
 
         err = scipy.optimize.check_grad(f, g, theta)
         assert err < 1e-4 * max(1.0, np.linalg.norm(g(theta)))
