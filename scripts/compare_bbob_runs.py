@@ -102,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if differ else 0
 
 
+def _nregs(fresh_run: dict, old_run: dict, refs: dict, budget: int) -> tuple[float, float]:
+    """The normalised regret of the fresh and of the archived run after ``budget`` trials."""
+    ref = refs[bbob.ref_key(fresh_run["problem"], fresh_run["seed"])]
+    fresh, old = (bbob._nreg(min(r["trials"][:budget]), ref) for r in (fresh_run, old_run))
+    return fresh, old
+
+
 def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
     """Mean normalised regret and stuck share of the fresh and the archived runs, per budget,
     over all problems and per dimension; ``refs_path``: the archive's references.json."""
@@ -120,9 +127,8 @@ def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
         for budget in (25, 50, 100):
             found = {}
             for fresh_run, old_run in chosen:
-                ref = refs[bbob.ref_key(fresh_run["problem"], fresh_run["seed"])]
                 found.setdefault(fresh_run["problem"], []).append(
-                    tuple(bbob._nreg(min(r["trials"][:budget]), ref) for r in (fresh_run, old_run))
+                    _nregs(fresh_run, old_run, refs, budget)
                 )
             means = [[sum(v[i] for v in vs) / len(vs) for vs in found.values()] for i in (0, 1)]
             stuck = [
@@ -145,10 +151,9 @@ def _print_by_function(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
     refs = json.loads(refs_path.read_text())
     diffs: dict[str, dict[int, list[float]]] = {}
     for fresh_run, old_run in pairs:
-        ref = refs[bbob.ref_key(fresh_run["problem"], fresh_run["seed"])]
         function = fresh_run["problem"].split("-d")[0]
         for budget in (25, 50, 100):
-            fresh, old = (bbob._nreg(min(r["trials"][:budget]), ref) for r in (fresh_run, old_run))
+            fresh, old = _nregs(fresh_run, old_run, refs, budget)
             diffs.setdefault(function, {}).setdefault(budget, []).append(fresh - old)
     print()
     print("| function | runs | fresh − archived at 25 | at 50 | at 100 |")

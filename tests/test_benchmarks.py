@@ -1032,3 +1032,37 @@ def test_copy_runs_brings_runs_together_renames_and_keeps_existing(tmp_path: Pat
     assert set(runs) == {("f01-d20", "gamma-nolocal", 0), ("f01-d20", "gp", 0)}
     assert runs[("f01-d20", "gamma-nolocal", 0)]["trials"] == [3.0, 2.0, 2.0]  # best so far
     assert runs[("f01-d20", "gp", 0)]["trials"] == [9.0, 9.0, 9.0]
+
+
+def test_compare_bbob_runs_finds_a_changed_run_and_its_function(tmp_path: Path) -> None:
+    """scripts/compare_bbob_runs.py: an identical fresh run passes, a worse one is named, and
+    --regret --by-function gives the worse run's function its regret difference."""
+    import lzma
+
+    from benchmarks import bbob
+
+    def run(problem: str, values: list[float]) -> dict[str, Any]:
+        return {"problem": problem, "sampler": "gamma", "seed": 0, "trials": values}
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    old = [run("f01-d02", [4.0] * 100), run("f16-d02", [4.0] * 50 + [0.0] * 50)]
+    with lzma.open(archive / "runs.jsonl.xz", "wt") as fh:
+        for r in old:
+            fh.write(json.dumps(bbob.pack(r)) + "\n")
+    refs = {bbob.ref_key(p, 0): {"optimum": 0.0, "median": 10.0} for p in ("f01-d02", "f16-d02")}
+    (archive / "references.json").write_text(json.dumps(refs))
+    fresh = _frame.Store(tmp_path / "fresh", bbob.SUITES["bbob"])
+    fresh.save(run("f01-d02", [4.0] * 100))  # identical
+    fresh.save(run("f16-d02", [4.0] * 100))  # worse from trial 50 on: regret 0.4 against 0
+    script = Path(__file__).resolve().parents[1] / "scripts" / "compare_bbob_runs.py"
+    base = [sys.executable, str(script), str(tmp_path / "fresh")]
+    base += ["--archive", str(archive / "runs.jsonl.xz")]
+    plain = subprocess.run(base, capture_output=True, text=True)
+    assert plain.returncode == 1
+    assert "('f01-d02', 'gamma', 0): identical" in plain.stdout
+    assert "('f16-d02', 'gamma', 0): DIFFERENT" in plain.stdout
+    out = subprocess.run([*base, "--regret", "--by-function"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "| f01 | 1 | +0.000 | +0.000 | +0.000 |" in out.stdout
+    assert "| f16 | 1 | +0.000 | +0.000 | +0.400 |" in out.stdout
