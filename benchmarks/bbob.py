@@ -177,6 +177,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "objectives known to be noisy, measured where it is wrong (noise_prior_rate=1)",
         {"surrogate_settings": SurrogateSettings(noise_prior_rate=1.0)},
     ),
+    "gamma-noise-check": (
+        "one re-evaluation of the best trial when the fit sees noise, the noise prior's rate 1 "
+        "once repeats differ (noise_check=True): what the check costs where there is no noise",
+        {"surrogate_settings": SurrogateSettings(noise_check=True)},
+    ),
 }
 SAMPLERS = MAIN + ("tpe-mv",) + tuple(VARIANTS)
 LABELS = {

@@ -69,6 +69,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
     "gamma-noise-prior1-robust": {"noise_prior_rate": 1.0, "robust_noise": True},
     "gamma-noise-prior1-repeats": {"noise_prior_rate": 1.0, "noisy_repeats": True},
+    "gamma-noise-check": {"noise_check": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -86,6 +87,8 @@ ABLATION_ABOUT = {
     "(noise_prior_rate=1)",
     "gamma-noise-prior1-robust": "the noise prior with rate 1 and the robust step",
     "gamma-noise-prior1-repeats": "the noise prior with rate 1 and re-evaluations kept",
+    "gamma-noise-check": "one re-evaluation of the best trial when the fit sees noise; the noise "
+    "prior's rate 1 once repeats differ (noise_check=True)",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)

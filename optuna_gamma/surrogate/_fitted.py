@@ -35,6 +35,8 @@ from optuna_gamma.surrogate._models import ObjectiveModel
 from optuna_gamma.surrogate._models import fit_constraints
 from optuna_gamma.surrogate._models import fit_objective
 from optuna_gamma.surrogate._models import noisy
+from optuna_gamma.surrogate._noise import checked_settings
+from optuna_gamma.surrogate._noise import repeat_evidence
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
 from optuna_gamma.surrogate._settings import SurrogateSettings
 from optuna_gamma.surrogate._subset import model_subset
@@ -61,6 +63,10 @@ class FittedSurrogate:
     ``y``). ``completed`` are the COMPLETE trials of the first rows, in their order (a long
     study's model holds a subset of its trials: :mod:`optuna_gamma.surrogate._subset`);
     ``unmodelled`` the encoded points of the trials it leaves out (``None``: none).
+    ``noise_evidence`` is what trials that repeated their parameters say about noise
+    (:func:`~optuna_gamma.surrogate._noise.repeat_evidence`; ``None`` without repeats or
+    without ``settings.noise_check``), and ``settings`` are the settings the models were fitted
+    with, the noise prior already chosen from it.
     """
 
     space: SearchSpace
@@ -72,6 +78,7 @@ class FittedSurrogate:
     order: np.ndarray | None = None
     completed: tuple[FrozenTrial, ...] = ()
     unmodelled: np.ndarray | None = None
+    noise_evidence: bool | None = None
 
     @property
     def evaluated(self) -> np.ndarray:
@@ -291,6 +298,8 @@ def _fit(
     :mod:`._subset`), the objective models, the constraint models, the points to avoid, then
     the acquisition and the optimiser's ranking of the observations."""
     initial, initial_constraints = starts
+    evidence = repeat_evidence(completed) if settings.noise_check else None
+    settings = checked_settings(settings, evidence)
     refit = refit_due(len(completed) + len(pruned), settings.refit_from)
     keep, keep_pruned = model_subset(completed, pruned, directions, settings.max_model_trials)
     unmodelled = _left_out(space, completed, keep, pruned, keep_pruned)
@@ -337,7 +346,8 @@ def _fit(
     ranked = several or bool(constraints)  # else: every row feasible, ranked by y
     return FittedSurrogate(space, objectives, base.constraints, acquisition, settings,
                            feasible=feasible if ranked else None, order=order if ranked else None,
-                           completed=tuple(completed), unmodelled=unmodelled)  # fmt: skip
+                           completed=tuple(completed), unmodelled=unmodelled,
+                           noise_evidence=evidence)  # fmt: skip
 
 
 def _left_out(

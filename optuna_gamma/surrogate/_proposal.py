@@ -17,6 +17,8 @@ from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._settings import MAX_BRANCHES
+from optuna_gamma.surrogate._settings import NOISE_CHECK_FROM
+from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
 
 if TYPE_CHECKING:
     from optuna_gamma.surrogate._fitted import FittedSurrogate
@@ -182,10 +184,45 @@ def propose(
 ) -> tuple[dict[str, Any], np.ndarray, float]:
     """The sampler's next suggestion from ``fitted``: the parameters (a full assignment of a
     conditional space's union), the encoded point of the chosen branch, and its acquisition."""
+    check = noise_check(fitted, len(completed))
+    if check is not None:
+        row = int(check)
+        x = fitted.X[row]
+        params = {n: v for n, v in fitted.completed[row].params.items() if n in space.names}
+        return params, x, float(fitted.acquisition_values(x[None])[0])
     if isinstance(space, ConditionalSearchSpace):
         return _suggest_on_branches(fitted, space, list(completed), rng)
     x_best, acq_value = maximize_fresh(fitted, space, rng)
     return space.decode(x_best), x_best, acq_value
+
+
+def noise_check(fitted: FittedSurrogate, n_completed: int) -> int | None:
+    """The row of the trial to evaluate again to learn whether the objective is noisy -- the
+    best feasible one -- or ``None`` if that is not due: under ``noise_check``, in a
+    single-objective study of at least ``NOISE_CHECK_FROM`` COMPLETE trials (``n_completed``)
+    none of which repeated another's parameters, whose model fits noise that is not negligible
+    (with a noise prior not already meant for noise, ``deterministic_objective`` off), and
+    while no running or pruned trial is at that point (docs/math.md §11)."""
+    settings = fitted.settings
+    if (
+        not settings.noise_check
+        or settings.deterministic_objective
+        or settings.noise_prior_rate <= NOISY_PRIOR_RATE
+        or fitted.noise_evidence is not None
+        or len(fitted.objectives) > 1
+        or n_completed < NOISE_CHECK_FROM
+        or not noisy(fitted.model)
+    ):
+        return None
+    n = len(fitted.completed)
+    feasible = np.ones(n, dtype=bool) if fitted.feasible is None else fitted.feasible[:n]
+    if not feasible.any():
+        return None
+    rows = np.flatnonzero(feasible)
+    row = int(rows[np.argmax(fitted.y[rows])])
+    if matches_any(fitted.space.snap(fitted.X[row][None])[0], fitted.avoid):
+        return None
+    return row
 
 
 def matches_any(x: np.ndarray, P: np.ndarray, tol: float = 1e-12) -> bool:

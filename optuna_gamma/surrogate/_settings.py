@@ -53,6 +53,16 @@ LOCAL_CANDIDATES_FROM = 11
 ROBUST_RESIDUAL = 2.5
 #: Branches of a conditional space on which the acquisition is maximised (the most frequent).
 MAX_BRANCHES = 8
+#: With ``noise_check``, the noise prior's rate once repeated evaluations have shown noise
+#: (prior mean 1.1: the fit admits noise of the signal's size; docs/math.md §11).
+NOISY_PRIOR_RATE = 1.0
+#: With ``noise_check``, the fewest COMPLETE trials before the sampler re-evaluates the best one
+#: to find out whether the objective is noisy.
+NOISE_CHECK_FROM = 10
+#: Two evaluations of the same parameters differ -- evidence of noise -- when they are further
+#: apart than this share of the standard deviation of all the values (rounding and
+#: nondeterministic arithmetic stay far below it).
+REPEAT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,16 @@ class SurrogateSettings:
       better served by ``1`` (prior mean 1.1), which fits the noise at its size: measured in
       docs/benchmarks.md, "Noisy objectives", with what it costs on noise-free functions.
       Ignored with ``deterministic_objective=True``.
+    - ``noise_check``: whether repeated evaluations decide the noise prior. Two COMPLETE trials
+      with the same parameters whose values differ (by more than :data:`REPEAT_TOLERANCE` of
+      the values' standard deviation) show that the objective is noisy: the noise prior's rate
+      then becomes :data:`NOISY_PRIOR_RATE` (unless ``noise_prior_rate`` is lower). While no
+      parameters have been evaluated twice and the fitted noise is not negligible, a
+      single-objective study spends one trial -- at most once, from
+      :data:`NOISE_CHECK_FROM` COMPLETE trials on -- re-evaluating its best trial to find
+      out; equal values show a noise-free objective and nothing changes (docs/math.md §11).
+      ``False``: the noise prior stays ``noise_prior_rate`` and no trial is repeated on
+      purpose. Ignored with ``deterministic_objective=True``.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -160,6 +180,7 @@ class SurrogateSettings:
     local_candidates_from: int | None = LOCAL_CANDIDATES_FROM
     robust_noise: bool = False
     noise_prior_rate: float = _gp.NOISE_PRIOR_RATE
+    noise_check: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -188,6 +209,7 @@ class SurrogateSettings:
         _check_choice("incumbent", self.incumbent, INCUMBENTS)
         _check_bool("noisy_repeats", self.noisy_repeats)
         _check_bool("robust_noise", self.robust_noise)
+        _check_bool("noise_check", self.noise_check)
         _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
         _check_optional_int("refit_from", self.refit_from, minimum=0)
         _check_optional_int("local_candidates_from", self.local_candidates_from, minimum=1)
@@ -226,6 +248,7 @@ class SurrogateSettings:
             "unseen_choices",
             "noisy_repeats",
             "robust_noise",
+            "noise_check",
         ):
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(self, "n_candidates", int(self.n_candidates))

@@ -1,0 +1,60 @@
+"""Whether the objective is noisy, from trials that evaluated the same parameters
+(``SurrogateSettings.noise_check``; docs/math.md §11)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import dataclasses
+from typing import Any
+
+import numpy as np
+from optuna.trial import FrozenTrial
+
+from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
+from optuna_gamma.surrogate._settings import REPEAT_TOLERANCE
+from optuna_gamma.surrogate._settings import SurrogateSettings
+
+
+def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
+    """What the COMPLETE trials that share their parameters say about noise: ``True`` if two
+    of them have values further apart than ``REPEAT_TOLERANCE`` of the values' standard
+    deviation (for some objective), ``False`` if parameters were repeated and every repeat gave
+    the same values, ``None`` if no parameters were evaluated twice."""
+    groups: dict[Any, list[int]] = {}
+    for i, trial in enumerate(completed):
+        groups.setdefault(_key(trial.params), []).append(i)
+    repeated = [rows for rows in groups.values() if len(rows) > 1]
+    if not repeated:
+        return None
+    values = np.array([t.values for t in completed], dtype=float)  # (n, objectives)
+    finite = np.where(np.isfinite(values), values, np.nan)
+    with np.errstate(invalid="ignore"):
+        tolerance = REPEAT_TOLERANCE * np.nanstd(finite, axis=0)
+    for rows in repeated:
+        spread = np.nanmax(finite[rows], axis=0) - np.nanmin(finite[rows], axis=0)
+        if np.any(spread > tolerance):  # NaN (no finite value) compares False
+            return True
+    return False
+
+
+def checked_settings(settings: SurrogateSettings, evidence: bool | None) -> SurrogateSettings:
+    """``settings`` with the noise prior that ``evidence`` (:func:`repeat_evidence`) calls for:
+    the rate ``NOISY_PRIOR_RATE`` once repeats have shown noise, under ``noise_check`` and
+    unless the objective is declared deterministic or the rate is lower already."""
+    if (
+        evidence
+        and settings.noise_check
+        and not settings.deterministic_objective
+        and settings.noise_prior_rate > NOISY_PRIOR_RATE
+    ):
+        return dataclasses.replace(settings, noise_prior_rate=NOISY_PRIOR_RATE)
+    return settings
+
+
+def _key(params: dict[str, Any]) -> Any:
+    try:
+        key = frozenset(params.items())
+        hash(key)
+    except TypeError:  # an unhashable choice: compare the parameters by their text
+        return repr(sorted(params.items(), key=lambda item: item[0]))
+    return key
