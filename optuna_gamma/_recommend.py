@@ -55,9 +55,10 @@ def best_predicted_trial(study: Study, *, sampler: GammaBOSampler | None = None)
     Where the fitted noise is negligible (a noise ratio of at most
     :data:`~optuna_gamma.surrogate.NEGLIGIBLE_NOISE`, always with
     ``deterministic_objective=True``) an observation is the objective's true value and the
-    answer is the best observed feasible trial, as ``study.best_trial``; so it is when the
-    model cannot be fitted (fewer than two COMPLETE trials it can hold, no parameter, or a
-    failed fit).
+    answer is the best observed feasible trial, as ``study.best_trial``; so it is when
+    repeated evaluations of the same parameters gave the same values (the objective is then
+    known to be noise-free; ``SurrogateSettings.noise_check``), and when the model cannot be
+    fitted (fewer than two COMPLETE trials it can hold, no parameter, or a failed fit).
 
     Returns:
         A copy of the trial whose user attrs also hold the model's prediction of its value:
@@ -117,7 +118,10 @@ def _recommend(study: Study, sampler: GammaBOSampler | None) -> list[FrozenTrial
     n = len(held)
     chosen: list[tuple[FrozenTrial, int | None]]
     rows = np.array([_feasible(t) for t in held], dtype=bool)
-    if not rows.any() or not any(noisy(o.model) for o in fitted.objectives):
+    # Repeated evaluations that agreed (``noise_check``) show a noise-free objective, whatever
+    # noise the fit gives the structure it cannot follow: the best observation is the truth.
+    known_exact = fitted.noise_evidence is False
+    if not rows.any() or known_exact or not any(noisy(o.model) for o in fitted.objectives):
         index = {t.number: i for i, t in enumerate(held)}
         chosen = [(t, index.get(t.number)) for t in _observed_best(feasible, study.directions)]
     else:

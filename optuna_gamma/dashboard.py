@@ -52,6 +52,7 @@ from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma._storage import PREDICTION_USER_ATTRS
 from optuna_gamma._storage import live_system_attrs
 from optuna_gamma._storage import read_prediction
+from optuna_gamma.surrogate._noise import repeat_evidence
 
 __all__ = [
     "GRAPH_OBJECT_ID",
@@ -246,7 +247,7 @@ def recommendation_lines(study: Study, sampler: Any = None) -> list[str]:
                 "- They differ: the model attributes part of the best observed value to noise; "
                 "keep the recommended trial (docs/math.md §11)."
             )
-        return lines
+        return lines + _noise_check_lines(study, gamma)
     numbers = ", ".join(str(t.number) for t in recommended[:20])
     more = f" and {len(recommended) - 20} more" if len(recommended) > 20 else ""
     lines.append(
@@ -254,6 +255,25 @@ def recommendation_lines(study: Study, sampler: Any = None) -> list[str]:
         f"`study.best_trials` (observed): {len(study.best_trials)} trials."
     )
     return lines
+
+
+def _noise_check_lines(study: Study, sampler: GammaBOSampler | None) -> list[str]:
+    """What trials with repeated parameters said about noise, under ``noise_check``."""
+    settings = sampler.surrogate_settings if sampler is not None else None
+    if settings is None or not settings.noise_check or settings.deterministic_objective:
+        return []
+    evidence = repeat_evidence(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    if evidence is None:
+        return []
+    if evidence:
+        return [
+            "- Trials with the same parameters gave different values: the objective is noisy, "
+            "and the model admits noise of the signal's size (`noise_check`)."
+        ]
+    return [
+        "- Trials with the same parameters gave the same values: the objective is taken as "
+        "noise-free, and the best observed trial is the recommendation (`noise_check`)."
+    ]
 
 
 def _predicted_text(trial: FrozenTrial) -> str:
