@@ -69,10 +69,19 @@ def _noisy_quadratic(seed: int) -> Any:
 def test_repeat_evidence_reads_the_repeated_parameters() -> None:
     a, b = {"x": 1.0, "y": 2.0}, {"x": 0.5, "y": 2.0}
     assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0)]) is None
-    assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0)]) is False
+    # One agreeing repeat could be chance (a value drawn from a few recorded ones); two tell.
+    assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0)]) is None
+    assert (
+        repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0), _trial(b, 3.0)]) is False
+    )
+    assert (
+        repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0), _trial(a, 1.0)]) is False
+    )
     assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.5)]) is True
+    assert repeat_evidence([_trial(a, 1.0), _trial(a, 1.0), _trial(a, 1.5)]) is True
     # Below 1e-3 of the values' standard deviation (1.0 here): arithmetic, not noise.
-    assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0 + 1e-9)]) is False
+    close = [_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0 + 1e-9), _trial(b, 3.0 - 1e-9)]
+    assert repeat_evidence(close) is False
     # Several objectives: one that differs is enough.
     two = [_trial(a, [1.0, 0.0]), _trial(b, [3.0, 1.0]), _trial(a, [1.0, 0.5])]
     assert repeat_evidence(two) is True
@@ -92,9 +101,10 @@ def test_repeats_that_differ_switch_the_noise_prior() -> None:
         return fit_model(inputs, study.directions, settings).settings.noise_prior_rate
 
     assert rate(_CHECK) == _CHECK.noise_prior_rate  # nothing repeated yet
-    study.add_trial(_trial(points[0], (points[0]["x"] - 1) ** 2 + points[0]["y"] ** 2))
-    assert rate(_CHECK) == _CHECK.noise_prior_rate  # the same value again: no noise
-    study.add_trial(_trial(points[1], (points[1]["x"] - 1) ** 2 + points[1]["y"] ** 2 + 2.0))
+    for p in points[:2]:
+        study.add_trial(_trial(p, (p["x"] - 1) ** 2 + p["y"] ** 2))
+    assert rate(_CHECK) == _CHECK.noise_prior_rate  # the same values again: no noise
+    study.add_trial(_trial(points[2], (points[2]["x"] - 1) ** 2 + points[2]["y"] ** 2 + 2.0))
     assert rate(_CHECK) == NOISY_PRIOR_RATE
     assert rate(SurrogateSettings()) == _CHECK.noise_prior_rate  # noise_check off
     assert rate(SurrogateSettings(noise_check=True, noise_prior_rate=0.5)) == 0.5  # lower kept
@@ -117,12 +127,12 @@ def test_a_noisy_objective_gets_one_re_evaluation_of_its_best_trial() -> None:
     assert "gave different values" in "\n".join(recommendation_lines(study, study.sampler))
 
 
-def test_a_rugged_noise_free_objective_is_re_evaluated_once_then_left_alone() -> None:
+def test_a_rugged_noise_free_objective_is_re_evaluated_twice_then_left_alone() -> None:
     """Rastrigin looks noisy to the model (its fitted noise is not negligible), so its best
-    trial is evaluated again; the equal value shows that it is not, and the prior stays."""
+    trial is evaluated again; two equal values show that it is not, and the prior stays."""
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
     study.optimize(_rastrigin, n_trials=40)
-    assert len(_repeats(study)) == 1
+    assert len(_repeats(study)) == 2
     inputs = model_inputs(study.trials, relative_search_space(study.trials))
     fitted = fit_model(inputs, study.directions, _CHECK)
     assert fitted.noise_evidence is False

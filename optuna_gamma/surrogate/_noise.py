@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from optuna.trial import FrozenTrial
 
+from optuna_gamma.surrogate._settings import EXACT_REPEATS
 from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
 from optuna_gamma.surrogate._settings import REPEAT_TOLERANCE
 from optuna_gamma.surrogate._settings import SurrogateSettings
@@ -18,8 +19,12 @@ from optuna_gamma.surrogate._settings import SurrogateSettings
 def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
     """What the COMPLETE trials that share their parameters say about noise: ``True`` if two
     of them have values further apart than ``REPEAT_TOLERANCE`` of the values' standard
-    deviation (for some objective), ``False`` if parameters were repeated and every repeat gave
-    the same values, ``None`` if no parameters were evaluated twice."""
+    deviation (for some objective), ``False`` if at least ``EXACT_REPEATS`` evaluations
+    repeated earlier parameters and each gave the same values, ``None`` otherwise.
+
+    One agreeing repeat is not enough: an objective that returns one of a few recorded values
+    (a tabulated benchmark with, say, five training seeds per configuration) repeats a value
+    by chance one time in five."""
     groups: dict[Any, list[int]] = {}
     for i, trial in enumerate(completed):
         groups.setdefault(_key(trial.params), []).append(i)
@@ -34,7 +39,9 @@ def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
         spread = np.nanmax(finite[rows], axis=0) - np.nanmin(finite[rows], axis=0)
         if np.any(spread > tolerance):  # NaN (no finite value) compares False
             return True
-    return False
+    if sum(len(rows) - 1 for rows in repeated) >= EXACT_REPEATS:
+        return False
+    return None
 
 
 def checked_settings(settings: SurrogateSettings, evidence: bool | None) -> SurrogateSettings:

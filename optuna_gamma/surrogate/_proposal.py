@@ -200,9 +200,10 @@ def noise_check(fitted: FittedSurrogate, n_completed: int) -> int | None:
     """The row of the trial to evaluate again to learn whether the objective is noisy -- the
     best feasible one -- or ``None`` if that is not due: under ``noise_check``, in a
     single-objective study of at least ``NOISE_CHECK_FROM`` COMPLETE trials (``n_completed``)
-    none of which repeated another's parameters, whose model fits noise that is not negligible
-    (with a noise prior not already meant for noise, ``deterministic_objective`` off), and
-    while no running or pruned trial is at that point (docs/math.md §11)."""
+    whose repeats (if any) have not yet shown whether the objective is noisy
+    (:func:`~optuna_gamma.surrogate._noise.repeat_evidence`), whose model fits noise that is
+    not negligible (with a noise prior not already meant for noise, ``deterministic_objective``
+    off), and while no running or pruned trial is at that point (docs/math.md §11)."""
     settings = fitted.settings
     if (
         not settings.noise_check

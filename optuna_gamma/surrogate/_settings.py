@@ -63,6 +63,9 @@ NOISE_CHECK_FROM = 10
 #: apart than this share of the standard deviation of all the values (rounding and
 #: nondeterministic arithmetic stay far below it).
 REPEAT_TOLERANCE = 1e-3
+#: With ``noise_check``, the objective counts as noise-free once this many evaluations have
+#: repeated earlier parameters and every one gave the same values.
+EXACT_REPEATS = 2
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,12 @@ class SurrogateSettings:
     - ``noise_check``: whether repeated evaluations decide the noise prior. Two COMPLETE trials
       with the same parameters whose values differ (by more than :data:`REPEAT_TOLERANCE` of
       the values' standard deviation) show that the objective is noisy: the noise prior's rate
-      then becomes :data:`NOISY_PRIOR_RATE` (unless ``noise_prior_rate`` is lower). While no
-      parameters have been evaluated twice and the fitted noise is not negligible, a
-      single-objective study spends one trial -- at most once, from
-      :data:`NOISE_CHECK_FROM` COMPLETE trials on -- re-evaluating its best trial to find
-      out; equal values show a noise-free objective and nothing changes (docs/math.md §11).
+      then becomes :data:`NOISY_PRIOR_RATE` (unless ``noise_prior_rate`` is lower). Until
+      repeats have shown either and while the fitted noise is not negligible, a
+      single-objective study of at least :data:`NOISE_CHECK_FROM` COMPLETE trials spends a
+      trial re-evaluating its best one to find out: :data:`EXACT_REPEATS` (two) repeats that
+      gave the same values show a noise-free objective, and nothing changes but the
+      recommendation, then the best observed trial (docs/math.md §11).
       ``False``: the noise prior stays ``noise_prior_rate`` and no trial is repeated on
       purpose. Ignored with ``deterministic_objective=True``.
 
