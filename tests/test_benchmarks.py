@@ -1066,3 +1066,29 @@ def test_compare_bbob_runs_finds_a_changed_run_and_its_function(tmp_path: Path) 
     assert out.returncode == 0, out.stderr
     assert "| f01 | 1 | +0.000 | +0.000 | +0.000 |" in out.stdout
     assert "| f16 | 1 | +0.000 | +0.000 | +0.400 |" in out.stdout
+
+
+def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> None:
+    """scripts/compare_summaries.py: the paired difference over the tasks in both summaries
+    (the noisy suite's ``per_task`` with methods, the others' ``per_problem`` with samplers)."""
+
+    def row(problem: str, method: str, budget: int, value: float) -> dict[str, Any]:
+        return {"problem": problem, "method": method, "budget": budget, "mean_nreg": value}
+
+    new = {"per_task": [row("a", "v/predicted", 25, 0.1), row("b", "v/predicted", 25, 0.3),
+                        row("c", "v/predicted", 25, 0.9)]}  # fmt: skip
+    base = {"per_problem": [{"problem": p, "sampler": "gp", "budget": 25, "mean_nreg": v}
+                            for p, v in (("a", 0.2), ("b", 0.6))]}  # fmt: skip
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    script = Path(__file__).resolve().parents[1] / "scripts" / "compare_summaries.py"
+    args = [sys.executable, str(script), str(tmp_path / "new.json"), str(tmp_path / "base.json")]
+    out = subprocess.run([*args, "--new", "v/predicted", "--base", "gp"], capture_output=True,
+                         text=True)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    # Tasks a and b: means 0.2 and 0.4, differences -0.1 and -0.3 (mean -0.2, se 0.1).
+    assert "| gp | 25 | 2 | 0.200 | 0.400 | -0.200 ± 0.100 |" in out.stdout
+    missing = subprocess.run([*args, "--new", "w/predicted", "--base", "gp"],
+                             capture_output=True, text=True)  # fmt: skip
+    assert missing.returncode != 0
+    assert "no rows of 'w/predicted'" in missing.stderr
