@@ -22,9 +22,9 @@ def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
     deviation (for some objective), ``False`` if at least ``EXACT_REPEATS`` evaluations
     repeated earlier parameters and each gave the same values, ``None`` otherwise.
 
-    One agreeing repeat is not enough: an objective that returns one of a few recorded values
-    (a tabulated benchmark with, say, five training seeds per configuration) repeats a value
-    by chance one time in five."""
+    With ``EXACT_REPEATS = 1`` an objective that returns one of a few recorded values (a
+    tabulated benchmark with, say, five training seeds per configuration) passes for
+    noise-free one time in five: the price of one trial, not two, on noise-free objectives."""
     groups: dict[Any, list[int]] = {}
     for i, trial in enumerate(completed):
         groups.setdefault(_key(trial.params), []).append(i)
