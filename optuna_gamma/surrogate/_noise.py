@@ -22,9 +22,9 @@ def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
     deviation (for some objective), ``False`` if at least ``EXACT_REPEATS`` evaluations
     repeated earlier parameters and each gave the same values, ``None`` otherwise.
 
-    With ``EXACT_REPEATS = 1`` an objective that returns one of a few recorded values (a
-    tabulated benchmark with, say, five training seeds per configuration) passes for
-    noise-free one time in five: the price of one trial, not two, on noise-free objectives."""
+    One agreeing repeat is not enough: an objective whose values are a few distinct scores
+    (an accuracy on a small validation split) or one of a few recorded values (a tabulated
+    benchmark) repeats a value by chance."""
     groups: dict[Any, list[int]] = {}
     for i, trial in enumerate(completed):
         groups.setdefault(_key(trial.params), []).append(i)
