@@ -178,8 +178,9 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         {"surrogate_settings": SurrogateSettings(noise_prior_rate=1.0)},
     ),
     "gamma-noise-check": (
-        "one re-evaluation of the best trial when the fit sees noise, the noise prior's rate 1 "
-        "once repeats differ (noise_check=True): what the check costs where there is no noise",
+        "the best trial re-evaluated while the fit sees noise and repeats have not told, the "
+        "noise prior's rate 1 once repeats differ (noise_check=True): what the check costs "
+        "where there is no noise",
         {"surrogate_settings": SurrogateSettings(noise_check=True)},
     ),
 }

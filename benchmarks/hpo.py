@@ -79,8 +79,8 @@ ABLATION_ABOUT = {
     "residual above 2.5 predictive scales get a larger noise variance (robust_noise=True)",
     "gamma-noise-prior1": "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30 "
     "(noise_prior_rate=1)",
-    "gamma-noise-check": "one re-evaluation of the best trial when the fit sees noise; the noise "
-    "prior's rate 1 once repeats differ (noise_check=True)",
+    "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
+    "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK

@@ -87,8 +87,8 @@ ABLATION_ABOUT = {
     "(noise_prior_rate=1)",
     "gamma-noise-prior1-robust": "the noise prior with rate 1 and the robust step",
     "gamma-noise-prior1-repeats": "the noise prior with rate 1 and re-evaluations kept",
-    "gamma-noise-check": "one re-evaluation of the best trial when the fit sees noise; the noise "
-    "prior's rate 1 once repeats differ (noise_check=True)",
+    "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
+    "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)
@@ -475,6 +475,7 @@ def report(ctx: _frame.ReportContext) -> str:
     main = [r for r in ctx.runs if r["sampler"] not in ABLATIONS]
     s = summarise(main, refs, budgets)
     ablations = {}
+    ablation_rows: list[dict[str, Any]] = []
     for name in ABLATIONS:
         mine = [r for r in ctx.runs if r["sampler"] == name]
         keys = {(r["problem"], r["seed"]) for r in mine}
@@ -482,7 +483,10 @@ def report(ctx: _frame.ReportContext) -> str:
                        (r["problem"], r["seed"]) in keys]  # fmt: skip
         if mine:
             ablations[name] = summarise(pair, refs, budgets)["groups"]
+            ablation_rows += summarise(mine, refs, budgets)["per_task"]
     s["ablations"] = ablations
+    # Per task, for comparisons with another report's runs (scripts/compare_summaries.py).
+    s["ablation_per_task"] = ablation_rows
     s["ablation_differences"] = {
         name: paired_difference(ctx.runs, refs, name, budgets) for name in ablations
     }

@@ -11,9 +11,9 @@ the ``noise_check`` runs of the noisy suite against the committed held-out repor
 
 Both summaries are the suites' ``summary.json``: rows with ``problem``, ``budget`` and
 ``mean_nreg`` and a ``method`` (the noisy suite: ``sampler/rule``) or a ``sampler`` (the
-others), under ``per_task`` (noisy) or ``per_problem`` (hpo, bbob-like suites). Only tasks in
-both count. The runs must be of the same seeds for the pairing to mean anything; the script
-cannot check that from the summaries.
+others), under ``per_task`` and ``ablation_per_task`` (noisy) or ``per_problem`` (hpo,
+bbob-like suites). Only tasks in both count. The runs must be of the same seeds for the
+pairing to mean anything; the script cannot check that from the summaries.
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ from typing import Any
 
 def per_task(summary: dict[str, Any], method: str) -> dict[tuple[str, int], float]:
     """Mean normalised regret by (task, budget) of ``method`` in ``summary``."""
-    rows = summary.get("per_task") or summary.get("per_problem") or []
+    rows = [
+        *summary.get("per_task", []),
+        *summary.get("per_problem", []),
+        *summary.get("ablation_per_task", []),
+    ]
     return {
         (r["problem"], int(r["budget"])): float(r["mean_nreg"])
         for r in rows
