@@ -25,7 +25,9 @@ against the default, say):
         --out /tmp/plug-in
     python scripts/compare_bbob_runs.py /tmp/plug-in --regret --against gamma
 
-``--archive PATH`` compares with another suite's archive (``bbob_large``'s, say).
+``--archive PATH`` compares with another suite's archive (``bbob_large``'s, say). The fresh
+runs are the JSON files under ``out/raw/``, or, if there are none, the runs packed into
+``out/runs.jsonl.xz`` (a committed variant's folder).
 ``--by-function`` adds, with ``--regret``, the paired difference per function (over its
 dimensions and seeds): where a change gains or loses.
 """
@@ -74,14 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         for line in f:
             run = json.loads(line)
             archived[(run["problem"], run["sampler"], run["seed"])] = run
-    fresh = sorted(args.out.glob("raw/*/*.json"))
+    fresh = [json.loads(p.read_text()) for p in sorted(args.out.glob("raw/*/*.json"))]
+    packed = args.out / "runs.jsonl.xz"
+    if not fresh and packed.is_file():  # a committed folder of packed runs (--archive)
+        with lzma.open(packed, "rt") as f:
+            fresh = [bbob.unpack(json.loads(line)) for line in f]
     if not fresh:
-        print(f"no runs under {args.out / 'raw'}", file=sys.stderr)
+        print(f"no runs under {args.out / 'raw'} or in {packed}", file=sys.stderr)
         return 2
     differ = 0
     pairs = []
-    for path in fresh:
-        run = json.loads(path.read_text())
+    for run in fresh:
         key = (run["problem"], args.against or run["sampler"], run["seed"])
         if key not in archived:
             print(f"{key}: not in the archive")

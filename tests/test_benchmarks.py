@@ -1066,6 +1066,16 @@ def test_compare_bbob_runs_finds_a_changed_run_and_its_function(tmp_path: Path) 
     assert out.returncode == 0, out.stderr
     assert "| f01 | 1 | +0.000 | +0.000 | +0.000 |" in out.stdout
     assert "| f16 | 1 | +0.000 | +0.000 | +0.400 |" in out.stdout
+    # A committed folder holds its runs packed (--archive), not under raw/.
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    with lzma.open(packed / "runs.jsonl.xz", "wt") as fh:
+        fh.write(json.dumps(bbob.pack(run("f16-d02", [4.0] * 100))) + "\n")
+    base[2] = str(packed)
+    out = subprocess.run(base, capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "('f16-d02', 'gamma', 0): DIFFERENT" in out.stdout
+    assert "0 of 1 runs identical" in out.stdout
 
 
 def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> None:
