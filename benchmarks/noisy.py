@@ -356,6 +356,33 @@ def repeat_counts(runs: list[dict[str, Any]], budget: int) -> dict[str, float]:
     return {s: statistics.fmean(v) for s, v in counts.items()}
 
 
+def repeat_outcomes(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per sampler, over all its runs (every task): how many runs evaluated some configuration
+    again (``repeated``), how many did so twice or more (``twice``), and in how many the first
+    re-evaluation gave exactly the earlier value (``first_agreed``) and the first two did
+    (``two_agreed``): on a noisy task, chance agreements (few distinct scores)."""
+    out: dict[str, dict[str, int]] = {}
+    for run in runs:
+        first: dict[str, float] = {}
+        agreed: list[bool] = []
+        for t in run["trials"]:
+            key = repr(sorted(t["params"].items()))
+            if key in first:
+                agreed.append(t["value"] == first[key])
+            else:
+                first[key] = t["value"]
+        row = out.setdefault(
+            run["sampler"],
+            {"runs": 0, "repeated": 0, "twice": 0, "first_agreed": 0, "two_agreed": 0},
+        )
+        row["runs"] += 1
+        row["repeated"] += bool(agreed)
+        row["twice"] += len(agreed) >= 2
+        row["first_agreed"] += bool(agreed) and agreed[0]
+        row["two_agreed"] += len(agreed) >= 2 and agreed[0] and agreed[1]
+    return out
+
+
 def paired_difference(
     runs: list[dict[str, Any]],
     refs: dict[str, dict[str, float]],
@@ -520,6 +547,19 @@ def report(ctx: _frame.ReportContext) -> str:
             "tasks (mean per run): " + "; ".join(f"{k} {v:.1f}" for k, v in repeats.items()) + ".",
             "",
         ]
+    outcomes = repeat_outcomes(ctx.runs)
+    s["repeat_outcomes"] = outcomes
+    lines += [
+        "Re-evaluations, all tasks: runs that evaluated a configuration again / twice or more; "
+        "runs whose first re-evaluation gave exactly the earlier value / whose first two did -- "
+        + "; ".join(
+            f"{k} {v['repeated']} / {v['twice']}; {v['first_agreed']} / {v['two_agreed']} "
+            f"(of {v['runs']})"
+            for k, v in outcomes.items()
+        )
+        + ".",
+        "",
+    ]
     if ablations:
         lines += _ablation_lines(ablations, s["ablation_differences"])
     lines += [

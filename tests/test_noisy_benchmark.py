@@ -112,6 +112,22 @@ def test_repeats_count_re_evaluated_configurations_on_tabulated_tasks() -> None:
     assert noisy.repeat_counts([run], 2) == {"gamma": 0.0}
 
 
+def test_repeat_outcomes_count_agreeing_re_evaluations() -> None:
+    """Trial 0's configuration evaluated again twice: first at another value, then at its own
+    (the first re-evaluation disagreed); a second run repeats one configuration, agreeing; a
+    third repeats nothing."""
+    run = _run([0.5, 0.4, 0.3, 0.5], [0.5, 0.4, 0.3, 0.2])
+    for i in (2, 3):
+        run["trials"][i]["params"] = dict(run["trials"][0]["params"])
+    same = _run([0.5, 0.5], [0.5, 0.5])
+    same["trials"][1]["params"] = dict(same["trials"][0]["params"])
+    plain = _run([0.5, 0.4], [0.5, 0.4])
+    plain["trials"][1]["params"] = {"k": 99}
+    assert noisy.repeat_outcomes([run, same, plain]) == {
+        "gamma": {"runs": 3, "repeated": 2, "twice": 1, "first_agreed": 1, "two_agreed": 0}
+    }
+
+
 def test_paired_difference_pairs_by_task_and_seed() -> None:
     refs = {"knn-iris": {"optimum": 0.0, "median": 1.0}}
     base = _run([0.5, 0.1], [0.5, 0.8], predicted={"2": 1})
