@@ -24,7 +24,7 @@ from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._noise import repeat_evidence
-from optuna_gamma.surrogate._settings import EXACT_REPEATS
+from optuna_gamma.surrogate._settings import EXACT_REPEATS_TIED
 from optuna_gamma.surrogate._settings import NOISE_CHECK_FROM
 from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
 
@@ -68,18 +68,20 @@ def _noisy_quadratic(seed: int) -> Any:
 
 
 def test_repeat_evidence_reads_the_repeated_parameters() -> None:
-    a, b = {"x": 1.0, "y": 2.0}, {"x": 0.5, "y": 2.0}
+    a, b, c = {"x": 1.0, "y": 2.0}, {"x": 0.5, "y": 2.0}, {"x": 0.0, "y": 0.0}
     assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0)]) is None
-    # Noise-free once EXACT_REPEATS evaluations repeated earlier parameters and agreed.
-    same = [_trial(a, 1.0), _trial(b, 3.0)]
-    for k in range(1, EXACT_REPEATS + 1):
-        same.append(_trial(a if k % 2 else b, 1.0 if k % 2 else 3.0))
-        assert repeat_evidence(same) is (False if k == EXACT_REPEATS else None)
+    # Distinct values: one repeat that agrees shows a noise-free objective.
+    assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0)]) is False
     assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.5)]) is True
-    assert repeat_evidence([*same, _trial(a, 1.5)]) is True  # one that differs is enough
+    # Two configurations with the same value (few distinct scores): an agreeing repeat may be
+    # chance, and EXACT_REPEATS_TIED are needed.
+    tied = [_trial(a, 1.0), _trial(b, 3.0), _trial(c, 3.0)]
+    for k in range(1, EXACT_REPEATS_TIED + 1):
+        tied.append(_trial(a if k % 2 else b, 1.0 if k % 2 else 3.0))
+        assert repeat_evidence(tied) is (False if k == EXACT_REPEATS_TIED else None)
+    assert repeat_evidence([*tied, _trial(a, 1.5)]) is True  # one that differs is enough
     # Below 1e-3 of the values' standard deviation (1.0 here): arithmetic, not noise.
-    close = [_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0 + 1e-9), _trial(b, 3.0 - 1e-9)]
-    assert repeat_evidence(close) is False
+    assert repeat_evidence([_trial(a, 1.0), _trial(b, 3.0), _trial(a, 1.0 + 1e-9)]) is False
     # Several objectives: one that differs is enough.
     two = [_trial(a, [1.0, 0.0]), _trial(b, [3.0, 1.0]), _trial(a, [1.0, 0.5])]
     assert repeat_evidence(two) is True
@@ -99,8 +101,7 @@ def test_repeats_that_differ_switch_the_noise_prior() -> None:
         return fit_model(inputs, study.directions, settings).settings.noise_prior_rate
 
     assert rate(_CHECK) == _CHECK.noise_prior_rate  # nothing repeated yet
-    for p in points[:EXACT_REPEATS]:
-        study.add_trial(_trial(p, (p["x"] - 1) ** 2 + p["y"] ** 2))
+    study.add_trial(_trial(points[0], (points[0]["x"] - 1) ** 2 + points[0]["y"] ** 2))
     assert rate(_CHECK) == _CHECK.noise_prior_rate  # the same values again: no noise
     study.add_trial(_trial(points[2], (points[2]["x"] - 1) ** 2 + points[2]["y"] ** 2 + 2.0))
     assert rate(_CHECK) == NOISY_PRIOR_RATE
@@ -130,7 +131,7 @@ def test_a_rugged_noise_free_objective_is_re_evaluated_then_left_alone() -> None
     trial is evaluated again; equal values show that it is not, and the prior stays."""
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
     study.optimize(_rastrigin, n_trials=40)
-    assert len(_repeats(study)) == EXACT_REPEATS
+    assert len(_repeats(study)) == 1  # distinct values: one repeat tells
     inputs = model_inputs(study.trials, relative_search_space(study.trials))
     fitted = fit_model(inputs, study.directions, _CHECK)
     assert fitted.noise_evidence is False

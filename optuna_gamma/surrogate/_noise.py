@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from optuna.trial import FrozenTrial
 
-from optuna_gamma.surrogate._settings import EXACT_REPEATS
+from optuna_gamma.surrogate._settings import EXACT_REPEATS_TIED
 from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
 from optuna_gamma.surrogate._settings import REPEAT_TOLERANCE
 from optuna_gamma.surrogate._settings import SurrogateSettings
@@ -19,12 +19,13 @@ from optuna_gamma.surrogate._settings import SurrogateSettings
 def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
     """What the COMPLETE trials that share their parameters say about noise: ``True`` if two
     of them have values further apart than ``REPEAT_TOLERANCE`` of the values' standard
-    deviation (for some objective), ``False`` if at least ``EXACT_REPEATS`` evaluations
-    repeated earlier parameters and each gave the same values, ``None`` otherwise.
+    deviation (for some objective), ``False`` if enough evaluations repeated earlier
+    parameters and each gave the same values, ``None`` otherwise.
 
-    One agreeing repeat is not enough: an objective whose values are a few distinct scores
-    (an accuracy on a small validation split) or one of a few recorded values (a tabulated
-    benchmark) repeats a value by chance."""
+    Enough is one, or ``EXACT_REPEATS_TIED`` where two different configurations have exactly
+    the same values: an objective whose values are a few distinct scores (an accuracy on a
+    small validation split) or one of a few recorded values (a tabulated benchmark) gives a
+    repeat the same value by chance, and such ties are how it shows."""
     groups: dict[Any, list[int]] = {}
     for i, trial in enumerate(completed):
         groups.setdefault(_key(trial.params), []).append(i)
@@ -39,7 +40,9 @@ def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
         spread = np.nanmax(finite[rows], axis=0) - np.nanmin(finite[rows], axis=0)
         if np.any(spread > tolerance):  # NaN (no finite value) compares False
             return True
-    if sum(len(rows) - 1 for rows in repeated) >= EXACT_REPEATS:
+    firsts = [tuple(values[rows[0]]) for rows in groups.values()]
+    needed = EXACT_REPEATS_TIED if len(set(firsts)) < len(firsts) else 1
+    if sum(len(rows) - 1 for rows in repeated) >= needed:
         return False
     return None
 

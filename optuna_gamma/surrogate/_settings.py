@@ -63,12 +63,13 @@ NOISE_CHECK_FROM = 10
 #: apart than this share of the standard deviation of all the values (rounding and
 #: nondeterministic arithmetic stay far below it).
 REPEAT_TOLERANCE = 1e-3
-#: With ``noise_check``, the objective counts as noise-free once this many evaluations have
-#: repeated earlier parameters and every one gave the same values. One is fooled too often
-#: where the values are few distinct scores (an accuracy on a small validation split): on
-#: the noisy benchmark's tabulated training runs a first repeat gave the same value in 25 of
-#: 390 studies, a second one as well in 4 (docs/math.md §11).
-EXACT_REPEATS = 2
+#: With ``noise_check``, the objective counts as noise-free once one evaluation has repeated
+#: earlier parameters and given the same values -- or this many, where two different
+#: configurations have exactly the same values (few distinct scores, as an accuracy on a
+#: small validation split has, and then a noisy repeat agrees by chance: on the noisy
+#: benchmark's tabulated training runs a first repeat did in 25 of 390 studies, each of them
+#: with such ties, and a second one as well in 4; docs/math.md §11).
+EXACT_REPEATS_TIED = 2
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,10 @@ class SurrogateSettings:
       then becomes :data:`NOISY_PRIOR_RATE` (unless ``noise_prior_rate`` is lower). Until
       repeats have shown either and while the fitted noise is not negligible, a
       single-objective study of at least :data:`NOISE_CHECK_FROM` COMPLETE trials spends a
-      trial re-evaluating its best one to find out: :data:`EXACT_REPEATS` (two) repeats that
-      gave the same values show a noise-free objective, and nothing changes but the
-      recommendation, then the best observed trial (docs/math.md §11).
+      trial re-evaluating its best one to find out: a repeat that gave the same values (two,
+      :data:`EXACT_REPEATS_TIED`, where different configurations share a value) shows a
+      noise-free objective, and nothing changes but the recommendation, then the best
+      observed trial (docs/math.md §11).
       ``False``: the noise prior stays ``noise_prior_rate`` and no trial is repeated on
       purpose. Ignored with ``deterministic_objective=True``.
 
