@@ -359,26 +359,33 @@ def repeat_counts(runs: list[dict[str, Any]], budget: int) -> dict[str, float]:
 def repeat_outcomes(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Per sampler, over all its runs (every task): how many runs evaluated some configuration
     again (``repeated``), how many did so twice or more (``twice``), and in how many the first
-    re-evaluation gave exactly the earlier value (``first_agreed``) and the first two did
-    (``two_agreed``): on a noisy task, chance agreements (few distinct scores)."""
+    re-evaluation gave exactly the earlier value (``first_agreed``; of them, ``tied``: where
+    two different configurations evaluated before it had the same value, which the noise check
+    reads as few distinct scores) and the first two did (``two_agreed``): on a noisy task,
+    chance agreements."""
     out: dict[str, dict[str, int]] = {}
     for run in runs:
         first: dict[str, float] = {}
         agreed: list[bool] = []
+        tied = False
         for t in run["trials"]:
             key = repr(sorted(t["params"].items()))
             if key in first:
+                if not agreed:
+                    tied = len(set(first.values())) < len(first)
                 agreed.append(t["value"] == first[key])
             else:
                 first[key] = t["value"]
         row = out.setdefault(
             run["sampler"],
-            {"runs": 0, "repeated": 0, "twice": 0, "first_agreed": 0, "two_agreed": 0},
-        )
+            {"runs": 0, "repeated": 0, "twice": 0, "first_agreed": 0, "tied": 0,
+             "two_agreed": 0},
+        )  # fmt: skip
         row["runs"] += 1
         row["repeated"] += bool(agreed)
         row["twice"] += len(agreed) >= 2
         row["first_agreed"] += bool(agreed) and agreed[0]
+        row["tied"] += bool(agreed) and agreed[0] and tied
         row["two_agreed"] += len(agreed) >= 2 and agreed[0] and agreed[1]
     return out
 
@@ -551,10 +558,11 @@ def report(ctx: _frame.ReportContext) -> str:
     s["repeat_outcomes"] = outcomes
     lines += [
         "Re-evaluations, all tasks: runs that evaluated a configuration again / twice or more; "
-        "runs whose first re-evaluation gave exactly the earlier value / whose first two did -- "
+        "runs whose first re-evaluation gave exactly the earlier value (of them, with two "
+        "different configurations of equal value before it) / whose first two did -- "
         + "; ".join(
-            f"{k} {v['repeated']} / {v['twice']}; {v['first_agreed']} / {v['two_agreed']} "
-            f"(of {v['runs']})"
+            f"{k} {v['repeated']} / {v['twice']}; {v['first_agreed']} ({v['tied']}) / "
+            f"{v['two_agreed']} (of {v['runs']})"
             for k, v in outcomes.items()
         )
         + ".",

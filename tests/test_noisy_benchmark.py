@@ -123,9 +123,12 @@ def test_repeat_outcomes_count_agreeing_re_evaluations() -> None:
     same["trials"][1]["params"] = dict(same["trials"][0]["params"])
     plain = _run([0.5, 0.4], [0.5, 0.4])
     plain["trials"][1]["params"] = {"k": 99}
-    assert noisy.repeat_outcomes([run, same, plain]) == {
-        "gamma": {"runs": 3, "repeated": 2, "twice": 1, "first_agreed": 1, "two_agreed": 0}
-    }
+    tied = _run([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])  # trials 0 and 1 differ, equal values
+    tied["trials"][2]["params"] = dict(tied["trials"][0]["params"])
+    assert noisy.repeat_outcomes([run, same, plain, tied]) == {
+        "gamma": {"runs": 4, "repeated": 3, "twice": 1, "first_agreed": 2, "tied": 1,
+                  "two_agreed": 0}
+    }  # fmt: skip
 
 
 def test_paired_difference_pairs_by_task_and_seed() -> None:
