@@ -64,9 +64,9 @@ class FittedSurrogate:
     study's model holds a subset of its trials: :mod:`optuna_gamma.surrogate._subset`);
     ``unmodelled`` the encoded points of the trials it leaves out (``None``: none).
     ``noise_evidence`` is what trials that repeated their parameters say about noise
-    (:func:`~optuna_gamma.surrogate._noise.repeat_evidence`; ``None`` without repeats or
-    without ``settings.noise_check``), and ``settings`` are the settings the models were fitted
-    with, the noise prior already chosen from it.
+    (:func:`~optuna_gamma.surrogate._noise.repeat_evidence`: ``True`` noisy, ``False``
+    noise-free, ``None`` not known yet or without ``settings.noise_check``), and ``settings``
+    are the settings the models were fitted with, the noise prior already chosen from it.
     """
 
     space: SearchSpace

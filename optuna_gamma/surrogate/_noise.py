@@ -63,8 +63,6 @@ def checked_settings(settings: SurrogateSettings, evidence: bool | None) -> Surr
 
 def _key(params: dict[str, Any]) -> Any:
     try:
-        key = frozenset(params.items())
-        hash(key)
+        return frozenset(params.items())
     except TypeError:  # an unhashable choice: compare the parameters by their text
         return repr(sorted(params.items(), key=lambda item: item[0]))
-    return key

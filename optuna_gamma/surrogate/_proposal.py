@@ -184,9 +184,8 @@ def propose(
 ) -> tuple[dict[str, Any], np.ndarray, float]:
     """The sampler's next suggestion from ``fitted``: the parameters (a full assignment of a
     conditional space's union), the encoded point of the chosen branch, and its acquisition."""
-    check = noise_check(fitted, len(completed))
-    if check is not None:
-        row = int(check)
+    row = noise_check(fitted, len(completed))
+    if row is not None:  # evaluate the best trial again: is the objective noisy?
         x = fitted.X[row]
         params = {n: v for n, v in fitted.completed[row].params.items() if n in space.names}
         return params, x, float(fitted.acquisition_values(x[None])[0])
