@@ -53,7 +53,9 @@ def _repeats(study: optuna.Study) -> list[int]:
 
 
 def _rastrigin(trial: optuna.Trial) -> float:
-    x, y = trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5)
+    # Shifted, so that no two corners of the box tie (equal values of different
+    # configurations would ask for a second agreeing repeat).
+    x, y = trial.suggest_float("x", -5, 5) - 0.3, trial.suggest_float("y", -5, 5) + 0.7
     return x * x + y * y + 10 * (2 - math.cos(2 * math.pi * x) - math.cos(2 * math.pi * y))
 
 
@@ -136,6 +138,9 @@ def test_a_rugged_noise_free_objective_is_re_evaluated_then_left_alone() -> None
     fitted = fit_model(inputs, study.directions, _CHECK)
     assert fitted.noise_evidence is False
     assert fitted.settings.noise_prior_rate == _CHECK.noise_prior_rate
+    # Noise-free: the repeat is the same observation, and the model holds it once.
+    assert len(fitted.completed) == len(study.trials) - 1
+    assert len({tuple(x) for x in fitted.X}) == len(fitted.X)
     # Known to be noise-free: the recommendation is the best observed trial, although the fit
     # calls part of Rastrigin noise.
     assert noisy(fitted.model)

@@ -36,6 +36,7 @@ from optuna_gamma.surrogate._models import fit_constraints
 from optuna_gamma.surrogate._models import fit_objective
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._noise import checked_settings
+from optuna_gamma.surrogate._noise import distinct
 from optuna_gamma.surrogate._noise import repeat_evidence
 from optuna_gamma.surrogate._settings import CREDIBLE_MASS
 from optuna_gamma.surrogate._settings import SurrogateSettings
@@ -300,6 +301,8 @@ def _fit(
     initial, initial_constraints = starts
     evidence = repeat_evidence(completed) if settings.noise_check else None
     settings = checked_settings(settings, evidence)
+    if evidence is False:  # noise-free: a repeat is the same observation, held once
+        completed = distinct(completed)
     refit = refit_due(len(completed) + len(pruned), settings.refit_from)
     keep, keep_pruned = model_subset(completed, pruned, directions, settings.max_model_trials)
     unmodelled = _left_out(space, completed, keep, pruned, keep_pruned)

@@ -47,6 +47,19 @@ def repeat_evidence(completed: Sequence[FrozenTrial]) -> bool | None:
     return None
 
 
+def distinct(completed: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """The first of the trials of each set of parameters: what a noise-free objective's
+    repeats leave to learn (a second evaluation of a point there is the same observation)."""
+    seen: set[Any] = set()
+    out = []
+    for trial in completed:
+        key = _key(trial.params)
+        if key not in seen:
+            seen.add(key)
+            out.append(trial)
+    return out
+
+
 def checked_settings(settings: SurrogateSettings, evidence: bool | None) -> SurrogateSettings:
     """``settings`` with the noise prior that ``evidence`` (:func:`repeat_evidence`) calls for:
     the rate ``NOISY_PRIOR_RATE`` once repeats have shown noise, under ``noise_check`` and
