@@ -153,8 +153,8 @@ class SurrogateSettings:
       single-objective study of at least :data:`NOISE_CHECK_FROM` COMPLETE trials spends a
       trial re-evaluating its best one to find out: a repeat that gave the same values (two,
       :data:`EXACT_REPEATS_TIED`, where different configurations share a value) shows a
-      noise-free objective, and nothing changes but the recommendation, then the best
-      observed trial (docs/math.md §11).
+      noise-free objective: the model then holds each configuration once, and the
+      recommendation is the best observed trial (docs/math.md §11).
       ``False``: the noise prior stays ``noise_prior_rate`` and no trial is repeated on
       purpose. Ignored with ``deterministic_objective=True``.
 
