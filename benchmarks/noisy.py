@@ -339,6 +339,11 @@ def _over_tasks(rows: list[dict[str, Any]], members: tuple[str, ...]) -> list[di
     return out
 
 
+def _config_key(params: Mapping[str, Any]) -> str:
+    """A configuration's parameters as one comparable key."""
+    return repr(sorted(params.items()))
+
+
 def repeat_counts(runs: list[dict[str, Any]], budget: int) -> dict[str, float]:
     """Per sampler, the mean number of trials among the first ``budget`` of a run on a
     tabulated task that re-evaluate a configuration the run had already evaluated."""
@@ -349,7 +354,7 @@ def repeat_counts(runs: list[dict[str, Any]], budget: int) -> dict[str, float]:
         seen: set[str] = set()
         repeated = 0
         for t in run["trials"][:budget]:
-            key = repr(sorted(t["params"].items()))
+            key = _config_key(t["params"])
             repeated += key in seen
             seen.add(key)
         counts.setdefault(run["sampler"], []).append(repeated)
@@ -369,7 +374,7 @@ def repeat_outcomes(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         agreed: list[bool] = []
         tied = False
         for t in run["trials"]:
-            key = repr(sorted(t["params"].items()))
+            key = _config_key(t["params"])
             if key in first:
                 if not agreed:
                     tied = len(set(first.values())) < len(first)

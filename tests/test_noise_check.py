@@ -24,6 +24,7 @@ from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._noise import repeat_evidence
+from optuna_gamma.surrogate._proposal import noise_check
 from optuna_gamma.surrogate._settings import EXACT_REPEATS_TIED
 from optuna_gamma.surrogate._settings import NOISE_CHECK_FROM
 from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
@@ -185,23 +186,20 @@ def test_several_objectives_are_not_re_evaluated() -> None:
 
 
 def test_no_re_evaluation_of_a_point_a_running_trial_holds() -> None:
-    """A worker that finds the best trial's parameters running elsewhere does not repeat them
-    (a concurrent worker's check is under way)."""
-    rng = np.random.default_rng(1)
-    study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
-    while True:  # up to the trial that checks the noise
-        trial = study.ask()
-        x, y = trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5)
-        if _repeats(study) or any(
-            t.params == {"x": x, "y": y} for t in study.get_trials(states=(TrialState.COMPLETE,))
-        ):
-            break
-        study.tell(trial, (x - 1) ** 2 + (y + 1) ** 2 + 5.0 * rng.standard_normal())
-        assert len(study.trials) < 40
-    # The check is running: the next suggestion is not the same point.
-    other = study.ask()
-    params = {"x": other.suggest_float("x", -5, 5), "y": other.suggest_float("y", -5, 5)}
-    assert params != trial.params
+    """The check picks the best trial, unless a running trial (a concurrent worker's check)
+    already holds its parameters."""
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(_noisy_quadratic(3), n_trials=40)
+    inputs = model_inputs(study.trials, relative_search_space(study.trials))
+    fitted = fit_model(inputs, study.directions, _CHECK)
+    assert noisy(fitted.model)
+    row = noise_check(fitted, len(inputs.completed))
+    assert row is not None
+    assert fitted.completed[row].number == study.best_trial.number
+    held = fit_model(inputs, study.directions, _CHECK, pending=[study.best_trial.params])
+    assert noise_check(held, len(inputs.completed)) is None
+    # Too few trials yet: no check.
+    assert noise_check(fitted, NOISE_CHECK_FROM - 1) is None
 
 
 def test_a_branched_space_re_evaluates_the_best_trials_branch() -> None:
