@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
+import itertools
 from typing import Any
 import warnings
 import zlib
@@ -48,7 +49,10 @@ from optuna_gamma.surrogate import propose
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
-_MAX_CLAIM_ROUNDS = 8
+# A suggestion that clashes with a running trial's is made again: from the model for this many
+# rounds, then at random away from the claims; a clash left after the last round is kept.
+_MODEL_CLAIM_ROUNDS = 4
+_MAX_CLAIM_ROUNDS = 16
 
 
 class GammaBOSampler(BaseSampler):
@@ -373,35 +377,52 @@ class GammaBOSampler(BaseSampler):
         if len(inputs.completed) < max(self._n_startup_trials, 1):
             return {}
         space, branches = inputs.space, inputs.branches
-        pending = _on_branches(running_claims(trials, trial, search_space).values(), branches)
+        claims = running_claims(trials, trial, search_space)
+        pending = _on_branches(claims.values(), branches)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
         # the decision depends only on the storage's content, not on this process's history.
         key = model_key(space.names, space.distributions, self._settings.deterministic_objective)
         starts = read_model_starts(trials, trial.number, key, space.dim, len(study.directions))
 
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
+        observed = [t.params for t in inputs.completed]
         for round_ in range(_MAX_CLAIM_ROUNDS):
             with single_blas_thread():
-                params, prediction, fitted = self._suggest(study, inputs, pending, rng, starts)
+                if round_ < _MODEL_CLAIM_ROUNDS:
+                    params, prediction, fitted = self._suggest(study, inputs, pending, rng, starts)
+                else:
+                    # Workers still in lockstep after the model's rounds: this trial's own
+                    # random point, away from every claim (trial-keyed, so workers differ).
+                    params = _unclaimed_point(
+                        search_space, space, list(claims.values()), branches, observed, rng
+                    )
+                    prediction = _prediction(fitted, space.snap(space.encode([params]))[0])
             # Claim first, then look: of two workers that computed from the same storage
             # contents, at least one sees the other's claim here and suggests again.
             write_claim(study, trial, params, round_)
             running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             claims = running_claims(running, trial, search_space)
             pending = _on_branches(claims.values(), branches)
-            observed = [t.params for t in inputs.completed]
             clashing = [
                 n for n, p in claims.items() if _clashes(space, params, p, branches, observed)
             ]
             if not clashing:
                 break
-            # Workers that see each other's clash would move in lockstep to the same new point.
-            # Break the symmetry: the clashing trials with larger numbers move first; this one
-            # fantasises their moves (greedy kriging believer) before choosing its own.
-            with single_blas_thread():
-                for _ in range(sum(n > trial.number for n in clashing)):
-                    fantasy = self._suggest(study, inputs, pending, rng, starts)[0]
-                    pending += _on_branches([fantasy], branches)
+            # Workers that read the same claims would move in lockstep to the same new point.
+            # Break the symmetry: every trial in a clash moves, those with larger numbers
+            # first; this one fantasises their moves (greedy kriging believer) before choosing
+            # its own, so workers that read the same claims choose different points.
+            if round_ + 1 < _MODEL_CLAIM_ROUNDS:
+                movers = _in_clashes(space, {**claims, trial.number: params}, branches, observed)
+                with single_blas_thread():
+                    for _ in range(sum(n > trial.number for n in movers)):
+                        fantasy = self._suggest(study, inputs, pending, rng, starts)[0]
+                        pending += _on_branches([fantasy], branches)
+        else:
+            _logger.warning(
+                f"Trial {trial.number} could not find parameters that no running trial holds "
+                f"in {_MAX_CLAIM_ROUNDS} rounds; it may repeat a running trial's parameters."
+            )
         write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
         write_model_fits(
             study,
@@ -464,19 +485,23 @@ class GammaBOSampler(BaseSampler):
             inputs, study.directions, self._settings, pending=pending, starts=starts
         )
         params, x_best, acq_value = propose(fitted, inputs.space, inputs.completed, rng)
-        feasibility = (
-            float(np.exp(fitted.log_feasibility(x_best[None])[0])) if fitted.constraints else None
-        )
-        prediction = prediction_record(
-            [
-                (float(m[0]), float(lo[0]), float(hi[0]))
-                for m, lo, hi in fitted.predict_each(x_best[None])
-            ],
-            nu=fitted.model.nu,
-            acquisition=float(acq_value),
-            feasibility=feasibility,
-        )
-        return params, prediction, fitted
+        return params, _prediction(fitted, x_best, acq_value), fitted
+
+
+def _prediction(
+    fitted: FittedSurrogate, x: np.ndarray, acq_value: float | None = None
+) -> dict[str, float]:
+    """The record of what ``fitted`` predicts at the encoded point ``x`` (its acquisition
+    value ``acq_value``, computed here if not given)."""
+    if acq_value is None:
+        acq_value = float(fitted.acquisition_values(x[None])[0])
+    feasibility = float(np.exp(fitted.log_feasibility(x[None])[0])) if fitted.constraints else None
+    return prediction_record(
+        [(float(m[0]), float(lo[0]), float(hi[0])) for m, lo, hi in fitted.predict_each(x[None])],
+        nu=fitted.model.nu,
+        acquisition=float(acq_value),
+        feasibility=feasibility,
+    )
 
 
 def _chosen_settings(
@@ -576,6 +601,46 @@ def _clashes(
         if matches_any(x, y[None], RUNNING_RADIUS):
             return True
     return False
+
+
+def _in_clashes(
+    space: SearchSpace,
+    claims: dict[int, dict[str, Any]],
+    branches: set[frozenset[str]],
+    observed: Sequence[dict[str, Any]],
+) -> set[int]:
+    """The trials (keys of ``claims``) whose claim clashes with another one's."""
+    numbers = sorted(claims)
+    if branches or isinstance(space, ConditionalSearchSpace):
+        return {
+            a
+            for a, b in itertools.permutations(numbers, 2)
+            if _clashes(space, claims[a], claims[b], branches, observed)
+        }
+    X = space.snap(space.encode([claims[n] for n in numbers]))
+    close = np.all(np.abs(X[:, None, :] - X[None, :, :]) < RUNNING_RADIUS, axis=-1)
+    np.fill_diagonal(close, False)
+    return {n for n, c in zip(numbers, close.any(axis=1)) if c}
+
+
+def _unclaimed_point(
+    search_space: dict[str, BaseDistribution],
+    space: SearchSpace,
+    claims: Sequence[dict[str, Any]],
+    branches: set[frozenset[str]],
+    observed: Sequence[dict[str, Any]],
+    rng: np.random.Generator,
+    n_draws: int = 64,
+) -> dict[str, Any]:
+    """A uniform random assignment of ``search_space`` that clashes with none of ``claims``
+    (the first of ``n_draws`` that does not; the last one drawn if all do)."""
+    uniform = SearchSpace(search_space)
+    params: dict[str, Any] = {}
+    for z in uniform.sample_uniform(rng, n_draws):
+        params = {n: uniform.decode(z)[n] for n in search_space}
+        if not any(_clashes(space, params, c, branches, observed) for c in claims):
+            break
+    return params
 
 
 def _takes(params: dict[str, Any], deciding: dict[str, list[Any]]) -> bool:

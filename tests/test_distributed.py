@@ -35,6 +35,7 @@ import pytest
 import rendezvous
 
 from optuna_gamma import GammaBOSampler
+from optuna_gamma._sampler import _MODEL_CLAIM_ROUNDS
 from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma._storage import intended_params
 
@@ -449,6 +450,34 @@ def test_concurrent_suggestions_that_read_the_same_storage_differ(
     assert not errors, errors
     a, b = (results[t.number] for t in trials)
     assert a != b, f"two concurrent trials got the same parameters {a}"
+
+
+def test_workers_still_in_lockstep_move_to_a_point_no_running_trial_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model that keeps proposing the point a running trial claimed (workers that keep reading
+    each other's claims at the wrong moment) gives way after its rounds to a random point that no
+    running trial holds, claimed and recorded like any other; the duplicate CI once caught in
+    the Dask test came from running out of rounds."""
+    study = _study_with_history()
+    other = study.ask()
+    held = example.suggest_params(other)
+    original = GammaBOSampler._suggest
+    calls = []
+
+    def stuck(self: GammaBOSampler, *args: Any) -> Any:
+        _, prediction, fitted = original(self, *args)
+        calls.append(1)
+        return dict(held), prediction, fitted
+
+    monkeypatch.setattr(GammaBOSampler, "_suggest", stuck)
+    trial = study.ask()
+    params = example.suggest_params(trial)
+    assert params != held
+    assert len(calls) == _MODEL_CLAIM_ROUNDS  # no fantasies: the running trial is older
+    frozen = study._storage.get_trial(trial._trial_id)
+    assert intended_params(frozen) == params
+    assert PREDICTION_KEY in frozen.system_attrs
 
 
 # -- the benchmark script --------------------------------------------------------------------

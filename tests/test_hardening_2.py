@@ -25,6 +25,7 @@ from optuna_gamma import GammaBOSampler
 from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
 from optuna_gamma._sampler import _clashes
+from optuna_gamma._sampler import _in_clashes
 from optuna_gamma._search_space import INACTIVE
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
@@ -207,6 +208,28 @@ def test_claims_that_differ_only_off_the_taken_branch_clash() -> None:
     plain = SearchSpace({"x": FloatDistribution(0, 1)})
     assert _clashes(plain, {"x": 0.5}, {"x": 0.5}, set())
     assert not _clashes(plain, {"x": 0.5}, {"x": 0.6}, set())
+
+
+def test_the_trials_in_a_clash_are_found_among_all_claims() -> None:
+    """Every claim that clashes with another one's, on a plain space and branch by branch."""
+    plain = SearchSpace({"x": FloatDistribution(0, 1), "n": IntDistribution(1, 3)})
+    claims = {3: {"x": 0.5, "n": 1}, 5: {"x": 0.5, "n": 1}, 7: {"x": 0.5, "n": 2}}
+    assert _in_clashes(plain, claims, set(), []) == {3, 5}
+    assert _in_clashes(plain, {**claims, 9: {"x": 0.5, "n": 2}}, set(), []) == {3, 5, 7, 9}
+    assert _in_clashes(plain, {3: claims[3]}, set(), []) == set()
+    union = {
+        "model": CategoricalDistribution(["rf", "gb"]),
+        "depth": IntDistribution(1, 4),
+        "lr": FloatDistribution(1e-3, 1.0, log=True),
+    }
+    space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
+    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    on_branches = {
+        1: {"model": "rf", "depth": 2, "lr": 0.01},
+        2: {"model": "rf", "depth": 2, "lr": 0.5},  # same as 1 on the depth branch
+        4: {"model": "gb", "depth": 3, "lr": 0.1},
+    }
+    assert _in_clashes(space, on_branches, branches, []) == {1, 2}
 
 
 # -- 5. integer ranges with 2**63 values or more --------------------------------------------------
