@@ -10,12 +10,15 @@ the sampler had used -- which is why there is one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+import functools
 import math
 
 from optuna.distributions import BaseDistribution
+from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
@@ -87,22 +90,44 @@ def model_inputs(
     )
     completed: list[FrozenTrial] = []
     pruned: list[FrozenTrial] = []
+    checks = [(name, _value_check(dist)) for name, dist in search_space.items()]
     for t in trials:
         if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and _encodable(
-            t, search_space, conditional
+            t, checks, conditional
         ):
             (completed if t.state == TrialState.COMPLETE else pruned).append(t)
     return ModelInputs(space=space, conditional=conditional, completed=completed, pruned=pruned)
 
 
+def _value_check(dist: BaseDistribution) -> Callable[[object], bool]:
+    """:func:`usable` for one distribution, its type looked up once (this runs per trial and
+    parameter)."""
+    if isinstance(dist, CategoricalDistribution):
+        return functools.partial(usable, dist)
+    return _usable_number
+
+
+def _usable_number(value: object) -> bool:
+    """:func:`usable` for a numeric distribution, the common case (a float, NumPy's too)
+    first."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return usable(_ANY_NUMBER, value)
+
+
+_ANY_NUMBER = FloatDistribution(-1.0, 1.0)  # a numeric distribution: usable() ignores the range
+
+
 def _encodable(
-    trial: FrozenTrial, search_space: Mapping[str, BaseDistribution], optional: frozenset[str]
+    trial: FrozenTrial,
+    checks: Sequence[tuple[str, Callable[[object], bool]]],
+    optional: frozenset[str],
 ) -> bool:
-    """Whether the trial holds every parameter of the space (the ``optional`` ones may be
-    absent: an untaken branch) with a value the model can use: a finite number (clipped into
-    the range if outside it, as an enqueued trial may be), or one of a categorical's
-    choices."""
+    """Whether the trial holds every parameter of the space (``checks``: each one's name and
+    :func:`_value_check`; the ``optional`` ones may be absent: an untaken branch) with a value
+    the model can use: a finite number (clipped into the range if outside it, as an enqueued
+    trial may be), or one of a categorical's choices."""
+    params = trial.params
     return all(
-        usable(dist, trial.params[name]) if name in trial.params else name in optional
-        for name, dist in search_space.items()
+        check(params[name]) if name in params else name in optional for name, check in checks
     )

@@ -428,9 +428,12 @@ def union_search_space(
     for t in trials:
         for name, dist in t.distributions.items():
             counts[name] = counts.get(name, 0) + 1
-            if name not in seen:
-                seen[name] = dist
-            elif seen[name] != dist:
+            first = seen.setdefault(name, dist)
+            # Optuna's __eq__ without its (abstract base class) isinstance check: this runs
+            # per trial and parameter.
+            if first is not dist and (
+                type(first) is not type(dist) or first.__dict__ != dist.__dict__
+            ):
                 conflicting.add(name)
     union = {n: seen[n] for n in sorted(seen) if n not in conflicting}
     conditional = frozenset(n for n in union if counts[n] < len(trials))
