@@ -26,11 +26,13 @@ from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
 from optuna_gamma._sampler import _clashes
 from optuna_gamma._sampler import _in_clashes
+from optuna_gamma._sampler import _unclaimed_point
 from optuna_gamma._search_space import INACTIVE
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma._search_space import separation_probability
 from optuna_gamma._storage import PREDICTION_KEY
+from optuna_gamma._storage import admissible
 from optuna_gamma._storage import read_constraints
 from optuna_gamma._storage import read_prediction
 from optuna_gamma.surrogate import SurrogateSettings
@@ -230,6 +232,28 @@ def test_the_trials_in_a_clash_are_found_among_all_claims() -> None:
         4: {"model": "gb", "depth": 3, "lr": 0.1},
     }
     assert _in_clashes(space, on_branches, branches, []) == {1, 2}
+
+
+def test_a_random_point_away_from_the_claims_assigns_the_whole_union() -> None:
+    """The last resort of workers in lockstep: a full assignment of the union, every value
+    admissible, clashing with no claim -- here the claims hold two of the three depths of the
+    ``rf`` branch."""
+    union = {
+        "model": CategoricalDistribution(["rf", "gb"]),
+        "depth": IntDistribution(1, 3),
+        "lr": FloatDistribution(1e-3, 1.0, log=True),
+    }
+    space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
+    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    observed = [{"model": "rf", "depth": 2}, {"model": "gb", "lr": 0.1}]
+    claims = [{"model": "rf", "depth": d, "lr": 0.5} for d in (1, 2)]
+    for seed in range(20):
+        params = _unclaimed_point(
+            union, space, claims, branches, observed, np.random.default_rng(seed)
+        )
+        assert params.keys() == union.keys()
+        assert all(admissible(union[n], v) for n, v in params.items())
+        assert not any(_clashes(space, params, c, branches, observed) for c in claims)
 
 
 # -- 5. integer ranges with 2**63 values or more --------------------------------------------------
