@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
-import itertools
 from typing import Any
 import warnings
 import zlib
@@ -413,9 +412,11 @@ class GammaBOSampler(BaseSampler):
             # first; this one fantasises their moves (greedy kriging believer) before choosing
             # its own, so workers that read the same claims choose different points.
             if round_ + 1 < _MODEL_CLAIM_ROUNDS:
-                movers = _in_clashes(space, {**claims, trial.number: params}, branches, observed)
+                ahead = _in_clashes(
+                    space, {**claims, trial.number: params}, branches, observed, trial.number
+                )
                 with single_blas_thread():
-                    for _ in range(sum(n > trial.number for n in movers)):
+                    for _ in range(len(ahead)):
                         fantasy = self._suggest(study, inputs, pending, rng, starts)[0]
                         pending += _on_branches([fantasy], branches)
         else:
@@ -608,19 +609,29 @@ def _in_clashes(
     claims: dict[int, dict[str, Any]],
     branches: set[frozenset[str]],
     observed: Sequence[dict[str, Any]],
+    above: int = -1,
 ) -> set[int]:
-    """The trials (keys of ``claims``) whose claim clashes with another one's."""
+    """The trials (keys of ``claims``) numbered above ``above`` whose claim clashes with
+    another one's (any other: stale RUNNING trials may hold many claims, the rows compared one
+    at a time keep the memory linear in them)."""
     numbers = sorted(claims)
     if branches or isinstance(space, ConditionalSearchSpace):
         return {
             a
-            for a, b in itertools.permutations(numbers, 2)
-            if _clashes(space, claims[a], claims[b], branches, observed)
+            for a in numbers
+            if a > above
+            and any(
+                _clashes(space, claims[a], claims[b], branches, observed)
+                for b in numbers
+                if b != a
+            )
         }
     X = space.snap(space.encode([claims[n] for n in numbers]))
-    close = np.all(np.abs(X[:, None, :] - X[None, :, :]) < RUNNING_RADIUS, axis=-1)
-    np.fill_diagonal(close, False)
-    return {n for n, c in zip(numbers, close.any(axis=1)) if c}
+    out = set()
+    for i, n in enumerate(numbers):
+        if n > above and matches_any(X[i], np.delete(X, i, axis=0), RUNNING_RADIUS):
+            out.add(n)
+    return out
 
 
 def _unclaimed_point(
@@ -637,7 +648,8 @@ def _unclaimed_point(
     uniform = SearchSpace(search_space)
     params: dict[str, Any] = {}
     for z in uniform.sample_uniform(rng, n_draws):
-        params = {n: uniform.decode(z)[n] for n in search_space}
+        decoded = uniform.decode(z)
+        params = {n: decoded[n] for n in search_space}
         if not any(_clashes(space, params, c, branches, observed) for c in claims):
             break
     return params

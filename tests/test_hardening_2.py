@@ -219,6 +219,7 @@ def test_the_trials_in_a_clash_are_found_among_all_claims() -> None:
     assert _in_clashes(plain, claims, set(), []) == {3, 5}
     assert _in_clashes(plain, {**claims, 9: {"x": 0.5, "n": 2}}, set(), []) == {3, 5, 7, 9}
     assert _in_clashes(plain, {3: claims[3]}, set(), []) == set()
+    assert _in_clashes(plain, claims, set(), [], above=3) == {5}  # only those numbered above
     union = {
         "model": CategoricalDistribution(["rf", "gb"]),
         "depth": IntDistribution(1, 4),
@@ -232,6 +233,7 @@ def test_the_trials_in_a_clash_are_found_among_all_claims() -> None:
         4: {"model": "gb", "depth": 3, "lr": 0.1},
     }
     assert _in_clashes(space, on_branches, branches, []) == {1, 2}
+    assert _in_clashes(space, on_branches, branches, [], above=1) == {2}
 
 
 def test_a_random_point_away_from_the_claims_assigns_the_whole_union() -> None:
