@@ -385,6 +385,7 @@ def report(ctx: _frame.ReportContext) -> str:
     # Each ablation against the default alone, on the tasks and seeds both ran (ranks of the
     # pair), so that ablations neither move the main table's ranks nor need the same tasks.
     ablations = {}
+    per_task = []  # the ablations' rows per task, for scripts/compare_summaries.py
     for name in ABLATIONS:
         pair = [r for r in ctx.runs if r["sampler"] in ("gamma", name)]
         tasks = {r["problem"] for r in pair if r["sampler"] == name}
@@ -392,8 +393,10 @@ def report(ctx: _frame.ReportContext) -> str:
         if tasks:
             found = summarise(pair, refs, budgets)
             ablations[name] = {"overall": found["overall"], "seeds": found["seeds"]}
+            per_task += [r for r in found["per_problem"] if r["sampler"] == name]
     if ablations:
         s["ablations"] = ablations
+        s["ablation_per_task"] = per_task
     _frame.save_summary(ctx.out, s, ctx.info)
     lines = [
         "# Real-HPO spaces",

@@ -121,5 +121,9 @@ def test_a_folder_of_ablation_runs_alone_reports(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     rows = summary["ablations"]["gamma-robust"]["overall"]
     assert [r["budget"] for r in rows] and all(r["sampler"] == "gamma-robust" for r in rows)
+    # ... and its rows per task, which scripts/compare_summaries.py pairs with a committed report
+    per_task = summary["ablation_per_task"]
+    assert {(r["problem"], r["sampler"]) for r in per_task} == {("knn-iris", "gamma-robust")}
+    assert sorted(r["budget"] for r in per_task) == sorted(r["budget"] for r in rows)
     report = (tmp_path / "results.md").read_text()
     assert "`gamma-robust`" in report and "| gamma-robust | 1 | 12 | (not run) |" in report
