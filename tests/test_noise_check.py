@@ -114,7 +114,7 @@ def test_repeats_that_differ_switch_the_noise_prior() -> None:
 
 def test_a_noisy_objective_gets_one_re_evaluation_of_its_best_trial() -> None:
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
-    study.optimize(_noisy_quadratic(0), n_trials=30)
+    study.optimize(_noisy_quadratic(0), n_trials=NOISE_CHECK_FROM + 20)
     repeats = _repeats(study)
     assert len(repeats) == 1
     number = repeats[0]
@@ -133,7 +133,7 @@ def test_a_rugged_noise_free_objective_is_re_evaluated_then_left_alone() -> None
     """Rastrigin looks noisy to the model (its fitted noise is not negligible), so its best
     trial is evaluated again; equal values show that it is not, and the prior stays."""
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
-    study.optimize(_rastrigin, n_trials=40)
+    study.optimize(_rastrigin, n_trials=NOISE_CHECK_FROM + 30)
     assert len(_repeats(study)) == 1  # distinct values: one repeat tells
     inputs = model_inputs(study.trials, relative_search_space(study.trials))
     fitted = fit_model(inputs, study.directions, _CHECK)
@@ -162,13 +162,15 @@ def test_no_re_evaluation_without_the_check_or_where_it_cannot_change_anything(
     settings: SurrogateSettings,
 ) -> None:
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=settings))
-    study.optimize(_noisy_quadratic(0), n_trials=25)
+    study.optimize(_noisy_quadratic(0), n_trials=NOISE_CHECK_FROM + 15)
     assert _repeats(study) == []
 
 
 def test_a_smooth_noise_free_objective_is_never_re_evaluated() -> None:
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
-    study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=30)
+    study.optimize(
+        lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=NOISE_CHECK_FROM + 20
+    )
     assert _repeats(study) == []
 
 
@@ -181,7 +183,7 @@ def test_several_objectives_are_not_re_evaluated() -> None:
 
     sampler = GammaBOSampler(seed=0, surrogate_settings=_CHECK)
     study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler)
-    study.optimize(objective, n_trials=20)
+    study.optimize(objective, n_trials=NOISE_CHECK_FROM + 10)
     assert _repeats(study) == []
 
 
@@ -189,7 +191,7 @@ def test_no_re_evaluation_of_a_point_a_running_trial_holds() -> None:
     """The check picks the best trial, unless a running trial (a concurrent worker's check)
     already holds its parameters."""
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    study.optimize(_noisy_quadratic(3), n_trials=40)
+    study.optimize(_noisy_quadratic(3), n_trials=NOISE_CHECK_FROM + 30)
     inputs = model_inputs(study.trials, relative_search_space(study.trials))
     fitted = fit_model(inputs, study.directions, _CHECK)
     assert noisy(fitted.model)
@@ -213,7 +215,7 @@ def test_a_branched_space_re_evaluates_the_best_trials_branch() -> None:
         return value + rng.standard_normal()
 
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=_CHECK))
-    study.optimize(objective, n_trials=30)
+    study.optimize(objective, n_trials=NOISE_CHECK_FROM + 20)
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     repeats = _repeats(study)
     assert len(repeats) == 1
