@@ -375,14 +375,40 @@ class GammaBOSampler(BaseSampler):
         inputs = model_inputs(trials, search_space, self._settings.ordinal_lists)
         if len(inputs.completed) < max(self._n_startup_trials, 1):
             return {}
-        space, branches = inputs.space, inputs.branches
+        space = inputs.space
         claims = running_claims(trials, trial, search_space)
-        pending = _on_branches(claims.values(), branches)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
         # the decision depends only on the storage's content, not on this process's history.
         key = model_key(space.names, space.distributions, self._settings.deterministic_objective)
         starts = read_model_starts(trials, trial.number, key, space.dim, len(study.directions))
 
+        params, prediction, fitted = self._claimed_suggestion(
+            study, trial, search_space, inputs, claims, starts
+        )
+        write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
+        write_model_fits(
+            study,
+            trial,
+            key,
+            [o.model.hp for o in fitted.objectives],
+            {c.name: c.model.hp for c in fitted.constraints},
+        )
+        return params
+
+    def _claimed_suggestion(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        search_space: dict[str, BaseDistribution],
+        inputs: ModelInputs,
+        claims: dict[int, dict[str, Any]],
+        starts: Starts,
+    ) -> tuple[dict[str, Any], dict[str, float], FittedSurrogate]:
+        """The suggestion for ``trial``, claimed in the storage and held by no other running
+        trial (``claims``: theirs when the trials were read), its prediction record and the
+        model; docs/distributed.md, "Simultaneous reads"."""
+        space, branches = inputs.space, inputs.branches
+        pending = _on_branches(claims.values(), branches)
         rng = np.random.default_rng([self._seed, trial.number, 0x6A09E667])
         observed = [t.params for t in inputs.completed]
         for round_ in range(_MAX_CLAIM_ROUNDS):
@@ -424,15 +450,7 @@ class GammaBOSampler(BaseSampler):
                 f"Trial {trial.number} could not find parameters that no running trial holds "
                 f"in {_MAX_CLAIM_ROUNDS} rounds; it may repeat a running trial's parameters."
             )
-        write_prediction(study, trial, prediction, user_attrs=self._record_predictions)
-        write_model_fits(
-            study,
-            trial,
-            key,
-            [o.model.hp for o in fitted.objectives],
-            {c.name: c.model.hp for c in fitted.constraints},
-        )
-        return params
+        return params, prediction, fitted
 
     def sample_independent(
         self,
