@@ -13,6 +13,8 @@ have shown they are the same studies (``scripts/compare_bbob_runs.py --archive``
         benchmarks/results/raw/large500 --samplers gamma --rename gamma=gamma-nolocal
 
 A run already in the destination (a file of the same problem, sampler and seed) is kept.
+``--seeds`` copies only those seeds: a baseline run on fewer seeds is then reported against
+the others' runs of the same seeds.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dest", type=Path, help="the results folder to copy into")
     parser.add_argument("--samplers", required=True, help="comma-separated sampler names")
     parser.add_argument("--rename", default=None, help="OLD=NEW: file OLD's runs as NEW")
+    parser.add_argument("--seeds", default=None, help="only these seeds (e.g. 0-1); default all")
     args = parser.parse_args(argv)
     try:
         suite = _frame.get_suite(args.suite)
@@ -43,10 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     source, dest = _frame.Store(args.source, suite), _frame.Store(args.dest, suite)
     present = {(p, s, k) for p, s, k in dest.load()}
     wanted = set(args.samplers.split(","))
+    seeds = set(_frame.parse_seeds(args.seeds)) if args.seeds else None
     copied = 0
     for (problem, sampler, seed), run in sorted(source.load().items()):
         name = rename.get(sampler, sampler)
         if sampler not in wanted or (problem, name, seed) in present:
+            continue
+        if seeds is not None and seed not in seeds:
             continue
         dest.save({**run, "sampler": name})
         copied += 1

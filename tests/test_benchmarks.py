@@ -1032,6 +1032,18 @@ def test_copy_runs_brings_runs_together_renames_and_keeps_existing(tmp_path: Pat
     assert set(runs) == {("f01-d20", "gamma-nolocal", 0), ("f01-d20", "gp", 0)}
     assert runs[("f01-d20", "gamma-nolocal", 0)]["trials"] == [3.0, 2.0, 2.0]  # best so far
     assert runs[("f01-d20", "gp", 0)]["trials"] == [9.0, 9.0, 9.0]
+    # --seeds: only those seeds' runs
+    later = tmp_path / "later"
+    for seed in (0, 1, 2):
+        _frame.Store(source, bbob.SUITES["bbob_large"]).save(run("cmaes", seed, [1.0, 1.0, 1.0]))
+    subprocess.run(
+        [sys.executable, str(script), "bbob_large", str(source), str(later)]
+        + ["--samplers", "cmaes", "--seeds", "0-1"],
+        check=True,
+        capture_output=True,
+    )
+    later_runs = _frame.Store(later, bbob.SUITES["bbob_large"]).load()
+    assert set(later_runs) == {("f01-d20", "cmaes", 0), ("f01-d20", "cmaes", 1)}
 
 
 def test_compare_bbob_runs_finds_a_changed_run_and_its_function(tmp_path: Path) -> None:
