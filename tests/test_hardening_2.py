@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+from optuna.distributions import BaseDistribution
 from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
 from optuna.distributions import IntDistribution
@@ -192,16 +193,24 @@ def test_excluded_pruned_trials_with_constraints_keep_the_model_on(
 # -- 4. n_jobs=2 on a branched space: the re-check after claiming ---------------------------------
 
 
-def test_claims_that_differ_only_off_the_taken_branch_clash() -> None:
-    """Two full assignments that differ in a parameter of the branch not taken are the same
-    trial if both take the other branch; comparing whole assignments missed it."""
-    union = {
+def _two_branches(
+    max_depth: int,
+) -> tuple[dict[str, BaseDistribution], ConditionalSearchSpace, set[frozenset[str]]]:
+    """A union space of two branches (``depth`` for one model, ``lr`` for the other), its
+    encoding and its branches."""
+    union: dict[str, BaseDistribution] = {
         "model": CategoricalDistribution(["rf", "gb"]),
-        "depth": IntDistribution(1, 4),
+        "depth": IntDistribution(1, max_depth),
         "lr": FloatDistribution(1e-3, 1.0, log=True),
     }
     space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
-    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    return union, space, {frozenset({"depth"}), frozenset({"lr"})}
+
+
+def test_claims_that_differ_only_off_the_taken_branch_clash() -> None:
+    """Two full assignments that differ in a parameter of the branch not taken are the same
+    trial if both take the other branch; comparing whole assignments missed it."""
+    union, space, branches = _two_branches(max_depth=4)
     a = {"model": "rf", "depth": 2, "lr": 0.01}
     b = {"model": "rf", "depth": 2, "lr": 0.5}
     assert _clashes(space, a, b, branches)
@@ -220,13 +229,7 @@ def test_the_trials_in_a_clash_are_found_among_all_claims() -> None:
     assert _in_clashes(plain, {**claims, 9: {"x": 0.5, "n": 2}}, set(), []) == {3, 5, 7, 9}
     assert _in_clashes(plain, {3: claims[3]}, set(), []) == set()
     assert _in_clashes(plain, claims, set(), [], above=3) == {5}  # only those numbered above
-    union = {
-        "model": CategoricalDistribution(["rf", "gb"]),
-        "depth": IntDistribution(1, 4),
-        "lr": FloatDistribution(1e-3, 1.0, log=True),
-    }
-    space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
-    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    union, space, branches = _two_branches(max_depth=4)
     on_branches = {
         1: {"model": "rf", "depth": 2, "lr": 0.01},
         2: {"model": "rf", "depth": 2, "lr": 0.5},  # same as 1 on the depth branch
@@ -240,13 +243,7 @@ def test_a_random_point_away_from_the_claims_assigns_the_whole_union() -> None:
     """The last resort of workers in lockstep: a full assignment of the union, every value
     admissible, clashing with no claim -- here the claims hold two of the three depths of the
     ``rf`` branch."""
-    union = {
-        "model": CategoricalDistribution(["rf", "gb"]),
-        "depth": IntDistribution(1, 3),
-        "lr": FloatDistribution(1e-3, 1.0, log=True),
-    }
-    space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
-    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    union, space, branches = _two_branches(max_depth=3)
     observed = [{"model": "rf", "depth": 2}, {"model": "gb", "lr": 0.1}]
     claims = [{"model": "rf", "depth": d, "lr": 0.5} for d in (1, 2)]
     for seed in range(20):
@@ -488,13 +485,7 @@ def test_claims_are_not_compared_on_a_branch_neither_can_take() -> None:
     """Once the trials show that ``model`` decides the branches, two claims that both chose
     ``rf`` never take the ``gb`` branch, so agreeing there is no clash (it cost up to eight
     model fits in the re-check rounds)."""
-    union = {
-        "model": CategoricalDistribution(["rf", "gb"]),
-        "depth": IntDistribution(1, 4),
-        "lr": FloatDistribution(1e-3, 1.0, log=True),
-    }
-    space = ConditionalSearchSpace(union, frozenset({"depth", "lr"}))
-    branches = {frozenset({"depth"}), frozenset({"lr"})}
+    union, space, branches = _two_branches(max_depth=4)
     observed = [{"model": "rf", "depth": 1 + i % 4} for i in range(5)]
     observed += [{"model": "gb", "lr": 0.01 * (i + 1)} for i in range(5)]
     a = {"model": "rf", "depth": 2, "lr": 0.01}
