@@ -75,6 +75,7 @@ MODULES: dict[str, str] = {
     "parallel": "benchmarks.parallel",
     "epochwise": "benchmarks.epochwise",
     "thesis": "benchmarks.thesis",
+    "wide": "benchmarks.wide",
 }
 
 

@@ -9,8 +9,9 @@ A measurement, not a set of studies: every sampler runs in this one process, tak
 that the ratio to GPSampler compares like with like; it has no run store. (``python -m
 benchmarks.overhead ...`` is the same command.)
 
-One stream of uniform random completed trials of a 5-D problem (Ackley-5 by default) is drawn
-once from ``--seeds``; every sampler sees exactly the same points. For each n:
+One stream of uniform random completed trials of a static problem (Ackley-5 by default; the
+wide suite's 18-parameter mixed spaces with ``--problems wide-levy``) is drawn once from
+``--seeds``; every sampler sees exactly the same points. For each n:
 
 1. every sampler gets a fresh study holding the first n trials of the stream
    (``study.add_trials``);
@@ -52,7 +53,10 @@ import warnings
 
 import numpy as np
 import optuna
+from optuna.distributions import BaseDistribution
+from optuna.distributions import CategoricalDistribution
 from optuna.distributions import FloatDistribution
+from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
 from benchmarks import _env
@@ -83,18 +87,15 @@ SECONDS_TARGETS = ((1000, 2.0),)
 
 
 def random_history(problem: Problem, n: int, seed: int) -> list[optuna.trial.FrozenTrial]:
-    """``n`` completed trials at uniform random points of a continuous static problem."""
+    """``n`` completed trials at uniform random points of a static problem (on a log scale for
+    log parameters; integers, stepped floats and categoricals uniform over their values)."""
     assert problem.distributions is not None
     rng = np.random.default_rng(seed)
     trials = []
     for _ in range(n):
         params: dict[str, Any] = {}
         for name, d in problem.distributions.items():
-            assert isinstance(d, FloatDistribution)
-            if d.log:
-                params[name] = float(np.exp(rng.uniform(np.log(d.low), np.log(d.high))))
-            else:
-                params[name] = float(rng.uniform(d.low, d.high))
+            params[name] = _random_value(d, rng)
         trials.append(
             optuna.trial.create_trial(
                 params=params,
@@ -103,6 +104,21 @@ def random_history(problem: Problem, n: int, seed: int) -> list[optuna.trial.Fro
             )
         )
     return trials
+
+
+def _random_value(d: BaseDistribution, rng: np.random.Generator) -> Any:
+    if isinstance(d, CategoricalDistribution):
+        return d.choices[int(rng.integers(len(d.choices)))]
+    if isinstance(d, IntDistribution) or (isinstance(d, FloatDistribution) and d.step):
+        if d.log:  # a log integer: uniform in log space, rounded
+            return int(round(float(np.exp(rng.uniform(np.log(d.low), np.log(d.high))))))
+        step = d.step or 1
+        k = int(rng.integers(int(round((d.high - d.low) / step)) + 1))
+        return d.low + k * step if isinstance(d, IntDistribution) else float(d.low + k * step)
+    assert isinstance(d, FloatDistribution)
+    if d.log:
+        return float(np.exp(rng.uniform(np.log(d.low), np.log(d.high))))
+    return float(rng.uniform(d.low, d.high))
 
 
 def time_one(study: optuna.Study, problem: Problem) -> float:
@@ -288,6 +304,12 @@ def output_dir(out: Path | None, quick: bool) -> Path:
     return _frame.QUICK_OUT / "overhead" if quick else _frame.RESULTS / "overhead"
 
 
+def _problem(name: str) -> Problem:
+    from benchmarks import wide
+
+    return wide.static_problem(name) if name in wide.STATIC else get_problem(name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m benchmarks overhead``."""
     parser = argparse.ArgumentParser(
@@ -298,7 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-n", type=int, default=None, help="drop sizes above this")
     parser.add_argument("--samplers", default=DEFAULT_SAMPLERS, help=f"default {DEFAULT_SAMPLERS}")
     parser.add_argument(
-        "--problems", default="ackley5", help="one continuous problem; default ackley5"
+        "--problems",
+        default="ackley5",
+        help="one static problem: a continuous one of benchmarks/problems.py or a mixed space "
+        "of the wide suite (wide-levy, wide-hartmann: 18 parameters); default ackley5",
     )
     parser.add_argument(
         "--repeats", type=int, default=7, help="timed suggestions per size; default 7"
@@ -333,15 +358,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sizes = _parse_sizes(args.sizes)
         samplers = resolve_samplers(args.samplers)
-        problem = get_problem(args.problems)
+        problem = _problem(args.problems)
     except ValueError as err:
         parser.error(str(err))
     if args.max_n is not None:
         sizes = [n for n in sizes if n <= args.max_n]
         if not sizes:
             parser.error(f"--max-n: {args.max_n} drops every size of --sizes {args.sizes}")
-    if not problem.continuous:
-        parser.error(f"--problems: {args.problems!r} is not a continuous static problem")
+    if problem.distributions is None:
+        parser.error(f"--problems: {args.problems!r} is not a static problem")
     if args.repeats < 1:
         parser.error(f"--repeats: must be >= 1, got {args.repeats}")
     if args.repeats_large < 1:

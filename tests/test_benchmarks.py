@@ -512,6 +512,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         ["--samplers", "ew-previous_best-w10,fixed-cosine"],
         ["summary.md", "results.csv"],
     ),
+    "wide": ([], ["results.md", "summary.json", "references.json"]),
 }
 
 
@@ -618,6 +619,26 @@ def test_overhead_quick(tmp_path: Path) -> None:
     assert "ratio" in (tmp_path / "overhead.md").read_text()
     assert overhead.output_dir(None, quick=True) == _frame.QUICK_OUT / "overhead"
     assert overhead.output_dir(None, quick=False) == REPO / "benchmarks" / "results" / "overhead"
+
+
+def test_overhead_random_history_of_a_mixed_space_is_admissible_and_covers_every_value() -> None:
+    from benchmarks import overhead
+
+    problem = overhead._problem("wide-levy")
+    assert problem.distributions is not None and len(problem.distributions) == 18
+    trials = overhead.random_history(problem, 300, seed=0)
+    for name, dist in problem.distributions.items():
+        values = [t.params[name] for t in trials]
+        assert all(dist._contains(dist.to_internal_repr(v)) for v in values), name
+        if isinstance(dist, IntDistribution) and not dist.log and dist.high - dist.low < 20:
+            assert set(values) == set(range(dist.low, dist.high + 1)), name
+    assert {t.params["optimizer"] for t in trials} == {"adam", "sgd", "rmsprop"}
+    assert {round(t.params["subsample"], 6) for t in trials} == {
+        round(0.1 * k, 6) for k in range(1, 11)
+    }
+    assert all(t.value == problem.evaluate(t.params) for t in trials[:5])
+    with pytest.raises(SystemExit):  # a define-by-run problem has no static space
+        overhead.main(["--problems", "cond-cancer", "--quick"])
 
 
 def test_overhead_large_quick(tmp_path: Path) -> None:
@@ -907,6 +928,69 @@ def test_conditional_layers_optimum() -> None:
     study.enqueue_trial({"n_layers": 3, "width_0": 32, "width_1": 16, "width_2": 8})
     study.optimize(cd.PROBLEMS["layers"][0], n_trials=1)
     assert study.best_value == pytest.approx(0.0)
+
+
+def _wide_optimum(names: tuple[str, ...], prefix: str = "") -> dict[str, float]:
+    """The wide suite's optimum: every numeric parameter at its target, except the Hartmann-6
+    floats, at Hartmann's minimiser (in unit coordinates)."""
+    from benchmarks import wide
+
+    h6 = (0.20168951, 0.15001069, 0.47687397, 0.27533243, 0.31165161, 0.65730053)
+    params: dict[str, float] = {}
+    for name, kind, low, high, target in wide.LAYOUT:
+        if name in names and name in wide.HARTMANN_NAMES:
+            u = h6[wide.HARTMANN_NAMES.index(name)]
+            log = kind == "log"
+            lo, hi = (math.log(low), math.log(high)) if log else (low, high)
+            target = math.exp(lo + u * (hi - lo)) if log else lo + u * (hi - lo)
+        if name in names:
+            params[(prefix if name not in ("epochs", "heads") else "") + name] = target
+    return params
+
+
+@pytest.mark.parametrize(
+    "problem", ["wide-levy", "wide-hartmann", "wide-levy-noisy", "wide-branched"]
+)
+def test_wide_optimum_is_attained_and_below_random_points(problem: str) -> None:
+    from benchmarks import wide
+
+    truth, optimum = wide.PROBLEMS[problem]
+    all_names = tuple(s[0] for s in wide.LAYOUT)
+    if problem == "wide-branched":
+        h_names = tuple(s[0] for s in wide._SHARED + wide._H_BRANCH)
+        params: dict[str, Any] = {"family": "hartmann", **_wide_optimum(h_names, "h_")}
+    elif problem.startswith("wide-hartmann"):
+        params = {"optimizer": "adam", "schedule": "cosine", **_wide_optimum(all_names)}
+    else:
+        params = {"optimizer": "adam", "schedule": "cosine"}
+        params.update({s[0]: s[4] for s in wide.LAYOUT})
+    study = optuna.create_study()
+    study.enqueue_trial(params)
+    study.optimize(truth, n_trials=1)
+    assert study.best_value == pytest.approx(optimum, abs=1e-9)
+    assert len(study.trials[0].params) == (15 if problem == "wide-branched" else 18)
+    # the optimum is below every random point, and the Levy branch stays above it
+    random_study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    random_study.optimize(truth, n_trials=200)
+    assert min(t.value for t in random_study.trials) > optimum + 1e-3  # type: ignore[operator]
+    if problem == "wide-branched":
+        levy_values = [t.value for t in random_study.trials if t.params["family"] == "levy"]
+        assert levy_values and min(levy_values) >= -2.5  # type: ignore[type-var]
+
+
+def test_wide_noise_is_keyed_by_seed_and_trial_and_the_regret_by_the_truth() -> None:
+    from benchmarks import wide
+
+    runs = [wide.run_one(_frame.Job("wide-levy-noisy", "random", s, 6, {})) for s in (0, 0, 1)]
+    noise = [[t["value"] - t["truth"] for t in r["trials"]] for r in runs]
+    assert noise[0] == noise[1] != noise[2]  # the same seed draws the same noise
+    assert np.std(noise[0]) > 1.0  # wide.NOISE_SD: 30
+    clean = wide.run_one(_frame.Job("wide-levy", "random", 0, 6, {}))
+    assert all(t["value"] == t["truth"] for t in clean["trials"])
+    refs = {"wide-levy-noisy": 300.0}
+    rows = wide.summarise(runs[:1], refs, (6,))["per_problem"]
+    best_truth = min(t["truth"] for t in runs[0]["trials"])
+    assert rows[0]["mean_nreg"] == pytest.approx(best_truth / 300.0)
 
 
 @pytest.mark.parametrize("problem", ["f01-d02", "f15-d05", "f21-d10"])
