@@ -14,7 +14,7 @@ have shown they are the same studies (``scripts/compare_bbob_runs.py --archive``
 
 A run already in the destination (a file of the same problem, sampler and seed) is kept.
 ``--seeds`` copies only those seeds: a baseline run on fewer seeds is then reported against
-the others' runs of the same seeds.
+the others' runs of the same seeds; ``--problems`` only those problems.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samplers", required=True, help="comma-separated sampler names")
     parser.add_argument("--rename", default=None, help="OLD=NEW: file OLD's runs as NEW")
     parser.add_argument("--seeds", default=None, help="only these seeds (e.g. 0-1); default all")
+    parser.add_argument(
+        "--problems", default=None, help="only these problems (comma-separated); default all"
+    )
     args = parser.parse_args(argv)
     try:
         suite = _frame.get_suite(args.suite)
@@ -47,12 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     present = {(p, s, k) for p, s, k in dest.load()}
     wanted = set(args.samplers.split(","))
     seeds = set(_frame.parse_seeds(args.seeds)) if args.seeds else None
+    problems = set(args.problems.split(",")) if args.problems else None
     copied = 0
     for (problem, sampler, seed), run in sorted(source.load().items()):
         name = rename.get(sampler, sampler)
         if sampler not in wanted or (problem, name, seed) in present:
             continue
         if seeds is not None and seed not in seeds:
+            continue
+        if problems is not None and problem not in problems:
             continue
         dest.save({**run, "sampler": name})
         copied += 1

@@ -1128,6 +1128,19 @@ def test_copy_runs_brings_runs_together_renames_and_keeps_existing(tmp_path: Pat
     )
     later_runs = _frame.Store(later, bbob.SUITES["bbob_large"]).load()
     assert set(later_runs) == {("f01-d20", "cmaes", 0), ("f01-d20", "cmaes", 1)}
+    # --problems: only those problems' runs
+    _frame.Store(source, bbob.SUITES["bbob_large"]).save(
+        {**run("tpe-mv", 0, [1.0]), "problem": "f21-d20"}
+    )
+    _frame.Store(source, bbob.SUITES["bbob_large"]).save(run("tpe-mv", 0, [1.0]))
+    subprocess.run(
+        [sys.executable, str(script), "bbob_large", str(source), str(later)]
+        + ["--samplers", "tpe-mv", "--problems", "f21-d20"],
+        check=True,
+        capture_output=True,
+    )
+    later_runs = _frame.Store(later, bbob.SUITES["bbob_large"]).load()
+    assert {k for k in later_runs if k[1] == "tpe-mv"} == {("f21-d20", "tpe-mv", 0)}
 
 
 def test_compare_bbob_runs_finds_a_changed_run_and_its_function(tmp_path: Path) -> None:
