@@ -329,13 +329,27 @@ def summarise(
     )
 
 
+# The ablations run on the noisy problems only (the noise settings), reported apart so that the
+# main table keeps every problem.
+NOISE_ABLATIONS = ("gamma-noise-prior1", "gamma-noise-check")
+
+
 def report(ctx: _frame.ReportContext) -> str:
     """results.md, summary.json and machine.json from every stored run; references.json holds
-    the median of random trials per problem."""
+    the median of random trials per problem. Two summaries: every problem without the noise
+    settings (``summary.json``'s top level), and the noisy problems with them (its
+    ``noise_settings``), each ranking the samplers it holds."""
     present = [p for p in PROBLEMS if any(r["problem"] == p for r in ctx.runs)]
     all_refs = _frame.cached_references(ctx.out, present, reference)
     refs = {k: all_refs[k] for k in present}
-    s = summarise(ctx.runs, refs, _frame.report_budgets(ctx.runs, BUDGETS))
+    budgets = _frame.report_budgets(ctx.runs, BUDGETS)
+    main = [r for r in ctx.runs if r["sampler"] not in NOISE_ABLATIONS]
+    s = summarise(main, refs, budgets)
+    noisy_runs = [r for r in ctx.runs if r["problem"] in NOISE_SD]
+    noise = None
+    if any(r["sampler"] in NOISE_ABLATIONS for r in noisy_runs):
+        noise = summarise(noisy_runs, {k: refs[k] for k in refs if k in NOISE_SD}, budgets)
+        s["noise_settings"] = {k: noise[k] for k in ("per_problem", "overall", "seeds")}
     _frame.save_summary(ctx.out, s, ctx.info)
     lines = [
         "# Wide spaces",
@@ -344,7 +358,8 @@ def report(ctx: _frame.ReportContext) -> str:
             {
                 "seeds": f"{_frame.seed_spec(ctx.seeds)} (runs per problem and sampler below)",
                 "samplers": "GammaBOSampler, TPESampler (multivariate=True, group=True), "
-                "GPSampler, RandomSampler; ablation gamma-nolocal (local_candidates_from=None)",
+                "GPSampler, RandomSampler; ablations gamma-nolocal (local_candidates_from=None), "
+                "gamma-noise-prior1 (noise_prior_rate=1), gamma-noise-check (noise_check=True)",
             }
         ),
         "",
@@ -354,15 +369,23 @@ def report(ctx: _frame.ReportContext) -> str:
         "",
         *_frame.overall_table(s["overall"]),
         "",
-        "| problem | trials | sampler | runs | mean nreg | median nreg | stuck | mean rank |",
-        "|---|---|---|---|---|---|---|---|",
+        *_problem_table(s["per_problem"]),
     ]
-    for row in s["per_problem"]:
-        lines.append(
-            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
-            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['stuck']:.0%} "
-            f"| {row['mean_rank']:.2f} |"
-        )
+    if noise is not None:
+        lines += [
+            "",
+            "## The noisy problems with the noise settings",
+            "",
+            "The same measures over the noisy problems, the samplers ranked together with "
+            + ", ".join(NOISE_ABLATIONS)
+            + ":",
+            "",
+            *_frame.overall_table(noise["overall"]),
+            "",
+            *_problem_table(
+                [r for r in noise["per_problem"] if r["sampler"] in ("gamma", *NOISE_ABLATIONS)]
+            ),
+        ]
     lines += [
         "",
         "Median of 500 random trials per problem (noise-free): "
@@ -371,6 +394,20 @@ def report(ctx: _frame.ReportContext) -> str:
     text = "\n".join(lines) + "\n"
     (ctx.out / "results.md").write_text(text)
     return text
+
+
+def _problem_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| problem | trials | sampler | runs | mean nreg | median nreg | stuck | mean rank |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['problem']} | {row['budget']} | {row['sampler']} | {row['runs']} "
+            f"| {row['mean_nreg']:.3f} | {row['median_nreg']:.3f} | {row['stuck']:.0%} "
+            f"| {row['mean_rank']:.2f} |"
+        )
+    return lines
 
 
 SUITES = {

@@ -993,6 +993,26 @@ def test_wide_noise_is_keyed_by_seed_and_trial_and_the_regret_by_the_truth() -> 
     assert rows[0]["mean_nreg"] == pytest.approx(best_truth / 300.0)
 
 
+def test_wide_report_keeps_every_problem_and_ranks_the_noise_settings_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quick = ["--quick", "--out", str(tmp_path), "--n-trials", "8"]
+    both = "wide-levy,wide-levy-noisy"
+    assert _frame.main("wide", [*quick, "--problems", both, "--samplers", "gamma,random"]) == 0
+    noisy = ["--problems", "wide-levy-noisy", "--samplers", "gamma-noise-prior1"]
+    assert _frame.main("wide", [*quick, *noisy]) == 0
+    capsys.readouterr()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    main_rows = {(r["problem"], r["sampler"]) for r in summary["per_problem"]}
+    assert main_rows == {(p, s) for p in both.split(",") for s in ("gamma", "random")}
+    noise_rows = {(r["problem"], r["sampler"]) for r in summary["noise_settings"]["per_problem"]}
+    assert noise_rows == {
+        ("wide-levy-noisy", s) for s in ("gamma", "random", "gamma-noise-prior1")
+    }
+    text = (tmp_path / "results.md").read_text()
+    assert "## The noisy problems with the noise settings" in text
+
+
 @pytest.mark.parametrize("problem", ["f01-d02", "f15-d05", "f21-d10"])
 def test_bbob_optimum_is_below_every_random_point(problem: str) -> None:
     from benchmarks import bbob
