@@ -66,7 +66,8 @@ from benchmarks.problems import levy  # noqa: E402
 
 SAMPLERS = ("gamma", "tpe-mv", "gp", "random")
 ABLATIONS = ("gamma-nolocal", "gamma-noise-prior1", "gamma-noise-check")
-# GammaBOSampler with these SurrogateSettings fields (the noise settings of docs/math.md §11).
+# GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
+# §13), and the settings for noisy objectives (§11).
 _SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-nolocal": {"local_candidates_from": None},
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
