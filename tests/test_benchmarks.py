@@ -709,10 +709,10 @@ def test_committed_results_stay_small() -> None:
     ).stdout.split("\n")
     files = [REPO / name for name in listed if name and (REPO / name).is_file()]
     assert len(files) <= 400
-    # 7 MB: the packed runs of bbob (1.2 MB) and of bbob_large (1 MB with GPSampler's runs to 200
-    # and 500 trials, which take minutes each) are most of it; reports are tens of kilobytes,
-    # summaries (the noisy suites' per-task tables) up to a few hundred.
-    assert sum(f.stat().st_size for f in files) <= 7_000_000
+    # 7.5 MB: the packed runs of bbob (1.2 MB) and of bbob_large (1.3 MB with GPSampler's runs to
+    # 200 and 500 trials, which take minutes each) are most of it; reports are tens of
+    # kilobytes, summaries (the noisy suites' per-task tables) up to a few hundred.
+    assert sum(f.stat().st_size for f in files) <= 7_500_000
 
 
 def test_benchmarks_use_only_the_public_api_of_the_library() -> None:
