@@ -1140,12 +1140,12 @@ def test_copy_runs_brings_runs_together_renames_and_keeps_existing(tmp_path: Pat
     later = tmp_path / "later"
     for seed in (0, 1, 2):
         _frame.Store(source, bbob.SUITES["bbob_large"]).save(run("cmaes", seed, [1.0, 1.0, 1.0]))
-    subprocess.run(
-        [sys.executable, str(script), "bbob_large", str(source), str(later)]
-        + ["--samplers", "cmaes", "--seeds", "0-1"],
-        check=True,
-        capture_output=True,
-    )
+
+    def copy_later(*options: str) -> None:
+        command = [sys.executable, str(script), "bbob_large", str(source), str(later)]
+        subprocess.run([*command, *options], check=True, capture_output=True)
+
+    copy_later("--samplers", "cmaes", "--seeds", "0-1")
     later_runs = _frame.Store(later, bbob.SUITES["bbob_large"]).load()
     assert set(later_runs) == {("f01-d20", "cmaes", 0), ("f01-d20", "cmaes", 1)}
     # --problems: only those problems' runs
@@ -1153,12 +1153,7 @@ def test_copy_runs_brings_runs_together_renames_and_keeps_existing(tmp_path: Pat
         {**run("tpe-mv", 0, [1.0]), "problem": "f21-d20"}
     )
     _frame.Store(source, bbob.SUITES["bbob_large"]).save(run("tpe-mv", 0, [1.0]))
-    subprocess.run(
-        [sys.executable, str(script), "bbob_large", str(source), str(later)]
-        + ["--samplers", "tpe-mv", "--problems", "f21-d20"],
-        check=True,
-        capture_output=True,
-    )
+    copy_later("--samplers", "tpe-mv", "--problems", "f21-d20")
     later_runs = _frame.Store(later, bbob.SUITES["bbob_large"]).load()
     assert {k for k in later_runs if k[1] == "tpe-mv"} == {("f21-d20", "tpe-mv", 0)}
 
