@@ -12,7 +12,8 @@ the ``noise_check`` runs of the noisy suite against the committed held-out repor
 Both summaries are the suites' ``summary.json``: rows with ``problem``, ``budget`` and
 ``mean_nreg`` and a ``method`` (the noisy suite: ``sampler/rule``) or a ``sampler`` (the
 others), under ``per_task`` and ``ablation_per_task`` (noisy) or ``per_problem`` (hpo,
-bbob-like suites). Only tasks in both count. The runs must be of the same seeds for the
+bbob-like suites; the wide suite also under ``noise_settings``, where it ranks its noise
+settings apart). Only tasks in both count. The runs must be of the same seeds for the
 pairing to mean anything; the script cannot check that from the summaries.
 """
 
@@ -32,6 +33,7 @@ def per_task(summary: dict[str, Any], method: str) -> dict[tuple[str, int], floa
         *summary.get("per_task", []),
         *summary.get("per_problem", []),
         *summary.get("ablation_per_task", []),
+        *summary.get("noise_settings", {}).get("per_problem", []),
     ]
     return {
         (r["problem"], int(r["budget"])): float(r["mean_nreg"])

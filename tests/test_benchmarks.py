@@ -1226,3 +1226,11 @@ def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> 
                              capture_output=True, text=True)  # fmt: skip
     assert missing.returncode != 0
     assert "no rows of 'w/predicted'" in missing.stderr
+    # The wide suite keeps its noise settings' rows apart, under noise_settings.
+    base["noise_settings"] = {"per_problem": [{"problem": "c", "sampler": "gamma-noise-check",
+                                               "budget": 25, "mean_nreg": 0.5}]}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    setting = subprocess.run([*args, "--new", "v/predicted", "--base", "gamma-noise-check"],
+                             capture_output=True, text=True)  # fmt: skip
+    assert setting.returncode == 0, setting.stderr
+    assert "| gamma-noise-check | 25 | 1 | 0.900 | 0.500 | +0.400" in setting.stdout
