@@ -100,6 +100,25 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def blas_kernels() -> str:
+    """The BLAS library NumPy uses, its version and the CPU kernels it chose (threadpoolctl's
+    ``architecture``, e.g. ``openblas 0.3.31 (SkylakeX)``): two machines that report the same CPU
+    name can run other kernels, which round differently, so a model-based study's suggestions
+    -- and every trial after them -- can differ between them from the first differing digit."""
+    try:
+        import numpy  # noqa: F401 - loads the BLAS library threadpoolctl reports on
+        from threadpoolctl import threadpool_info
+
+        found = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    except Exception:  # noqa: BLE001 - any failure means "unknown"
+        return "unknown"
+    if not found:
+        return "unknown"
+    i = found[0]
+    arch = i.get("architecture")
+    return f"{i.get('internal_api', '?')} {i.get('version', '?')}" + (f" ({arch})" if arch else "")
+
+
 def machine_info() -> dict[str, Any]:
     """Everything written next to a result: commit, versions, CPU, cores, threads, command."""
     return {
@@ -107,6 +126,7 @@ def machine_info() -> dict[str, Any]:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": versions(),
         "cpu": cpu_model(),
+        "blas": blas_kernels(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "threads": {v: os.environ.get(v, "") for v in THREAD_VARS[:3]},
@@ -150,7 +170,9 @@ def markdown_header(info: dict[str, Any], extra: dict[str, str] | None = None) -
         f"- commit: `{info.get('commit', '?')}`",
         f"- date (UTC): {info.get('date', '?')}",
         "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-        f"- CPU: {info.get('cpu', '?')}, {info.get('cores', '?')} cores; threads per worker: "
+        f"- CPU: {info.get('cpu', '?')}, {info.get('cores', '?')} cores"
+        + (f"; BLAS: {info['blas']}" if "blas" in info else "")
+        + "; threads per worker: "
         + ", ".join(f"{k}={val}" for k, val in info.get("threads", {}).items()),
     ]
     for key, val in (extra or {}).items():

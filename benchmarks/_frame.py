@@ -400,6 +400,7 @@ def _run_env() -> dict[str, Any]:
     return {
         "commit": info["commit"],
         "cpu": info["cpu"],
+        "blas": info["blas"],
         "optuna": info["versions"].get("optuna"),
         "optuna_gamma": info["versions"].get("optuna_gamma"),
     }
@@ -896,8 +897,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]
 
 
 def provenance(runs: Sequence[dict[str, Any]]) -> str:
-    """Where the runs were made: commits and CPUs with their counts (runs stored before the
-    store recorded it count as 'not recorded')."""
+    """Where the runs were made: commits, CPUs and (where any run recorded them) BLAS kernels,
+    with their counts (runs stored before the store recorded one count as 'not recorded')."""
 
     def counts(field: str) -> str:
         found = Counter(str((run.get("env") or {}).get(field, "not recorded")) for run in runs)
@@ -906,7 +907,10 @@ def provenance(runs: Sequence[dict[str, Any]]) -> str:
             for name, n in found.items()
         )
 
-    return f"made at commit {counts('commit')} on CPU {counts('cpu')}"
+    text = f"made at commit {counts('commit')} on CPU {counts('cpu')}"
+    if any("blas" in (run.get("env") or {}) for run in runs):
+        text += f" with BLAS {counts('blas')}"
+    return text
 
 
 def cached_references(

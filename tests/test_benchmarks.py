@@ -676,6 +676,29 @@ def test_command_line_paths_inside_the_repository_are_relative(
     assert _env.shown_path("/elsewhere/file") == "/elsewhere/file"
 
 
+def test_runs_record_the_blas_kernels_and_the_report_counts_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two machines with one CPU name can run other BLAS kernels, which round differently:
+    the run store records them, the provenance line counts them (and leaves them out for
+    runs stored before), the header names them."""
+    from benchmarks import _env
+
+    kernels = _env.blas_kernels()
+    assert kernels == "unknown" or kernels.split()[0] in {"openblas", "mkl", "blis", "accelerate"}
+    monkeypatch.setattr(_env, "blas_kernels", lambda: "openblas 0.3 (Zen)")
+    info = _env.machine_info()
+    assert info["blas"] == "openblas 0.3 (Zen)"
+    assert "; BLAS: openblas 0.3 (Zen); threads per worker" in _env.markdown_header(info)
+    old = {"env": {"commit": "a", "cpu": "C"}}
+    new = {"env": {"commit": "a", "cpu": "C", "blas": "openblas 0.3 (Zen)"}}
+    assert _frame.provenance([old]) == "made at commit `a` (1) on CPU `C` (1)"
+    assert _frame.provenance([old, new]) == (
+        "made at commit `a` (2) on CPU `C` (2) with BLAS not recorded (1), "
+        "`openblas 0.3 (Zen)` (1)"
+    )
+
+
 # -- what git keeps ---------------------------------------------------------------------------
 
 
