@@ -101,22 +101,25 @@ def cpu_model() -> str:
 
 
 def blas_kernels() -> str:
-    """The BLAS library NumPy uses, its version and the CPU kernels it chose (threadpoolctl's
-    ``architecture``, e.g. ``openblas 0.3.31 (SkylakeX)``): two machines that report the same CPU
-    name can run other kernels, which round differently, so a model-based study's suggestions
-    -- and every trial after them -- can differ between them from the first differing digit."""
+    """The BLAS libraries NumPy and SciPy use, their versions and the CPU kernels each chose
+    (threadpoolctl's ``architecture``, e.g. ``openblas 0.3.31 (SkylakeX)``), sorted and joined:
+    two machines that report the same CPU name can run other kernels, which round differently,
+    so a model-based study's suggestions -- and every trial after them -- can differ between
+    them from the first differing digit."""
     try:
-        import numpy  # noqa: F401 - loads the BLAS library threadpoolctl reports on
+        import numpy  # noqa: F401 - load the BLAS libraries threadpoolctl reports on
+        import scipy.linalg  # noqa: F401
         from threadpoolctl import threadpool_info
 
         found = [i for i in threadpool_info() if i.get("user_api") == "blas"]
     except Exception:  # noqa: BLE001 - any failure means "unknown"
         return "unknown"
-    if not found:
-        return "unknown"
-    i = found[0]
-    arch = i.get("architecture")
-    return f"{i.get('internal_api', '?')} {i.get('version', '?')}" + (f" ({arch})" if arch else "")
+    names = {
+        f"{i.get('internal_api', '?')} {i.get('version', '?')}"
+        + (f" ({i['architecture']})" if i.get("architecture") else "")
+        for i in found
+    }
+    return ", ".join(sorted(names)) or "unknown"
 
 
 def machine_info() -> dict[str, Any]:
