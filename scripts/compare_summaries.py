@@ -13,8 +13,9 @@ Both summaries are the suites' ``summary.json``: rows with ``problem``, ``budget
 ``mean_nreg`` and a ``method`` (the noisy suite: ``sampler/rule``) or a ``sampler`` (the
 others), under ``per_task`` and ``ablation_per_task`` (noisy) or ``per_problem`` (hpo,
 bbob-like suites; the wide suite also under ``noise_settings``, where it ranks its noise
-settings apart). Only tasks in both count. The runs must be of the same seeds for the
-pairing to mean anything; the script cannot check that from the summaries.
+settings apart). Only tasks in both count (and, with ``--problems a,b``, only those). The
+runs must be of the same seeds for the pairing to mean anything; the script cannot check that
+from the summaries.
 """
 
 from __future__ import annotations
@@ -72,8 +73,14 @@ def main() -> None:
     parser.add_argument("--new", dest="new_method", required=True, help="the variant's method")
     parser.add_argument("--base", dest="base_methods", required=True,
                         help="comma-separated methods of the committed report")  # fmt: skip
+    parser.add_argument(
+        "--problems", default=None, help="comma-separated tasks to pair (default: all in both)"
+    )
     args = parser.parse_args()
     new = per_task(json.loads(args.new.read_text()), args.new_method)
+    if args.problems is not None:
+        keep = set(args.problems.split(","))
+        new = {k: v for k, v in new.items() if k[0] in keep}
     if not new:
         parser.error(f"no rows of {args.new_method!r} in {args.new}")
     base_summary = json.loads(args.base.read_text())

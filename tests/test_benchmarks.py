@@ -1257,3 +1257,7 @@ def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> 
                              capture_output=True, text=True)  # fmt: skip
     assert setting.returncode == 0, setting.stderr
     assert "| gamma-noise-check | 25 | 1 | 0.900 | 0.500 | +0.400" in setting.stdout
+    only_a = subprocess.run([*args, "--new", "v/predicted", "--base", "gp", "--problems", "a"],
+                            capture_output=True, text=True)  # fmt: skip
+    assert only_a.returncode == 0, only_a.stderr
+    assert "| gp | 25 | 1 | 0.100 | 0.200 | -0.100 ± nan |" in only_a.stdout
