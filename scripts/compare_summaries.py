@@ -78,11 +78,18 @@ def main() -> None:
     )
     args = parser.parse_args()
     new = per_task(json.loads(args.new.read_text()), args.new_method)
-    if args.problems is not None:
-        keep = set(args.problems.split(","))
-        new = {k: v for k, v in new.items() if k[0] in keep}
     if not new:
         parser.error(f"no rows of {args.new_method!r} in {args.new}")
+    if args.problems is not None:
+        keep = args.problems.split(",")
+        held = sorted({task for task, _ in new})
+        unknown = [task for task in keep if task not in held]
+        if unknown:
+            parser.error(
+                f"--problems: no rows of {args.new_method!r} for {', '.join(unknown)}; "
+                f"its tasks are {', '.join(held)}"
+            )
+        new = {k: v for k, v in new.items() if k[0] in keep}
     base_summary = json.loads(args.base.read_text())
     print(f"| {args.new_method} against | trials | tasks | it | against | paired difference |")
     print("|---|---|---|---|---|---|")

@@ -732,9 +732,10 @@ def test_committed_results_stay_small() -> None:
     ).stdout.split("\n")
     files = [REPO / name for name in listed if name and (REPO / name).is_file()]
     assert len(files) <= 400
-    # 7.5 MB: the packed runs of bbob (1.2 MB) and of bbob_large (1.3 MB with GPSampler's runs to
-    # 200 and 500 trials, which take minutes each) are most of it; reports are tens of
-    # kilobytes, summaries (the noisy suites' per-task tables) up to a few hundred.
+    # 7.5 MB: the packed runs of bbob (1.2 MB), of bbob_large (1.3 MB) and of its 20-D and 40-D
+    # folders with GPSampler's runs to 500 trials (0.2 MB each; those take minutes per run) are
+    # most of it; reports are tens of kilobytes, summaries (the noisy suites' per-task tables)
+    # up to a few hundred.
     assert sum(f.stat().st_size for f in files) <= 7_500_000
 
 
@@ -1261,3 +1262,7 @@ def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> 
                             capture_output=True, text=True)  # fmt: skip
     assert only_a.returncode == 0, only_a.stderr
     assert "| gp | 25 | 1 | 0.100 | 0.200 | -0.100 ± nan |" in only_a.stdout
+    typo = subprocess.run([*args, "--new", "v/predicted", "--base", "gp", "--problems", "a,z"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert typo.returncode != 0
+    assert "--problems: no rows of 'v/predicted' for z; its tasks are a, b, c" in typo.stderr
