@@ -69,6 +69,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
     "gamma-noise-prior1-robust": {"noise_prior_rate": 1.0, "robust_noise": True},
     "gamma-noise-prior1-repeats": {"noise_prior_rate": 1.0, "noisy_repeats": True},
+    "gamma-noise-prior1-plug-in": {"noise_prior_rate": 1.0, "incumbent": "plug_in"},
     "gamma-noise-check": {"noise_check": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
@@ -87,6 +88,7 @@ ABLATION_ABOUT = {
     "(noise_prior_rate=1)",
     "gamma-noise-prior1-robust": "the noise prior with rate 1 and the robust step",
     "gamma-noise-prior1-repeats": "the noise prior with rate 1 and re-evaluations kept",
+    "gamma-noise-prior1-plug-in": "the noise prior with rate 1 and the plug-in incumbent",
     "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
     "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
 }
