@@ -83,6 +83,10 @@ def test_rules_score_the_truth_of_the_chosen_trial() -> None:
     assert row["gamma/predicted"]["mean_nreg"] == pytest.approx(0.2)
     assert row["gamma/reeval"]["mean_nreg"] == pytest.approx(0.5)
     assert row["gamma/best"]["stuck"] == 1.0
+    # The best truth among the trials, for scale: trial 2 after three trials, trial 0 after one.
+    assert row["gamma/evaluated"]["mean_nreg"] == pytest.approx(0.2)
+    assert noisy.chosen(run, "evaluated", 1) == 0
+    assert noisy.chosen(run, "evaluated", 4) is None  # a shorter run
 
 
 def test_reevaluation_keeps_the_best_mean_of_fresh_draws() -> None:
