@@ -22,9 +22,6 @@ recommendations:
 - ``reeval``: the baseline "re-evaluate the top 5 three times": the study's first ``b - 15``
   trials, the five best observed configurations each evaluated three more times, the one with
   the best mean of those three kept (15 evaluations, so ``b`` in all);
-- ``reeval-predicted``: the same baseline with the five taken by GammaBOSampler's posterior
-  mean (:func:`predicted_order`: the model of ``best_predicted_trial``) instead of the
-  observed values (reports made since 2026-12-07);
 - ``evaluated``: the configuration with the best *truth* among the first ``b`` trials -- no
   rule can know it, but none that keeps an evaluated configuration can beat it: the gap
   between it and ``predicted`` is what a better recommendation could still gain from the
@@ -101,7 +98,7 @@ ABLATION_ABOUT = {
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)
-RULES = ("predicted", "best", "reeval", "reeval-predicted", "evaluated")
+RULES = ("predicted", "best", "reeval", "evaluated")
 REEVAL_TOP = 5
 REEVAL_TIMES = 3
 STUCK = _frame.STUCK
@@ -202,7 +199,7 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
 def run_one(job: _frame.Job) -> dict[str, Any]:
     """One study: per trial its noisy value, its truth and its parameters; per budget the
-    trial ``best_predicted_trial`` recommends and the re-evaluation baselines' choices."""
+    trial ``best_predicted_trial`` recommends and the re-evaluation baseline's choice."""
     import warnings
 
     from optuna_gamma import best_predicted_trial
@@ -217,14 +214,9 @@ def run_one(job: _frame.Job) -> dict[str, Any]:
     def objective(trial: optuna.Trial) -> float:
         return task.draw(task.suggest(trial), noise)
 
-    ranked: dict[str, list[int]] = {}
-    cut = REEVAL_TOP * REEVAL_TIMES
-
     def recommend(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if len(study.trials) in budgets:
             predicted[str(len(study.trials))] = best_predicted_trial(study).number
-        if len(study.trials) + cut in budgets:
-            ranked[str(len(study.trials) + cut)] = predicted_order(study)
 
     study = optuna.create_study(sampler=make_sampler(job.sampler, job.seed))
     study.optimize(objective, n_trials=job.n_trials, callbacks=[recommend])
@@ -235,10 +227,6 @@ def run_one(job: _frame.Job) -> dict[str, Any]:
         str(b): reevaluate(trials[: b - REEVAL_TOP * REEVAL_TIMES], task, job.seed, b)
         for b in budgets
     }
-    reeval_predicted = {
-        b: reevaluate(trials[: int(b) - cut], task, job.seed, int(b), order=order)
-        for b, order in ranked.items()
-    }
     return {
         "problem": job.problem,
         "sampler": job.sampler,
@@ -246,50 +234,15 @@ def run_one(job: _frame.Job) -> dict[str, Any]:
         "trials": trials,
         "predicted": predicted,
         "reeval": reeval,
-        "reeval-predicted": reeval_predicted,
     }
 
 
-def predicted_order(study: optuna.Study) -> list[int]:
-    """The study's COMPLETE trials by GammaBOSampler's posterior mean, best first (by observed
-    value where the model does not count the noise or cannot be fitted). It uses the fit of
-    ``best_predicted_trial`` itself, so that its first is the recommendation."""
-    from optuna_gamma._recommend import _fit
-    from optuna_gamma.surrogate import SurrogateSettings
-    from optuna_gamma.surrogate._models import noisy as is_noisy
-
-    trials = study.get_trials(deepcopy=False)
-    by_value = sorted(
-        (t for t in trials if t.state == optuna.trial.TrialState.COMPLETE),
-        key=lambda t: t.value,  # type: ignore[arg-type, return-value]
-    )
-    settings = getattr(study.sampler, "surrogate_settings", SurrogateSettings())
-    fitted, held = _fit(study, trials, settings)
-    if (
-        fitted is None
-        or fitted.noise_evidence is False
-        or not is_noisy(fitted.objectives[0].model)
-    ):
-        return [t.number for t in by_value]
-    o = fitted.objectives[0]
-    means = o.model.predict(o.X[: len(held)])[0]  # larger is better
-    return [held[i].number for i in np.argsort(-means, kind="stable")]
-
-
-def reevaluate(
-    trials: list[dict[str, Any]],
-    task: Task,
-    seed: int,
-    budget: int,
-    order: list[int] | None = None,
-) -> int:
+def reevaluate(trials: list[dict[str, Any]], task: Task, seed: int, budget: int) -> int:
     """The baseline's choice among ``trials``: the ``REEVAL_TOP`` best observed distinct
-    configurations (or the first of ``order``, indices best first), each evaluated
-    ``REEVAL_TIMES`` more times; the index of the one whose new evaluations have the best
-    mean."""
+    configurations, each evaluated ``REEVAL_TIMES`` more times; the index of the one whose
+    new evaluations have the best mean."""
     rng = np.random.default_rng([seed, budget, 0x72656576])
-    if order is None:
-        order = sorted(range(len(trials)), key=lambda i: trials[i]["value"])
+    order = sorted(range(len(trials)), key=lambda i: trials[i]["value"])
     top: list[int] = []
     for i in order:
         if all(trials[i]["params"] != trials[j]["params"] for j in top):
@@ -602,9 +555,7 @@ def report(ctx: _frame.ReportContext) -> str:
         f"{STUCK}. Methods: `<sampler>/<rule>`, the rule `predicted` "
         "(`optuna_gamma.best_predicted_trial`), `best` (`study.best_trial`) or `reeval` (the "
         f"top {REEVAL_TOP} of the first b - {REEVAL_TOP * REEVAL_TIMES} trials re-evaluated "
-        f"{REEVAL_TIMES} times each, the best mean kept); `reeval-predicted` the same with the "
-        "top 5 by the posterior mean of `best_predicted_trial`'s model; `evaluated`, for "
-        "scale, is the best "
+        f"{REEVAL_TIMES} times each, the best mean kept); `evaluated`, for scale, is the best "
         "truth among the trials (what no recommendation from them can beat).",
         "",
     ]

@@ -104,37 +104,6 @@ def test_reevaluation_keeps_the_best_mean_of_fresh_draws() -> None:
     # Only the top five observed take part: trial 1, ranked sixth, is out.
     trials[1]["value"] = 0.9
     assert noisy.reevaluate(trials, task, seed=0, budget=21) == 2
-    # Given an order (the model's ranking), its first five take part instead.
-    assert noisy.reevaluate(trials, task, seed=0, budget=21, order=[5, 0, 3, 1, 4, 2]) == 1
-    assert noisy.reevaluate(trials, task, seed=0, budget=21, order=[5, 0, 3, 4, 2, 1]) == 2
-
-
-def test_the_predicted_order_ranks_by_the_recommendation_s_model() -> None:
-    from optuna_gamma import GammaBOSampler
-    from optuna_gamma import best_predicted_trial
-
-    def study_of(noise: float) -> optuna.Study:
-        rng = np.random.default_rng(0)
-
-        def objective(trial: optuna.Trial) -> float:
-            x = trial.suggest_float("x", -3.0, 3.0)
-            return (x - 1.0) ** 2 + noise * rng.standard_normal()
-
-        study = optuna.create_study(sampler=GammaBOSampler(seed=0))
-        study.optimize(objective, n_trials=20)
-        return study
-
-    noisy_study = study_of(2.0)
-    order = noisy.predicted_order(noisy_study)
-    assert sorted(order) == list(range(20))
-    assert order[0] == best_predicted_trial(noisy_study).number
-    by_value = sorted(range(20), key=lambda i: noisy_study.trials[i].value)  # type: ignore[arg-type, return-value]
-    assert order != by_value  # the noisy values are not the model's ranking
-    exact = study_of(0.0)  # negligible fitted noise: the observed order
-    assert noisy.predicted_order(exact) == sorted(
-        range(20),
-        key=lambda i: exact.trials[i].value,  # type: ignore[arg-type, return-value]
-    )
 
 
 def test_repeats_count_re_evaluated_configurations_on_tabulated_tasks() -> None:
