@@ -127,11 +127,12 @@ class GammaBOSampler(BaseSampler):
     of the feasible COMPLETE trials (GPSampler's reference point), computed exactly from a box
     decomposition of the non-dominated region; constraints add their log probabilities as above.
 
-    Long studies stay cheap: from 250 trials on the kernel hyperparameters are refitted on
-    every tenth trial and kept from the stored fit in between, and past 1,000 trials the model
-    holds 1,000 of them -- the best half and an even spread of the rest -- so a suggestion costs
-    about the same at 10,000 trials as at 1,000 (``SurrogateSettings(refit_from=...,
-    max_model_trials=...)``; docs/math.md §12). Shorter studies are not affected.
+    Long studies stay cheap: from 20 trials on the kernel hyperparameters are refitted only
+    when the trials have grown by a tenth since the last fit (every tenth trial from 100 on)
+    and kept from the stored fit in between, and past 1,000 trials the model holds 1,000 of
+    them -- the best half and an even spread of the rest -- so a suggestion costs about the
+    same at 10,000 trials as at 1,000 (``SurrogateSettings(refit_from=...,
+    max_model_trials=...)``; docs/math.md §12).
     In spaces of more than ten continuous parameters the acquisition optimiser also scores
     candidates near the best 5 % of the trials -- copies with a random subset of coordinates
     moved by small steps -- since quasi-random candidates lie far from them in 20 or 40

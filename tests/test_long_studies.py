@@ -24,6 +24,7 @@ from optuna_gamma.surrogate._subset import REFIT_PERIOD
 from optuna_gamma.surrogate._subset import best_first
 from optuna_gamma.surrogate._subset import model_subset
 from optuna_gamma.surrogate._subset import refit_due
+from optuna_gamma.surrogate._subset import refit_period
 
 MIN = [StudyDirection.MINIMIZE]
 DIST = {"x": FloatDistribution(0.0, 1.0)}
@@ -101,7 +102,23 @@ def test_several_objectives_rank_by_the_sum_of_ranks() -> None:
 
 @pytest.mark.parametrize(
     ("n", "refit_from", "due"),
-    [(5, 250, True), (249, 250, True), (251, 250, False), (260, 250, True), (251, None, True)],
+    [
+        (5, 250, True),
+        (249, 250, True),
+        (251, 250, False),
+        (260, 250, True),
+        (251, None, True),
+        (19, 20, True),
+        (21, 20, False),  # every second number of trials from 20
+        (22, 20, True),
+        (52, 20, False),  # every fifth from 50
+        (55, 20, True),
+        (99, 20, True),  # 99 is a multiple of 9
+        (101, 20, False),  # every tenth from 100
+        (110, 20, True),
+        (10_001, 20, False),
+        (10_010, 20, True),
+    ],
 )
 def test_refit_schedule(n: int, refit_from: int | None, due: bool) -> None:
     assert refit_due(n, refit_from) is due
@@ -155,7 +172,7 @@ def test_a_capped_model_never_repeats_an_unmodelled_configuration() -> None:
 def test_between_refits_the_stored_hyperparameters_are_kept() -> None:
     settings = SurrogateSettings(refit_from=0)
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=settings))
-    study.optimize(_quadratic, n_trials=2 * REFIT_PERIOD + 3)
+    study.optimize(_quadratic, n_trials=45)  # periods 1 (below 20) to 4 (from 40)
     trials = study.get_trials(deepcopy=False)
     space = model_inputs(trials, relative_search_space(trials)).space
     key = model_key(space.names, space.distributions, False)
@@ -177,10 +194,21 @@ def test_between_refits_the_stored_hyperparameters_are_kept() -> None:
     assert kept >= 8 and refits >= 1
 
 
+def test_refit_period_keeps_the_growth_between_fits_to_a_tenth() -> None:
+    # Between two refits the data grow by at most a tenth (and by at least one trial).
+    n, last = 20, 20
+    while n < 5000:
+        n += 1
+        if refit_due(n, 20):
+            assert n - last <= max(1, last // 10) + 1, (last, n)
+            last = n
+        assert 1 <= refit_period(n) <= REFIT_PERIOD
+
+
 def test_default_settings_change_nothing_below_the_thresholds() -> None:
     default = SurrogateSettings()
     assert default.max_model_trials is not None and default.max_model_trials >= 1000
-    assert default.refit_from is not None and default.refit_from > 100
+    assert default.refit_from is not None and default.refit_from >= 20
     # Below both, the default and the exact model make the same suggestions.
     exact = SurrogateSettings(max_model_trials=None, refit_from=None)
     values = []

@@ -14,9 +14,10 @@ content alone (so every worker and every process picks the same one):
 Every evaluated point, modelled or not, still counts as taken: a suggestion never repeats one.
 
 From ``SurrogateSettings.refit_from`` trials on, the kernel hyperparameters -- whose fit costs
-several factorisations -- are fitted again on every ``REFIT_PERIOD``-th trial only, and in
-between kept from the fit the latest trial stored (:func:`refit_due`): with hundreds of trials
-one more moves them little.
+several factorisations -- are fitted again only when the number of trials is a multiple of
+:func:`refit_period` (a tenth of it, at most ``REFIT_PERIOD``), and in between kept from the fit
+the latest trial stored (:func:`refit_due`): the data grow by at most a tenth between two fits,
+which moves the hyperparameters little.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from optuna_gamma._storage import read_constraints
 
 PRUNED_SHARE = 10  # PRUNED trials fill at most 1 / PRUNED_SHARE of the subset
 #: From ``SurrogateSettings.refit_from`` trials on, the kernel hyperparameters are fitted again
-#: on every REFIT_PERIOD-th number of trials and kept from the previous fit in between.
+#: when the number of trials is a multiple of a tenth of it (:func:`refit_period`), but at least
+#: on every REFIT_PERIOD-th number of trials, and kept from the previous fit in between.
 REFIT_PERIOD = 10
+REFIT_GROWTH = 10  # the period is the number of trials over this (the data grow by a tenth)
 
 
 def model_subset(
@@ -55,12 +58,18 @@ def model_subset(
     return np.sort(np.concatenate([best, spread])), kept_pruned
 
 
+def refit_period(n_trials: int) -> int:
+    """The refit schedule's period at ``n_trials`` trials: a tenth of them, between 1 and
+    ``REFIT_PERIOD`` (every number of trials below 20, every tenth from 100 on)."""
+    return min(REFIT_PERIOD, max(1, n_trials // REFIT_GROWTH))
+
+
 def refit_due(n_trials: int, refit_from: int | None) -> bool:
     """Whether a model of a study with ``n_trials`` trials (COMPLETE and PRUNED) fits its kernel
     hyperparameters again, or keeps those the previous trial stored: below ``refit_from``
-    trials (``None``: always) and on every ``REFIT_PERIOD``-th number of trials it refits.
-    The number of trials comes from the storage, so every worker keeps the same schedule."""
-    return refit_from is None or n_trials < refit_from or n_trials % REFIT_PERIOD == 0
+    trials (``None``: always) and on every multiple of :func:`refit_period` it refits. The
+    number of trials comes from the storage, so every worker keeps the same schedule."""
+    return refit_from is None or n_trials < refit_from or n_trials % refit_period(n_trials) == 0
 
 
 def best_first(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> np.ndarray:
