@@ -127,7 +127,7 @@ class GammaBOSampler(BaseSampler):
     of the feasible COMPLETE trials (GPSampler's reference point), computed exactly from a box
     decomposition of the non-dominated region; constraints add their log probabilities as above.
 
-    Long studies stay cheap: from 20 trials on the kernel hyperparameters are refitted only
+    Long studies stay cheap: from 50 trials on the kernel hyperparameters are refitted only
     when the trials have grown by a tenth since the last fit (every tenth trial from 100 on)
     and kept from the stored fit in between, and past 1,000 trials the model holds 1,000 of
     them -- the best half and an even spread of the rest -- so a suggestion costs about the

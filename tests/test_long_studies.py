@@ -208,13 +208,14 @@ def test_refit_period_keeps_the_growth_between_fits_to_a_tenth() -> None:
 def test_default_settings_change_nothing_below_the_thresholds() -> None:
     default = SurrogateSettings()
     assert default.max_model_trials is not None and default.max_model_trials >= 1000
-    assert default.refit_from is not None and default.refit_from >= 20
-    # Below both, the default and the exact model make the same suggestions.
+    assert default.refit_from is not None and default.refit_from >= 50
+    # Below both, the default and the exact model make the same suggestions: every one of a
+    # study's first 51 trials (the last of them sees 50 trials).
     exact = SurrogateSettings(max_model_trials=None, refit_from=None)
     values = []
     for settings in (default, exact):
         study = optuna.create_study(sampler=GammaBOSampler(seed=3, surrogate_settings=settings))
-        study.optimize(_quadratic, n_trials=20)
+        study.optimize(_quadratic, n_trials=51)
         values.append([t.value for t in study.trials])
     assert values[0] == values[1]
     assert all(math.isfinite(v) for v in values[0])

@@ -44,7 +44,7 @@ MAX_MODEL_TRIALS = 1000
 #: From this many trials on, the kernel hyperparameters are fitted again only when the number of
 #: trials is a multiple of a tenth of it (at most of ten: ``SurrogateSettings.refit_from``;
 #: docs/math.md §12).
-REFIT_FROM = 20
+REFIT_FROM = 50
 #: From this many continuous (or large-grid) parameters on, the acquisition optimiser also scores
 #: candidates near the best trials (``SurrogateSettings.local_candidates_from``; docs/math.md
 #: §13): more than the ten of the largest spaces the small-budget suites measured.
@@ -126,9 +126,9 @@ class SurrogateSettings:
       longer study's model holds a subset of this many -- its best trials and a spread of the
       rest -- so the cost of a suggestion stops growing with the study (docs/math.md §12);
       ``None``, every trial (the cost grows with the cube of their number).
-    - ``refit_from``: from this many trials on (20 by default), the kernel hyperparameters are
+    - ``refit_from``: from this many trials on (50 by default), the kernel hyperparameters are
       fitted again only when the number of trials is a multiple of a tenth of it -- every
-      second number of trials from 20, every fifth from 50, every tenth from 100 on -- and kept
+      fifth number of trials from 50, every sixth from 60, ..., every tenth from 100 on -- and kept
       from the previous trial's fit in between (each fit costs several factorisations of the
       model; the data grow by at most a tenth between two fits); ``None``, fitted on every
       trial. ``250`` is the schedule before 0.2 (every trial up to 250, every tenth after).
