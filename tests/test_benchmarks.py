@@ -1268,3 +1268,31 @@ def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> 
                           capture_output=True, text=True)  # fmt: skip
     assert typo.returncode != 0
     assert "--problems: no rows of 'v/predicted' for z; its tasks are a, b, c" in typo.stderr
+
+
+def test_noisy_search_reports_the_search_apart_from_the_recommendation(tmp_path: Path) -> None:
+    """scripts/noisy_search.py: the best truth among the trials, the median truth of the second
+    half, and the share of its coordinates on the box's bounds."""
+    from benchmarks import noisy
+
+    ref = noisy.reference("branin-gauss-low")
+    scale = ref["median"] - ref["optimum"]
+    trials = [{"value": 50.0, "truth": 50.0, "params": {"x0": -5.0, "x1": 7.0}} for _ in range(25)]
+    trials[3] = {"value": 40.0, "truth": ref["optimum"], "params": {"x0": 3.0, "x1": 2.0}}
+    trials[7] = {"value": -1.0, "truth": ref["median"], "params": {"x0": 10.0, "x1": 15.0}}
+    run = {"problem": "branin-gauss-low", "sampler": "gamma", "seed": 0, "trials": trials,
+           "predicted": {"25": 3}, "reeval": {}}  # fmt: skip
+    _frame.Store(tmp_path, noisy.SUITES["noisy"]).save(run)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "noisy_search.py"
+    out = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+                         text=True)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    # evaluated: trial 3 (0); predicted: trial 3; best: trial 7 (the median: 1); trials 12-24
+    # all at truth 50, one of their two coordinates on a bound.
+    trials_nreg = (50.0 - ref["optimum"]) / scale
+    expected = f"| synthetic | gamma | 25 | 0.000 | 0.000 | 1.000 | {trials_nreg:.3f} | 0.500 |"
+    assert expected in out.stdout
+    assert "| gamma | 50 |" not in out.stdout  # a shorter run has no row at 50
+    empty = subprocess.run([sys.executable, str(script), str(tmp_path / "none")],
+                           capture_output=True, text=True)  # fmt: skip
+    assert empty.returncode != 0 and "no runs" in empty.stderr

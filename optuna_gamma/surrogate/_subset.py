@@ -33,8 +33,8 @@ from optuna_gamma._storage import read_constraints
 
 PRUNED_SHARE = 10  # PRUNED trials fill at most 1 / PRUNED_SHARE of the subset
 #: From ``SurrogateSettings.refit_from`` trials on, the kernel hyperparameters are fitted again
-#: when the number of trials is a multiple of a tenth of it (:func:`refit_period`), but at least
-#: on every REFIT_PERIOD-th number of trials, and kept from the previous fit in between.
+#: when the number of trials is a multiple of a tenth of it, and at the latest on every
+#: REFIT_PERIOD-th number of trials (:func:`refit_period`); kept from the previous fit in between.
 REFIT_PERIOD = 10
 REFIT_GROWTH = 10  # the period is the number of trials over this (the data grow by a tenth)
 
