@@ -128,10 +128,11 @@ class SurrogateSettings:
       ``None``, every trial (the cost grows with the cube of their number).
     - ``refit_from``: from this many trials on (50 by default), the kernel hyperparameters are
       fitted again only when the number of trials is a multiple of a tenth of it -- every
-      fifth number of trials from 50, every sixth from 60, ..., every tenth from 100 on -- and kept
-      from the previous trial's fit in between (each fit costs several factorisations of the
-      model; the data grow by at most a tenth between two fits); ``None``, fitted on every
-      trial. ``250`` is the schedule before 0.2 (every trial up to 250, every tenth after).
+      fifth number of trials from 50, every sixth from 60, ..., every tenth from 100 on --
+      and kept from the previous trial's fit in between (each fit costs several
+      factorisations of the model; the data grow by at most a tenth between two fits);
+      ``None``, fitted on every trial. ``250``: the schedule of earlier 0.2 development
+      versions (every trial up to 250, every tenth after).
     - ``local_candidates_from``: in a space of at least this many continuous (or large-grid)
       parameters, the acquisition optimiser also scores as many candidates near the best 5 %
       of the trials as quasi-random ones: copies of them with a random subset of coordinates
