@@ -74,6 +74,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-prior1-robust": {"noise_prior_rate": 1.0, "robust_noise": True},
     "gamma-noise-prior1-repeats": {"noise_prior_rate": 1.0, "noisy_repeats": True},
     "gamma-noise-prior1-plug-in": {"noise_prior_rate": 1.0, "incumbent": "plug_in"},
+    "gamma-trust-region": {"noisy_trust_region": 0.25},
     "gamma-noise-check": {"noise_check": True},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
@@ -93,6 +94,8 @@ ABLATION_ABOUT = {
     "gamma-noise-prior1-robust": "the noise prior with rate 1 and the robust step",
     "gamma-noise-prior1-repeats": "the noise prior with rate 1 and re-evaluations kept",
     "gamma-noise-prior1-plug-in": "the noise prior with rate 1 and the plug-in incumbent",
+    "gamma-trust-region": "under noise, the acquisition maximised within 0.25 of each range "
+    "around the trial of best posterior mean (noisy_trust_region=0.25)",
     "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
     "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
 }

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from optuna.trial import FrozenTrial
 
+from optuna_gamma._optim import AcqFn
+from optuna_gamma._optim import AcqGradFn
 from optuna_gamma._optim import maximize_acquisition
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
@@ -28,6 +30,11 @@ if TYPE_CHECKING:
 _N_INCUMBENT_STARTS = 1
 # Centres of the local candidates (many dimensions only): this share of the trials, the best.
 _LOCAL_SHARE = 0.05
+
+#: With ``noisy_trust_region``: the penalty per squared unit (of a parameter's range) outside
+#: the region -- 0.01 of the range outside costs 0.1, beyond any log-acquisition difference
+#: that matters.
+TRUST_PENALTY = 1e3
 
 #: One branch of a conditional space: its own space, its columns in the full space, the map from
 #: its encoded points to the full space's, and the log weight of its points (``-inf``: off the
@@ -50,10 +57,11 @@ def maximize(
     whole space or over one branch: there the other columns stay at the branch's values and
     the starting points are the trials that took the branch."""
     if branch is None:
+        acq, acq_grad = _within_trust_region(fitted)
         return maximize_acquisition(
             fitted.space,
-            fitted.acquisition_values,
-            fitted.acquisition_values_and_grad,
+            acq,
+            acq_grad,
             rng,
             X_seed=ranked[:3],
             X_start=ranked[:_N_INCUMBENT_STARTS],
@@ -87,6 +95,41 @@ def maximize(
         X_local=local_centres(sub, on_branch[:, columns], fitted.settings.local_candidates_from),
     )
     return embed(x[None])[0], value
+
+
+def _within_trust_region(fitted: FittedSurrogate) -> tuple[AcqFn, AcqGradFn]:
+    """The acquisition (values, and values with gradients) that the optimiser maximises: as
+    fitted, or, with ``settings.noisy_trust_region`` while the fitted noise is not negligible,
+    less a steep quadratic penalty ``TRUST_PENALTY * sum(e_j^2)`` on the distance ``e_j`` by
+    which a relaxed coordinate lies beyond the half-width around the evaluated point of
+    largest posterior mean (a feasible one, where some are; one objective only;
+    docs/math.md §11). A penalty, not a box: the candidates, the starts and L-BFGS-B's
+    bounds stay as they are, and a point well outside the region loses to the points
+    inside."""
+    width = fitted.settings.noisy_trust_region
+    if width is None or len(fitted.objectives) != 1 or not noisy(fitted.model):
+        return fitted.acquisition_values, fitted.acquisition_values_and_grad
+    X = fitted.X
+    if fitted.feasible is not None and fitted.feasible.any():
+        X = X[: len(fitted.feasible)][fitted.feasible]
+    if not len(X):
+        return fitted.acquisition_values, fitted.acquisition_values_and_grad
+    centre = X[int(np.argmax(fitted.model.predict(X)[0]))]
+    relaxed = fitted.space.is_relaxed
+
+    def excess(Z: np.ndarray) -> np.ndarray:
+        return np.where(relaxed, np.maximum(np.abs(Z - centre) - width, 0.0), 0.0)
+
+    def values(Z: np.ndarray) -> np.ndarray:
+        return fitted.acquisition_values(Z) - TRUST_PENALTY * (excess(Z) ** 2).sum(axis=1)
+
+    def values_and_grad(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        value, grad = fitted.acquisition_values_and_grad(Z)
+        e = excess(Z)
+        penalty = TRUST_PENALTY * (e**2).sum(axis=1)
+        return value - penalty, grad - 2.0 * TRUST_PENALTY * e * np.sign(Z - centre)
+
+    return values, values_and_grad
 
 
 def local_centres(

@@ -162,6 +162,13 @@ class SurrogateSettings:
       recommendation is the best observed trial (docs/math.md §11).
       ``False``: the noise prior stays ``noise_prior_rate`` and no trial is repeated on
       purpose. Ignored with ``deterministic_objective=True``.
+    - ``noisy_trust_region``: while the fitted noise is not negligible, the acquisition is
+      maximised within this half-width (a fraction of each range, in ``(0, 0.5]``) of the
+      trial with the best posterior mean, in every continuous (or large-grid) coordinate: a
+      model that has fitted noise otherwise rates the box's corners, where its predictive
+      scale is largest, above the neighbourhood of the good trials (docs/math.md §11).
+      ``None``, the default: the whole box. Whole-space searches only (a conditional space's
+      branches keep the whole box).
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -195,6 +202,7 @@ class SurrogateSettings:
     robust_noise: bool = False
     noise_prior_rate: float = _gp.NOISE_PRIOR_RATE
     noise_check: bool = False
+    noisy_trust_region: float | None = None
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -227,6 +235,11 @@ class SurrogateSettings:
         _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
         _check_optional_int("refit_from", self.refit_from, minimum=0)
         _check_optional_int("local_candidates_from", self.local_candidates_from, minimum=1)
+        if self.noisy_trust_region is not None:
+            _check_real(
+                "noisy_trust_region", self.noisy_trust_region, 0.0, inclusive=False, maximum=0.5
+            )
+            object.__setattr__(self, "noisy_trust_region", float(self.noisy_trust_region))
         if self.discrete_lengthscale_prior_mode is not None:
             _check_real(
                 "discrete_lengthscale_prior_mode",
