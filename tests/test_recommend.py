@@ -382,3 +382,57 @@ def test_branched_spaces_and_pruned_trials_are_recommended_from() -> None:
     assert chosen.state == TrialState.COMPLETE
     assert chosen.params["family"] == "svm"  # the better family, by 0.2 on average
     assert "gammabo_predicted_median" in chosen.user_attrs
+
+
+# -- the trust region under noise -----------------------------------------------------------------
+
+
+def _bowl_2d(noise: float, seed: int = 0) -> tuple[optuna.Study, dict[str, FloatDistribution]]:
+    rng = np.random.default_rng(seed)
+    dists = {"x": FloatDistribution(-1.0, 1.0), "y": FloatDistribution(-1.0, 1.0)}
+    study = optuna.create_study()
+    for _ in range(30):
+        x, y = rng.uniform(-1.0, 1.0, size=2)
+        value = (x - 0.3) ** 2 + (y + 0.2) ** 2 + noise * rng.standard_normal()
+        study.add_trial(create_trial(params={"x": x, "y": y}, distributions=dists, value=value))
+    return study, dists
+
+
+def test_under_noise_the_trust_region_keeps_the_maximiser_near_the_best_posterior_mean() -> None:
+    study, dists = _bowl_2d(noise=0.5)
+    width = 0.1
+    fitted = fit_surrogate(
+        study.get_trials(), dists, StudyDirection.MINIMIZE,
+        SurrogateSettings(noisy_trust_region=width),
+    )  # fmt: skip
+    assert fitted.model.hp.g > NEGLIGIBLE_NOISE
+    centre = fitted.X[int(np.argmax(fitted.model.predict(fitted.X)[0]))]
+    for seed in range(3):
+        x, _ = fitted.maximize(np.random.default_rng(seed), None)
+        assert np.all(np.abs(x - centre) <= width + 0.01), (x, centre)
+    # Without it the maximiser leaves the region (the corners' predictive scale is largest).
+    whole = fit_surrogate(study.get_trials(), dists, StudyDirection.MINIMIZE, SurrogateSettings())
+    x, _ = whole.maximize(np.random.default_rng(0), None)
+    assert np.any(np.abs(x - centre) > width + 0.01)
+
+
+def test_without_noise_the_trust_region_changes_nothing() -> None:
+    study, dists = _bowl_2d(noise=0.0)
+    trials = study.get_trials()
+    plain = fit_surrogate(trials, dists, StudyDirection.MINIMIZE, SurrogateSettings())
+    region = fit_surrogate(
+        trials, dists, StudyDirection.MINIMIZE, SurrogateSettings(noisy_trust_region=0.05)
+    )
+    assert region.model.hp.g <= NEGLIGIBLE_NOISE
+    a, _ = plain.maximize(np.random.default_rng(1), None)
+    b, _ = region.maximize(np.random.default_rng(1), None)
+    assert np.array_equal(a, b)
+
+
+def test_the_trust_region_width_is_validated() -> None:
+    for bad in (0.0, -0.1, 0.6, math.inf):
+        with pytest.raises(ValueError, match="noisy_trust_region"):
+            SurrogateSettings(noisy_trust_region=bad)
+    with pytest.raises(TypeError, match="noisy_trust_region"):
+        SurrogateSettings(noisy_trust_region="0.2")  # type: ignore[arg-type]
+    assert SurrogateSettings(noisy_trust_region=1 / 4).noisy_trust_region == 0.25
