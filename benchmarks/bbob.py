@@ -172,6 +172,12 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "(docs/math.md §11), not the best observed value",
         {"surrogate_settings": SurrogateSettings(incumbent="plug_in")},
     ),
+    "gamma-trust-region": (
+        "while the fitted noise is not negligible, the acquisition maximised within 0.25 of "
+        "each range of the trial of best posterior mean (noisy_trust_region=0.25): what it "
+        "costs where the 'noise' is a rugged function's structure",
+        {"surrogate_settings": SurrogateSettings(noisy_trust_region=0.25)},
+    ),
     "gamma-noise-prior1": (
         "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30: the setting for "
         "objectives known to be noisy, measured where it is wrong (noise_prior_rate=1)",
