@@ -62,6 +62,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-robust": {"robust_noise": True},
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
     "gamma-noise-check": {"noise_check": True},
+    "gamma-trust-region": {"noisy_trust_region": 0.25},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -81,6 +82,8 @@ ABLATION_ABOUT = {
     "(noise_prior_rate=1)",
     "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
     "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
+    "gamma-trust-region": "while the fitted noise is not negligible, the acquisition maximised "
+    "within 0.25 of each range of the trial of best posterior mean (noisy_trust_region=0.25)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK
