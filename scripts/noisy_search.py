@@ -13,7 +13,7 @@ group of tasks, sampler and budget b, means over tasks of each task's mean over 
   model's predictive scale is largest, puts many there.
 
     python -m benchmarks noisy --samplers gamma,gp,tpe --seeds 10-19 --out DIR
-    python scripts/noisy_search.py DIR [--samplers gamma,tpe]
+    python scripts/noisy_search.py DIR [--samplers gamma,tpe] [--problems hartmann6-t3-low]
 """
 
 from __future__ import annotations
@@ -62,14 +62,11 @@ def run_rows(run: dict[str, Any], ref: dict[str, float], budget: int) -> dict[st
     def nreg(i: int) -> float:
         return max(trials[i]["truth"] - ref["optimum"], 0.0) / scale
 
-    row = {
-        "evaluated": min(nreg(i) for i in range(budget)),
-        "best": nreg(min(range(budget), key=lambda i: trials[i]["value"])),
-        "trials": statistics.median(nreg(i) for i in range(budget // 2, budget)),
-    }
-    predicted = run.get("predicted", {}).get(str(budget))
-    if predicted is not None:
-        row["predicted"] = nreg(int(predicted))
+    row = {"trials": statistics.median(nreg(i) for i in range(budget // 2, budget))}
+    for rule in ("evaluated", "predicted", "best"):  # the trial each rule picks, as the report
+        i = noisy.chosen(run, rule, budget)
+        if i is not None:
+            row[rule] = nreg(int(i))
     share = bound_share(run, budget // 2, budget)
     if share is not None:
         row["bound"] = share
@@ -112,11 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="the noisy suite's results folder (with raw/)")
     parser.add_argument("--samplers", default=None, help="only these (comma-separated)")
+    parser.add_argument(
+        "--problems", default=None, help="only these tasks (comma-separated; e.g. one function)"
+    )
     args = parser.parse_args(argv)
     runs = list(_frame.Store(args.out, noisy.SUITES["noisy"]).load().values())
-    if args.samplers:
-        wanted = set(args.samplers.split(","))
-        runs = [r for r in runs if r["sampler"] in wanted]
+    for key, option in (("sampler", args.samplers), ("problem", args.problems)):
+        if option:
+            runs = [r for r in runs if r[key] in set(option.split(","))]
     if not runs:
         parser.error(f"out: no runs of the noisy suite under {args.out / 'raw'}")
     refs = {p: noisy.reference(p) for p in {r["problem"] for r in runs}}
