@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 import functools
 import math
+from typing import Any
+import weakref
 
 from optuna.distributions import BaseDistribution
 from optuna.distributions import CategoricalDistribution
@@ -25,6 +27,7 @@ from optuna.trial import TrialState
 
 from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
+from optuna_gamma._search_space import add_to_union
 from optuna_gamma._search_space import union_search_space
 from optuna_gamma._storage import usable
 
@@ -53,12 +56,15 @@ class ModelInputs:
         return {frozenset(n for n in self.conditional if n in t.params) for t in self.completed}
 
 
-def relative_search_space(trials: Sequence[FrozenTrial]) -> dict[str, BaseDistribution]:
+def relative_search_space(
+    trials: Sequence[FrozenTrial], memo: InputsMemo | None = None
+) -> dict[str, BaseDistribution]:
     """The space the model works in: the union of the COMPLETE trials' parameters, each with
     one distribution wherever it appears (not their intersection: a parameter only some
     branches ask for is modelled as inactive elsewhere), less single-valued ones; sorted by
-    name."""
-    union, _ = union_search_space([t for t in trials if t.state == TrialState.COMPLETE])
+    name. ``memo``: work kept from earlier calls (:class:`InputsMemo`; the same result)."""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    union = union_search_space(complete)[0] if memo is None else memo.union(complete)
     return {name: dist for name, dist in union.items() if not dist.single() and _checkable(dist)}
 
 
@@ -75,13 +81,22 @@ def model_inputs(
     trials: Sequence[FrozenTrial],
     search_space: Mapping[str, BaseDistribution],
     ordinal: str = "value",
+    memo: InputsMemo | None = None,
 ) -> ModelInputs:
     """The model's inputs from ``trials`` (any states; the others are ignored) over
     ``search_space`` (usually :func:`relative_search_space` of the same trials); ``ordinal``:
-    how a categorical over numbers is encoded (``SurrogateSettings.ordinal_lists``)."""
+    how a categorical over numbers is encoded (``SurrogateSettings.ordinal_lists``); ``memo``:
+    work kept from earlier calls (:class:`InputsMemo`; the same result)."""
     search_space = dict(search_space)
+    checks = [(name, _value_check(dist)) for name, dist in search_space.items()]
+    entries = memo.entries(search_space) if memo is not None else None
+    finished = [
+        (t, _checked(t, checks, entries))
+        for t in trials
+        if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+    ]
     conditional = frozenset[str]().union(
-        *(search_space.keys() - t.params.keys() for t in trials if t.state == TrialState.COMPLETE)
+        *(missing for t, (_, missing) in finished if t.state == TrialState.COMPLETE)
     )
     space: SearchSpace = (
         ConditionalSearchSpace(search_space, conditional, ordinal)
@@ -90,13 +105,101 @@ def model_inputs(
     )
     completed: list[FrozenTrial] = []
     pruned: list[FrozenTrial] = []
-    checks = [(name, _value_check(dist)) for name, dist in search_space.items()]
-    for t in trials:
-        if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and _encodable(
-            t, checks, conditional
-        ):
+    # Encodable: every value usable, and every parameter the trial lacks an optional one (an
+    # untaken branch).
+    for t, (values_ok, missing) in finished:
+        if values_ok and missing <= conditional:
             (completed if t.state == TrialState.COMPLETE else pruned).append(t)
+    if memo is not None:
+        memo.prune(len(trials))
     return ModelInputs(space=space, conditional=conditional, completed=completed, pruned=pruned)
+
+
+class InputsMemo:
+    """What :func:`relative_search_space` and :func:`model_inputs` learn of each finished
+    trial, kept between one sampler's suggestions: without it, every suggestion reads every
+    trial of the study again, in Python (a cost that grows with the study).
+
+    Sound because a finished trial never changes its parameters or distributions (Optuna
+    refuses to set them once a trial is finished), and storages hand out a finished trial as
+    the same object on every read (the in-memory storage; RDB storages through Optuna's trial
+    cache). Entries are keyed by the trial object's identity and hold a weak reference to it:
+    an object that is gone, or a storage that builds new objects on every read, costs a
+    recomputation, never a wrong answer. Each step replaces whole values (never edits one
+    another thread may be reading), so threads sharing a sampler need no lock; a race costs
+    work, not correctness. Not pickled: a copy of the sampler starts empty.
+    """
+
+    _PRUNE_SLACK = 64  # entries beyond twice the study's trials are dropped (objects gone)
+
+    def __init__(self) -> None:
+        # The COMPLETE trials the union covers (in order), each parameter's first distribution
+        # and the parameters seen with two.
+        self._union: tuple[tuple[FrozenTrial, ...], dict[str, BaseDistribution], frozenset[str]]
+        self._union = ((), {}, frozenset())
+        # One search space and, by trial identity, (weak reference, its values usable, the
+        # parameters of the space it lacks).
+        self._entries: tuple[dict[str, BaseDistribution], dict[int, Any]] = ({}, {})
+
+    def union(self, complete: Sequence[FrozenTrial]) -> dict[str, BaseDistribution]:
+        """:func:`union_search_space`'s union of ``complete``, from the last call's if these
+        trials extend its trials (the usual case: a study's trials in order of number)."""
+        covered, seen, conflicting = self._union
+        k = len(covered)
+        if len(complete) >= k and all(a is b for a, b in zip(covered, complete)):
+            new: Sequence[FrozenTrial] = complete[k:]
+        else:
+            new, seen, conflicting = complete, {}, frozenset()
+        if new or len(complete) != k:
+            seen = dict(seen)
+            grown = set(conflicting)
+            add_to_union(new, seen, grown)
+            conflicting = frozenset(grown)
+            self._union = (tuple(complete), seen, conflicting)
+        return {n: seen[n] for n in sorted(seen) if n not in conflicting}
+
+    def entries(self, search_space: dict[str, BaseDistribution]) -> dict[int, Any]:
+        """The per-trial entries of ``search_space`` (a new table when the space changed)."""
+        space, entries = self._entries
+        if space != search_space:
+            entries = {}
+            self._entries = (dict(search_space), entries)
+        return entries
+
+    def prune(self, n_trials: int) -> None:
+        """Drops every entry if the table has grown past twice ``n_trials`` (the objects
+        of its older entries are gone, or the storage builds new ones on every read)."""
+        space, entries = self._entries
+        if len(entries) > 2 * n_trials + self._PRUNE_SLACK:
+            self._entries = (space, {})
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+def _checked(
+    trial: FrozenTrial,
+    checks: Sequence[tuple[str, Callable[[object], bool]]],
+    entries: dict[int, Any] | None,
+) -> tuple[bool, frozenset[str]]:
+    """Whether every parameter of the space that ``trial`` holds has a value the model can
+    use (:func:`_value_check`), and which parameters of the space it lacks -- from
+    ``entries`` if they hold the trial."""
+    if entries is not None:
+        entry = entries.get(id(trial))
+        if entry is not None and entry[0]() is trial:
+            return entry[1]
+    params = trial.params
+    result = (
+        all(check(params[name]) for name, check in checks if name in params),
+        frozenset(name for name, _ in checks if name not in params),
+    )
+    if entries is not None:
+        entries[id(trial)] = (weakref.ref(trial), result)
+    return result
 
 
 def _value_check(dist: BaseDistribution) -> Callable[[object], bool]:
@@ -116,18 +219,3 @@ def _usable_number(value: object) -> bool:
 
 
 _ANY_NUMBER = FloatDistribution(-1.0, 1.0)  # a numeric distribution: usable() ignores the range
-
-
-def _encodable(
-    trial: FrozenTrial,
-    checks: Sequence[tuple[str, Callable[[object], bool]]],
-    optional: frozenset[str],
-) -> bool:
-    """Whether the trial holds every parameter of the space (``checks``: each one's name and
-    :func:`_value_check`; the ``optional`` ones may be absent: an untaken branch) with a value
-    the model can use: a finite number (clipped into the range if outside it, as an enqueued
-    trial may be), or one of a categorical's choices."""
-    params = trial.params
-    return all(
-        check(params[name]) if name in params else name in optional for name, check in checks
-    )

@@ -24,6 +24,7 @@ from optuna.trial import TrialState
 
 from optuna_gamma._checks import check_bool as _check_bool
 from optuna_gamma._checks import check_int as _check_int
+from optuna_gamma._inputs import InputsMemo
 from optuna_gamma._inputs import ModelInputs
 from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
@@ -325,6 +326,8 @@ class GammaBOSampler(BaseSampler):
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._record_predictions = bool(record_predictions)
         self._constraints_func = constraints_func
+        # Reading the trials, kept between suggestions: a cache, never a decision's input.
+        self._inputs_memo = InputsMemo()
 
     @property
     def surrogate_settings(self) -> SurrogateSettings:
@@ -352,7 +355,7 @@ class GammaBOSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         return relative_search_space(
-            study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)), self._inputs_memo
         )
 
     def sample_relative(
@@ -373,7 +376,9 @@ class GammaBOSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study.get_trials(deepcopy=False)
-        inputs = model_inputs(trials, search_space, self._settings.ordinal_lists)
+        inputs = model_inputs(
+            trials, search_space, self._settings.ordinal_lists, self._inputs_memo
+        )
         if len(inputs.completed) < max(self._n_startup_trials, 1):
             return {}
         space = inputs.space

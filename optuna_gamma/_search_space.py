@@ -425,9 +425,25 @@ def union_search_space(
     seen: dict[str, BaseDistribution] = {}
     conflicting: set[str] = set()
     counts: dict[str, int] = {}
+    add_to_union(trials, seen, conflicting, counts)
+    union = {n: seen[n] for n in sorted(seen) if n not in conflicting}
+    conditional = frozenset(n for n in union if counts[n] < len(trials))
+    return union, conditional
+
+
+def add_to_union(
+    trials: Sequence[Any],
+    seen: dict[str, BaseDistribution],
+    conflicting: set[str],
+    counts: dict[str, int] | None = None,
+) -> None:
+    """:func:`union_search_space`'s step, which can resume: adds ``trials`` to ``seen`` (each
+    parameter's first distribution), ``conflicting`` (the parameters seen with two) and
+    ``counts`` (the trials holding each parameter), in place."""
     for t in trials:
         for name, dist in t.distributions.items():
-            counts[name] = counts.get(name, 0) + 1
+            if counts is not None:
+                counts[name] = counts.get(name, 0) + 1
             first = seen.setdefault(name, dist)
             # Optuna's __eq__ without its (abstract base class) isinstance check: this runs
             # per trial and parameter.
@@ -435,9 +451,6 @@ def union_search_space(
                 type(first) is not type(dist) or first.__dict__ != dist.__dict__
             ):
                 conflicting.add(name)
-    union = {n: seen[n] for n in sorted(seen) if n not in conflicting}
-    conditional = frozenset(n for n in union if counts[n] < len(trials))
-    return union, conditional
 
 
 class ConditionalSearchSpace(SearchSpace):
