@@ -83,6 +83,18 @@ def test_the_fit_s_likelihood_is_exactly_the_per_call_one(z: list[float], expone
     assert fast == plain or (np.isnan(fast) and np.isnan(plain))
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    z=st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=30),
+    exponent=st.one_of(st.floats(0.0, 2.0), st.sampled_from([0.0, 1.0, 2.0])),
+)
+def test_the_fit_s_transform_is_exactly_scipy_s(z: list[float], exponent: float) -> None:
+    """The transformed values the fit standardises are scipy's to the last bit."""
+    z_arr = np.array(z)
+    fast = _YeoJohnsonLikelihood(z_arr).transformed(exponent)
+    np.testing.assert_array_equal(fast, scipy.stats.yeojohnson(z_arr, lmbda=exponent))
+
+
 @pytest.mark.parametrize("exponent", [0.0, 1.0, 2.0])
 def test_yeojohnson_inverse_at_the_special_exponents(exponent: float) -> None:
     x = np.linspace(-5, 5, 21)
