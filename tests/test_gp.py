@@ -142,7 +142,8 @@ def test_predict_with_grad() -> None:
         m_m, s_m = post.predict(Xs - step)
         np.testing.assert_allclose(d_mean[:, j], (m_p - m_m) / (2 * eps), rtol=1e-5, atol=1e-8)
         np.testing.assert_allclose(d_scale[:, j], (s_p - s_m) / (2 * eps), rtol=1e-5, atol=1e-8)
-    assert np.all(d_mean[:, 2] == 0.0)  # categorical coordinates are searched discretely
+    # Categorical coordinates are searched discretely.
+    assert np.all(d_mean[:, 2] == 0.0) and np.all(d_scale[:, 2] == 0.0)
 
 
 def test_pending_points_keep_mean_and_shrink_scale() -> None:
@@ -285,3 +286,17 @@ def test_robust_posterior_discounts_one_outlier_only() -> None:
     # Without an outlier nothing changes.
     y[12] -= 2.0
     assert _gp.Posterior(X, y, is_cat, hp, 2.5, 1.5, robust=2.5).noise_scale is None
+
+
+def test_many_points_are_predicted_as_each_alone() -> None:
+    """More points than ``PREDICT_ROWS`` are taken in pieces: the same numbers as one by one."""
+    X, y, is_cat = _data(6)
+    post = _gp.Posterior(X, y, is_cat, HP, A0, B0)
+    rng = np.random.default_rng(1)
+    Xs = rng.random((2 * _gp.PREDICT_ROWS + 7, 3))
+    Xs[:, 2] = rng.integers(0, 3, size=len(Xs))
+    mean, scale = post.predict(Xs)
+    assert mean.shape == scale.shape == (len(Xs),)
+    for i in (0, _gp.PREDICT_ROWS - 1, _gp.PREDICT_ROWS, len(Xs) - 1):
+        m, s = post.predict(Xs[i : i + 1])
+        np.testing.assert_allclose((mean[i], scale[i]), (m[0], s[0]), rtol=1e-12)
