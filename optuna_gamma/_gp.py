@@ -66,6 +66,9 @@ NOISE_PRIOR_RATE = 30.0
 FIT_FTOL = 2.220446049250313e-09  # scipy's default
 LOOSE_FIT_FTOL = 1e-6
 LOOSE_FIT_FROM = 200
+# sq_dist's categorical columns go in one product up to this many mismatch flags (16 kB), one
+# by one beyond: the larger array costs more to allocate than the loop saves.
+_HAMMING_AT_ONCE = 2**14
 #: Points :meth:`Posterior.predict` takes at once.
 PREDICT_ROWS = 256
 _NOISE_LOG_WEIGHT = 0.1  # NOISE_PRIOR_SHAPE - 1, written exactly (1.1 - 1.0 is not 0.1 in floats)
@@ -163,7 +166,12 @@ def sq_dist(X1: np.ndarray, X2: np.ndarray, inv_ls2: np.ndarray, is_cat: np.ndar
         r2 = cdist(X1[:, cont] * w, X2[:, cont] * w, "sqeuclidean")
     else:
         r2 = np.zeros((X1.shape[0], X2.shape[0]))
-    for j in np.flatnonzero(is_cat):
+    cat = np.flatnonzero(is_cat)
+    if len(cat) and len(X1) * len(X2) * len(cat) <= _HAMMING_AT_ONCE:
+        # Few points (the optimiser's steps): every column in one product, (n1, n2, c) @ (c,).
+        r2 += (X1[:, cat][:, None, :] != X2[:, cat][None, :, :]) @ inv_ls2[cat]
+        return r2
+    for j in cat:
         r2 += inv_ls2[j] * (X1[:, j, None] != X2[None, :, j])
     return r2
 

@@ -57,17 +57,20 @@ def _sweep_values(space: SearchSpace, j: int, current: float) -> np.ndarray:
 def _discrete_sweep(
     space: SearchSpace, acq: AcqFn, X: np.ndarray, f: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One exact coordinate sweep over every discrete coordinate of every start."""
+    """One exact coordinate sweep over every discrete coordinate of every start (the starts'
+    trial points of one coordinate scored in one call)."""
     X, f = X.copy(), f.copy()
     for j in np.flatnonzero(space.is_discrete):
-        for s in range(len(X)):
-            values = _sweep_values(space, int(j), X[s, j])
-            trial = np.repeat(X[s : s + 1], len(values), axis=0)
-            trial[:, j] = values
-            scores = acq(trial)
-            best = int(np.argmax(scores))
+        values = [_sweep_values(space, int(j), X[s, j]) for s in range(len(X))]
+        trials = np.repeat(X, [len(v) for v in values], axis=0)
+        trials[:, j] = np.concatenate(values)
+        scores = acq(trials)
+        start = 0
+        for s, v in enumerate(values):
+            best = start + int(np.argmax(scores[start : start + len(v)]))
             if scores[best] > f[s]:
-                X[s], f[s] = trial[best], scores[best]
+                X[s], f[s] = trials[best], scores[best]
+            start += len(v)
     return X, f
 
 

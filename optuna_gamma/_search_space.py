@@ -205,12 +205,13 @@ class SearchSpace:
         """Index of the grid point of column ``j`` nearest (in the encoding) to each ``x``.
 
         The encoding is monotone, so the nearest point is one of the two grid values around
-        ``x``'s decoded value: constant time, whatever the grid's size.
+        ``x``: found by bisection in an explicit grid (``grid_x``), from ``x``'s decoded value
+        in an implicit one (constant time, whatever the grid's size).
         """
         x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
         last = self.n_grid[j] - 1
-        if j in self._ordinal:
-            grid = self._ordinal[j][1]
+        grid = self._ordinal[j][1] if j in self._ordinal else self.grid_x[j]
+        if grid is not None:  # explicit: the two grid values around x, by bisection
             right = np.clip(np.searchsorted(grid, x), 0, last)
             left = np.clip(right - 1, 0, last)
             closer_left = np.abs(x - grid[left]) <= np.abs(grid[right] - x)
@@ -243,14 +244,19 @@ class SearchSpace:
                 X[:, j] = np.clip(self._to_unit(j, np.asarray(column, dtype=float)), 0.0, 1.0)
         return X
 
-    def snap(self, X: np.ndarray) -> np.ndarray:
+    def snap(self, X: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Returns a copy of ``X`` (shape ``(..., dim)``) moved to admissible points.
 
         Continuous columns are clipped to [0, 1]; discrete columns go to the nearest encoded grid
-        value (categorical columns: nearest index).
+        value (categorical columns: nearest index). ``columns``: only these discrete columns
+        are moved to their grids (the others are only clipped), for a caller that reads no
+        other.
         """
         out = np.clip(np.array(X, dtype=float), 0.0, 1.0)
-        for j in np.flatnonzero(self.is_discrete):
+        discrete = np.flatnonzero(self.is_discrete)
+        if columns is not None:
+            discrete = np.intersect1d(discrete, columns)
+        for j in discrete:
             if self.is_categorical[j]:
                 out[..., j] = np.clip(np.rint(X[..., j]), 0, self.n_choices[j] - 1)
                 continue
@@ -388,7 +394,10 @@ class _BranchWeight:
         out = np.zeros(len(Z))
         if not (self._held or self._excluded or self._weighed):
             return out
-        snapped = self._sub.snap(Z)
+        # Only the columns read below are snapped (a branch's grid columns are many).
+        read = [j for j, _ in self._held] + [j for j, _, _ in self._weighed]
+        read += [int(j) for cols, _ in self._excluded for j in cols]
+        snapped = self._sub.snap(Z, columns=np.array(read, dtype=int))
         for j, values in self._held:
             out[~np.isin(snapped[:, j], values)] = -np.inf
         for cols, rows in self._excluded:

@@ -300,3 +300,20 @@ def test_many_points_are_predicted_as_each_alone() -> None:
     for i in (0, _gp.PREDICT_ROWS - 1, _gp.PREDICT_ROWS, len(Xs) - 1):
         m, s = post.predict(Xs[i : i + 1])
         np.testing.assert_allclose((mean[i], scale[i]), (m[0], s[0]), rtol=1e-12)
+
+
+def test_categorical_distances_at_once_equal_the_column_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(2)
+    is_cat = np.array([False, True, False, True, True])
+    inv_ls2 = rng.random(5) + 0.1
+    X1, X2 = rng.random((7, 5)), rng.random((30, 5))
+    X1[:, is_cat] = rng.integers(0, 3, (7, 3))
+    X2[:, is_cat] = rng.integers(0, 3, (30, 3))
+    at_once = _gp.sq_dist(X1, X2, inv_ls2, is_cat)
+    monkeypatch.setattr(_gp, "_HAMMING_AT_ONCE", 0)
+    np.testing.assert_allclose(at_once, _gp.sq_dist(X1, X2, inv_ls2, is_cat), rtol=1e-14)
+    expected = ((X1[:, None, :] - X2[None, :, :]) ** 2 * inv_ls2)[:, :, ~is_cat].sum(-1)
+    expected += ((X1[:, None, :] != X2[None, :, :]) * inv_ls2)[:, :, is_cat].sum(-1)
+    np.testing.assert_allclose(at_once, expected, rtol=1e-12)

@@ -168,3 +168,44 @@ def test_unsupported_distribution() -> None:
 
     with pytest.raises(TypeError, match="Unsupported distribution for parameter 'q'"):
         SearchSpace({"q": Odd()})
+
+
+_GRIDS: dict[str, BaseDistribution] = {
+    "int": IntDistribution(1, 20),
+    "log_int": IntDistribution(2, 300, log=True),
+    "step": FloatDistribution(0.1, 2.0, step=0.1),
+    "int_step": IntDistribution(-5, 5, step=2),
+    "fine_step": FloatDistribution(1e-3, 1.0, step=1e-3),
+    "wide_log_int": IntDistribution(1, 4096, log=True),
+}
+
+
+def test_bisection_in_an_explicit_grid_finds_the_implicit_grid_s_nearest_point() -> None:
+    """Explicit grids (``grid_x``) are searched by bisection, implicit ones from the decoded
+    value: the same index everywhere, grid points and midpoints included."""
+    space = SearchSpace(_GRIDS)
+    rng = np.random.default_rng(0)
+    for j in range(space.dim):
+        grid = space.grid_x[j]
+        assert grid is not None
+        x = np.concatenate(
+            [rng.random(5000), grid, np.nextafter(grid, 2.0), np.nextafter(grid, -1.0),
+             (grid[1:] + grid[:-1]) / 2, [0.0, 1.0]]
+        )  # fmt: skip
+        explicit = space.grid_index(j, x)
+        space.grid_x[j] = None  # the implicit path
+        try:
+            implicit = space.grid_index(j, x)
+        finally:
+            space.grid_x[j] = grid
+        np.testing.assert_array_equal(explicit, implicit)
+
+
+def test_snap_of_some_columns_moves_only_those() -> None:
+    space = SearchSpace({**_GRIDS, "c": CategoricalDistribution(["a", "b", "c"])})
+    X = np.random.default_rng(1).random((50, space.dim)) * 1.2 - 0.1
+    columns = np.array([1, space.dim - 1])
+    full, some = space.snap(X), space.snap(X, columns=columns)
+    np.testing.assert_array_equal(some[:, columns], full[:, columns])
+    others = np.setdiff1d(np.arange(space.dim), columns)
+    np.testing.assert_array_equal(some[:, others], np.clip(X[:, others], 0.0, 1.0))
