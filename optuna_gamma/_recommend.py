@@ -39,12 +39,24 @@ if TYPE_CHECKING:
 PREDICTED_USER_ATTRS = ("gammabo_predicted_median", "gammabo_predicted_lower",
                         "gammabo_predicted_upper")  # fmt: skip
 
+#: Under noise, with one objective, the recommendation is the evaluated point of largest
+#: posterior mean less this many posterior scales of the objective there (a lower confidence
+#: bound: the kriging quantile of Picheny, Wagner & Ginsbourger 2013), not of largest
+#: mean alone: a mean the data barely support -- at the edge of a range, extrapolated from the
+#: trend of poor configurations -- no longer outranks one where the search gathered evidence.
+#: The same score breaks ties among equal best observations (docs/math.md §11; measured in
+#: docs/benchmarks.md, "Noisy objectives").
+RECOMMEND_PESSIMISM = 2.0
+
 
 def best_predicted_trial(study: Study, *, sampler: GammaBOSampler | None = None) -> FrozenTrial:
-    """The COMPLETE trial the surrogate predicts best: the largest (or, minimising, smallest)
-    posterior mean among the trials the model holds -- feasible ones only, when the trials
-    carry constraint values -- in place of ``study.best_trial``, the best *observed* value,
-    which under noise is mostly the luckiest draw.
+    """The COMPLETE trial the surrogate predicts best, in place of ``study.best_trial``, the
+    best *observed* value, which under noise is mostly the luckiest draw: among the trials the
+    model holds -- feasible ones only, when the trials carry constraint values -- the one whose
+    posterior mean is best by the widest margin the model is sure of, the largest (minimising:
+    smallest) posterior mean less (plus) :data:`RECOMMEND_PESSIMISM` posterior scales (a lower
+    confidence bound; docs/math.md §11): a mean that rests on one lucky value, or on the
+    extrapolated trend of poor configurations, does not outrank one the data support.
 
     The model is the one ``GammaBOSampler`` fits for its next suggestion: the same trials, the
     same settings (those of ``sampler``, else of ``study.sampler`` if it is a
@@ -55,7 +67,8 @@ def best_predicted_trial(study: Study, *, sampler: GammaBOSampler | None = None)
     Where the fitted noise is negligible (a noise ratio of at most
     :data:`~optuna_gamma.surrogate.NEGLIGIBLE_NOISE`, always with
     ``deterministic_objective=True``) an observation is the objective's true value and the
-    answer is the best observed feasible trial, as ``study.best_trial``; so it is when
+    answer is the best observed feasible trial, as ``study.best_trial`` (among trials tied at
+    the best value, the one of the best lower confidence bound); so it is when
     repeated evaluations of the same parameters gave the same values (the objective is then
     known to be noise-free; ``SurrogateSettings.noise_check``), and when the model cannot be
     fitted (fewer than two COMPLETE trials it can hold, no parameter, or a failed fit).
@@ -121,15 +134,36 @@ def _recommend(study: Study, sampler: GammaBOSampler | None) -> list[FrozenTrial
     # Repeated evaluations that agreed (``noise_check``) show a noise-free objective, whatever
     # noise the fit gives the structure it cannot follow: the best observation is the truth.
     known_exact = fitted.noise_evidence is False
+    single = len(fitted.objectives) == 1
     if not rows.any() or known_exact or not any(noisy(o.model) for o in fitted.objectives):
         index = {t.number: i for i, t in enumerate(held)}
         chosen = [(t, index.get(t.number)) for t in _observed_best(feasible, study.directions)]
+        top = chosen[0][0].values
+        tied = [index[t.number] for t in feasible if t.values == top and t.number in index]
+        if single and len(tied) > 1:
+            # Equal best observations (an accuracy on a small validation split often ties):
+            # the model decides among them, not the order of the trials.
+            score = _pessimistic(fitted, n)[:, 0]
+            i = max(tied, key=lambda r: score[r])
+            chosen = [(held[i], i)]
     else:
-        means = np.column_stack([o.model.predict(o.X[:n])[0] for o in fitted.objectives])
+        means = (
+            _pessimistic(fitted, n)
+            if single
+            else np.column_stack([o.model.predict(o.X[:n])[0] for o in fitted.objectives])
+        )
         candidates = np.flatnonzero(rows)
         best = candidates[_hypervolume.pareto_mask(means[candidates])]
         chosen = [(held[i], int(i)) for i in sorted(best, key=lambda i: held[i].number)]
     return [_annotated(t, i, fitted) for t, i in chosen]
+
+
+def _pessimistic(fitted: FittedSurrogate, n: int) -> np.ndarray:
+    """The objective's posterior mean less ``RECOMMEND_PESSIMISM`` posterior scales at the
+    model's first ``n`` rows (the evaluated points), ``(n, 1)``, in model values (larger is
+    better)."""
+    loc, scale = fitted.objectives[0].model.predict(fitted.X[:n])
+    return (loc - RECOMMEND_PESSIMISM * scale)[:, None]
 
 
 def _fit(

@@ -22,6 +22,7 @@ from optuna_gamma import best_predicted_trial
 from optuna_gamma import best_predicted_trials
 from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
+from optuna_gamma._recommend import RECOMMEND_PESSIMISM
 from optuna_gamma.dashboard import recommendation_lines
 from optuna_gamma.dashboard import sampler_note
 from optuna_gamma.surrogate import NEGLIGIBLE_NOISE
@@ -55,13 +56,12 @@ def _matern52(r: np.ndarray) -> np.ndarray:
     return (1.0 + s + s * s / 3.0) * np.exp(-s)
 
 
-def test_the_recommendation_is_the_best_posterior_mean_computed_by_hand() -> None:
-    points = _noisy_bowl(seed=1)
-    study = _study_from(points, power_transform=False)
-    chosen = best_predicted_trial(study)
-
-    # The posterior mean from its formula, k^T (K + g I)^-1 y on standardised, oriented values,
-    # with the kernel hyperparameters of the sampler's fit.
+def _by_hand(
+    study: optuna.Study, points: list[tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The posterior mean ``k^T (K + g I)^-1 y`` and scale ``sqrt(s2 (1 - k^T (K + g I)^-1 k))``
+    at the evaluated points from their formulas (docs/math.md eqs. 5-7), on standardised,
+    oriented values with the kernel hyperparameters of the sampler's fit, and the values."""
     settings = study.sampler.surrogate_settings  # type: ignore[attr-defined]
     trials = study.get_trials()
     inputs = model_inputs(trials, relative_search_space(trials))
@@ -71,8 +71,20 @@ def test_the_recommendation_is_the_best_posterior_mean_computed_by_hand() -> Non
     y = -(v - v.mean()) / v.std()
     assert hp.g > NEGLIGIBLE_NOISE  # the model sees the noise
     K = _matern52(np.abs(x[:, None] - x[None, :]) * math.sqrt(hp.inv_ls2[0]))
-    mean = K @ np.linalg.solve(K + hp.g * np.eye(len(x)), y)
-    expected = int(np.argmax(mean))
+    C = K + hp.g * np.eye(len(x))
+    mean = K @ np.linalg.solve(C, y)
+    a0, b0 = settings.prior_concentration, settings.prior_rate
+    s2 = (2 * b0 + y @ np.linalg.solve(C, y)) / (2 * a0 + len(x))
+    scale = np.sqrt(s2 * (1.0 - np.einsum("ij,ji->i", K, np.linalg.solve(C, K))))
+    return mean, scale, v
+
+
+def test_the_recommendation_is_the_best_lower_confidence_bound_computed_by_hand() -> None:
+    points = _noisy_bowl(seed=1)
+    study = _study_from(points, power_transform=False)
+    chosen = best_predicted_trial(study)
+    mean, scale, v = _by_hand(study, points)
+    expected = int(np.argmax(mean - RECOMMEND_PESSIMISM * scale))
     assert chosen.number == expected
     # Its predicted median is that mean in the objective's units.
     median = -(mean[expected] * v.std()) + v.mean()
@@ -80,6 +92,34 @@ def test_the_recommendation_is_the_best_posterior_mean_computed_by_hand() -> Non
     lower = chosen.user_attrs["gammabo_predicted_lower"]
     upper = chosen.user_attrs["gammabo_predicted_upper"]
     assert lower < median < upper
+
+
+def test_a_well_supported_mean_outranks_a_larger_uncertain_one() -> None:
+    """Where the largest posterior mean and the largest lower bound are different trials, the
+    recommendation is the lower bound's: an evaluated point alone at the edge of the data,
+    with a good value, against one among good neighbours."""
+    xs = [0.02, 0.3, 0.33, 0.36, 0.4, 0.43, 0.46, 0.5, 0.53, 0.56, 0.6, 0.63, 0.66, 0.7]
+    rng = np.random.default_rng(4)
+    points = [(x, (x - 0.5) ** 2 + 0.03 * rng.standard_normal()) for x in xs]
+    points[0] = (0.02, -0.04)  # alone, at the edge, better than any other value
+    study = _study_from(points, power_transform=False)
+    mean, scale, _ = _by_hand(study, points)
+    lcb = int(np.argmax(mean - RECOMMEND_PESSIMISM * scale))
+    assert int(np.argmax(mean)) == 0 != lcb  # the two rules disagree here
+    assert best_predicted_trial(study).number == lcb
+
+
+def test_ties_at_the_best_observed_value_go_to_the_best_lower_bound() -> None:
+    """A noise-free (negligible noise) fit returns the best observed trial; among several at
+    the best value -- not the first of them, but the one the model rates best."""
+    points = [(x, min(abs(x - 0.5), 0.3)) for x in np.linspace(0.0, 1.0, 21)]
+    points += [(0.5, 0.0)]  # ... and at x = 0.5 a second trial of value 0
+    points[0] = (0.01, 0.0)  # a first trial of value 0, far from the others of small value
+    study = _study_from(points, deterministic_objective=True)
+    tied = [t.number for t in study.trials if t.value == 0.0]
+    assert study.best_trial.number == tied[0] == 0
+    chosen = best_predicted_trial(study)
+    assert chosen.number in tied and chosen.number != 0
 
 
 def test_a_lucky_outlier_is_best_observed_but_not_recommended() -> None:
