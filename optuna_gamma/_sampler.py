@@ -86,7 +86,7 @@ class GammaBOSampler(BaseSampler):
     predictive, ``EI(x) = s h_nu((mu - y_best - xi) / s)`` with
     ``h_nu(z) = z T_nu(z) + (nu + z^2) / (nu - 1) t_nu(z)``, evaluated stably for every ``z``.
     Its incumbent ``y_best`` is the best observed value. When the objective is noisy, keep
-    the trial :func:`optuna_gamma.best_predicted_trial` returns (the best posterior mean)
+    the trial :func:`optuna_gamma.best_predicted_trial` returns (the model's best)
     rather than ``study.best_trial`` (the luckiest value).
     It is maximised by scoring quasi-random (Sobol) candidates, then running L-BFGS-B with
     analytic gradients from the best few and from the best trial so far, alternated with exact

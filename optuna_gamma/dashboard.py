@@ -239,7 +239,7 @@ def recommendation_lines(study: Study, sampler: Any = None) -> list[str]:
             f"- `study.best_trial` (best observed): trial {best.number}, value {best.value:.6g}."
         )
         lines.append(
-            f"- `best_predicted_trial` (best posterior mean): trial {chosen.number}, observed "
+            f"- `best_predicted_trial` (best by the model): trial {chosen.number}, observed "
             f"{chosen.value:.6g}" + _predicted_text(chosen) + "."
         )
         if chosen.number != best.number:

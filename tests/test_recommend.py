@@ -374,7 +374,7 @@ def test_the_note_names_the_recommended_trial_beside_the_best_observed() -> None
     chosen = best_predicted_trial(study)
     note = sampler_note(study.sampler, n_complete=len(points), study=study)
     assert "`study.best_trial` (best observed): trial 1, value -0.3." in note
-    assert f"`best_predicted_trial` (best posterior mean): trial {chosen.number}, observed" in note
+    assert f"`best_predicted_trial` (best by the model): trial {chosen.number}, observed" in note
     assert f"predicted {chosen.user_attrs['gammabo_predicted_median']:.6g}" in note
     assert "They differ" in note
     empty = optuna.create_study()
