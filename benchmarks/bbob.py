@@ -178,6 +178,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "costs where the 'noise' is a rugged function's structure",
         {"surrogate_settings": SurrogateSettings(noisy_trust_region=0.25)},
     ),
+    "gamma-no-trust-region": (
+        "the acquisition maximised over the whole box while the fitted noise is not negligible "
+        "too (noisy_trust_region=None; the default before 0.2)",
+        {"surrogate_settings": SurrogateSettings(noisy_trust_region=None)},
+    ),
     "gamma-noise-prior1": (
         "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30: the setting for "
         "objectives known to be noisy, measured where it is wrong (noise_prior_rate=1)",

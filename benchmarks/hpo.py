@@ -63,6 +63,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
     "gamma-noise-check": {"noise_check": True},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
+    "gamma-no-trust-region": {"noisy_trust_region": None},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -84,6 +85,8 @@ ABLATION_ABOUT = {
     "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
     "gamma-trust-region": "while the fitted noise is not negligible, the acquisition maximised "
     "within 0.25 of each range of the trial of best posterior mean (noisy_trust_region=0.25)",
+    "gamma-no-trust-region": "the acquisition maximised over the whole box while the fitted "
+    "noise is not negligible too (noisy_trust_region=None; the default before 0.2)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK

@@ -7,8 +7,9 @@ tuning spaces of that width live: floats on log scales, integers, stepped floats
 categoricals together, objectives with noise, and a choice between two wide branches. The
 ablation is ``gamma-nolocal`` (``local_candidates_from=None``); ``gamma-noise-prior1``
 (``noise_prior_rate=1``), ``gamma-noise-check`` (``noise_check=True``) and
-``gamma-trust-region`` (``noisy_trust_region=0.25``) are the settings for noisy objectives
-(docs/math.md §11). Ablations run only when ``--samplers`` names them.
+``gamma-trust-region`` (``noisy_trust_region=0.25``, the default since 0.2;
+``gamma-no-trust-region`` without it) are the settings for noisy objectives (docs/math.md
+§11). Ablations run only when ``--samplers`` names them.
 
 Five problems, all minimised, each built from a fixed layout of 18 parameters (or a branched
 one) whose optimum sits on the grid, away from the centre (:data:`LAYOUT`):
@@ -66,7 +67,13 @@ from benchmarks.problems import hartmann6  # noqa: E402
 from benchmarks.problems import levy  # noqa: E402
 
 SAMPLERS = ("gamma", "tpe-mv", "gp", "random")
-ABLATIONS = ("gamma-nolocal", "gamma-noise-prior1", "gamma-noise-check", "gamma-trust-region")
+ABLATIONS = (
+    "gamma-nolocal",
+    "gamma-noise-prior1",
+    "gamma-noise-check",
+    "gamma-trust-region",
+    "gamma-no-trust-region",
+)
 # GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
 # §13), and the settings for noisy objectives (§11).
 _SETTINGS: dict[str, dict[str, Any]] = {
@@ -74,6 +81,7 @@ _SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
     "gamma-noise-check": {"noise_check": True},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
+    "gamma-no-trust-region": {"noisy_trust_region": None},
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK
@@ -363,7 +371,8 @@ def report(ctx: _frame.ReportContext) -> str:
                 "samplers": "GammaBOSampler, TPESampler (multivariate=True, group=True), "
                 "GPSampler, RandomSampler; ablations gamma-nolocal (local_candidates_from=None), "
                 "gamma-noise-prior1 (noise_prior_rate=1), gamma-noise-check (noise_check=True), "
-                "gamma-trust-region (noisy_trust_region=0.25)",
+                "gamma-trust-region (noisy_trust_region=0.25), gamma-no-trust-region "
+                "(noisy_trust_region=None)",
             }
         ),
         "",

@@ -429,9 +429,9 @@ class Posterior:
         """Mean and scale ``s`` (not ``s^2``) of the predictive at ``Xs`` ``(s, d)``.
 
         Many points are taken :data:`PREDICT_ROWS` at a time: the same numbers (each row's
-        are computed alone), and on a thousand candidates against a hundred trials half the
-        time -- the arrays of all at once outgrow what the C allocator keeps mapped, so every
-        call pays for fresh pages again (measured: docs/benchmarks.md, "Long studies").
+        are computed alone) from arrays small enough that the C allocator keeps reusing their
+        memory -- the arrays of a thousand candidates at once are returned to the system after
+        every call and fetched again, page by page, on the next.
         """
         if len(Xs) <= PREDICT_ROWS:
             return self._predict(Xs)

@@ -29,6 +29,7 @@ from optuna_gamma.surrogate import NEGLIGIBLE_NOISE
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import fit_surrogate
+from optuna_gamma.surrogate._settings import NOISY_TRUST_REGION
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -451,7 +452,10 @@ def test_under_noise_the_trust_region_keeps_the_maximiser_near_the_best_posterio
         x, _ = fitted.maximize(np.random.default_rng(seed), None)
         assert np.all(np.abs(x - centre) <= width + 0.01), (x, centre)
     # Without it the maximiser leaves the region (the corners' predictive scale is largest).
-    whole = fit_surrogate(study.get_trials(), dists, StudyDirection.MINIMIZE, SurrogateSettings())
+    whole = fit_surrogate(
+        study.get_trials(), dists, StudyDirection.MINIMIZE,
+        SurrogateSettings(noisy_trust_region=None),
+    )  # fmt: skip
     x, _ = whole.maximize(np.random.default_rng(0), None)
     assert np.any(np.abs(x - centre) > width + 0.01)
 
@@ -459,7 +463,9 @@ def test_under_noise_the_trust_region_keeps_the_maximiser_near_the_best_posterio
 def test_without_noise_the_trust_region_changes_nothing() -> None:
     study, dists = _bowl_2d(noise=0.0)
     trials = study.get_trials()
-    plain = fit_surrogate(trials, dists, StudyDirection.MINIMIZE, SurrogateSettings())
+    plain = fit_surrogate(
+        trials, dists, StudyDirection.MINIMIZE, SurrogateSettings(noisy_trust_region=None)
+    )
     region = fit_surrogate(
         trials, dists, StudyDirection.MINIMIZE, SurrogateSettings(noisy_trust_region=0.05)
     )
@@ -476,3 +482,5 @@ def test_the_trust_region_width_is_validated() -> None:
     with pytest.raises(TypeError, match="noisy_trust_region"):
         SurrogateSettings(noisy_trust_region="0.2")  # type: ignore[arg-type]
     assert SurrogateSettings(noisy_trust_region=1 / 4).noisy_trust_region == 0.25
+    assert SurrogateSettings().noisy_trust_region == NOISY_TRUST_REGION == 0.25  # the default
+    assert SurrogateSettings(noisy_trust_region=None).noisy_trust_region is None  # the whole box

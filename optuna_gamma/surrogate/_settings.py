@@ -57,6 +57,11 @@ MAX_BRANCHES = 8
 #: With ``noise_check``, the noise prior's rate once repeated evaluations have shown noise
 #: (prior mean 1.1: the fit admits noise of the signal's size; docs/math.md §11).
 NOISY_PRIOR_RATE = 1.0
+#: While the fitted noise is not negligible, the acquisition is maximised within this fraction
+#: of each range around the trial of best posterior mean (``SurrogateSettings.noisy_trust_region``;
+#: docs/math.md §11). Measured on the noisy, bbob, wide and real-HPO suites before it became the
+#: default (docs/benchmarks.md, "Noisy objectives").
+NOISY_TRUST_REGION = 0.25
 #: With ``noise_check``, the fewest COMPLETE trials before the sampler re-evaluates the best one
 #: to find out whether the objective is noisy.
 NOISE_CHECK_FROM = 10
@@ -167,8 +172,8 @@ class SurrogateSettings:
       trial with the best posterior mean, in every continuous (or large-grid) coordinate: a
       model that has fitted noise otherwise rates the box's corners, where its predictive
       scale is largest, above the neighbourhood of the good trials (docs/math.md §11).
-      ``None``, the default: the whole box. Whole-space searches only (a conditional space's
-      branches keep the whole box).
+      ``0.25`` by default (:data:`NOISY_TRUST_REGION`); ``None``: the whole box, as before
+      0.2. Whole-space searches only (a conditional space's branches keep the whole box).
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -202,7 +207,7 @@ class SurrogateSettings:
     robust_noise: bool = False
     noise_prior_rate: float = _gp.NOISE_PRIOR_RATE
     noise_check: bool = False
-    noisy_trust_region: float | None = None
+    noisy_trust_region: float | None = NOISY_TRUST_REGION
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
