@@ -418,6 +418,12 @@ class Posterior:
         self.X = X  # (m, d)
         self.alpha = alpha  # (m,)
         self._C_inv = inverse(L)  # (m, m)
+        # The posterior mean at the model's own points: K alpha = y - (C - K) alpha, since
+        # C alpha = y; O(m), where predict(X) costs O(m^3).
+        diagonal = np.full(len(y), hp.g)
+        if self.noise_scale is not None:
+            diagonal[: len(self.noise_scale)] *= self.noise_scale
+        self.fitted_mean = y - diagonal * alpha  # (m,)
 
     def _factor(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         L = cholesky(correlation(X, self.hp, self.is_cat, self.noise_scale)[1])

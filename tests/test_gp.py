@@ -317,3 +317,18 @@ def test_categorical_distances_at_once_equal_the_column_loop(
     expected = ((X1[:, None, :] - X2[None, :, :]) ** 2 * inv_ls2)[:, :, ~is_cat].sum(-1)
     expected += ((X1[:, None, :] != X2[None, :, :]) * inv_ls2)[:, :, is_cat].sum(-1)
     np.testing.assert_allclose(at_once, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("robust", [None, 0.5])
+def test_the_fitted_mean_is_the_posterior_mean_at_the_model_s_points(robust: float | None) -> None:
+    """``fitted_mean`` (``y - g diag(s) alpha``, linear time) equals ``predict`` at the points
+    the model holds: plain, with the robust step's per-point noise scales, and with running
+    trials appended as a kriging believer."""
+    X, y, is_cat = _data(3, n=15)
+    hp = _gp.Hyperparams(inv_ls2=HP.inv_ls2, g=0.05)
+    pending = np.array([[0.45, 0.55, 1.0], [0.1, 0.9, 0.0]])
+    for X_pending in (None, pending):
+        post = _gp.Posterior(X, y, is_cat, hp, A0, B0, X_pending=X_pending, robust=robust)
+        if robust is not None:
+            assert post.noise_scale is not None and np.any(post.noise_scale > 1.0)
+        np.testing.assert_allclose(post.fitted_mean, post.predict(post.X)[0], atol=1e-10)

@@ -109,12 +109,15 @@ def _within_trust_region(fitted: FittedSurrogate) -> tuple[AcqFn, AcqGradFn]:
     width = fitted.settings.noisy_trust_region
     if width is None or len(fitted.objectives) != 1 or not noisy(fitted.model):
         return fitted.acquisition_values, fitted.acquisition_values_and_grad
-    X = fitted.X
+    X, mean = fitted.X, fitted.model.fitted_mean[: len(fitted.X)]
     if fitted.feasible is not None and fitted.feasible.any():
-        X = X[: len(fitted.feasible)][fitted.feasible]
+        X, mean = (
+            X[: len(fitted.feasible)][fitted.feasible],
+            mean[: len(fitted.feasible)][fitted.feasible],
+        )
     if not len(X):
         return fitted.acquisition_values, fitted.acquisition_values_and_grad
-    centre = X[int(np.argmax(fitted.model.predict(X)[0]))]
+    centre = X[int(np.argmax(mean))]
     relaxed = fitted.space.is_relaxed
 
     def excess(Z: np.ndarray) -> np.ndarray:
