@@ -138,11 +138,13 @@ def _recommend(study: Study, sampler: GammaBOSampler | None) -> list[FrozenTrial
     if not rows.any() or known_exact or not any(noisy(o.model) for o in fitted.objectives):
         index = {t.number: i for i, t in enumerate(held)}
         chosen = [(t, index.get(t.number)) for t in _observed_best(feasible, study.directions)]
-        top = chosen[0][0].values
-        tied = [index[t.number] for t in feasible if t.values == top and t.number in index]
-        if single and len(tied) > 1:
-            # Equal best observations (an accuracy on a small validation split often ties):
-            # the model decides among them, not the order of the trials.
+        # Equal best observations (an accuracy on a small validation split often ties): the
+        # model decides among them, not the order of the trials.
+        top = chosen[0][0].value if single else None
+        tied = [
+            index[t.number] for t in feasible if single and t.value == top and t.number in index
+        ]
+        if len(tied) > 1:
             score = _pessimistic(fitted, n)[:, 0]
             i = max(tied, key=lambda r: score[r])
             chosen = [(held[i], i)]

@@ -363,6 +363,8 @@ class _BranchWeight:
         self._held: list[tuple[int, np.ndarray]] = []  # (column, allowed encoded values)
         self._excluded: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, excluded rows)
         self._weighed: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, values, logs)
+        # The columns the three rules read: the only ones a call snaps to their grids.
+        self._read = np.empty(0, dtype=int)
 
     def _column(self, name: str, values: Sequence[Any]) -> tuple[int, np.ndarray]:
         j = self._names.index(name)
@@ -373,6 +375,7 @@ class _BranchWeight:
         """Only points with one of ``values`` of parameter ``name`` lie on the branch."""
         j, encoded = self._column(name, values)
         self._held.append((j, np.unique(encoded)))
+        self._read = np.union1d(self._read, [j])
 
     def exclude(self, trials: Sequence[Mapping[str, Any]]) -> None:
         """Points that agree with one of ``trials`` (parameters of one smaller branch) on all
@@ -383,21 +386,20 @@ class _BranchWeight:
         known = [{**self._filler, **{n: p[n] for n in p if n in self._filler}} for p in trials]
         rows = self._sub.snap(self._sub.encode(known))
         self._excluded.append((cols, np.unique(rows[:, cols], axis=0)))
+        self._read = np.union1d(self._read, cols)
 
     def weigh(self, name: str, elsewhere: Sequence[tuple[Any, int]]) -> None:
         """Values of ``name`` seen ``c`` times on other branches weigh ``log(2 / (c + 2))``."""
         j, encoded = self._column(name, [v for v, _ in elsewhere])
         counts = np.array([c for _, c in elsewhere], dtype=float)
         self._weighed.append((j, encoded, np.log(2.0 / (counts + 2.0))))
+        self._read = np.union1d(self._read, [j])
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
         out = np.zeros(len(Z))
         if not (self._held or self._excluded or self._weighed):
             return out
-        # Only the columns read below are snapped (a branch's grid columns are many).
-        read = [j for j, _ in self._held] + [j for j, _, _ in self._weighed]
-        read += [int(j) for cols, _ in self._excluded for j in cols]
-        snapped = self._sub.snap(Z, columns=np.array(read, dtype=int))
+        snapped = self._sub.snap(Z, columns=self._read)  # a branch's grid columns are many
         for j, values in self._held:
             out[~np.isin(snapped[:, j], values)] = -np.inf
         for cols, rows in self._excluded:

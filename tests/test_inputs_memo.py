@@ -157,8 +157,11 @@ def test_a_pickled_sampler_starts_with_an_empty_memo() -> None:
     sampler = GammaBOSampler(seed=0, n_startup_trials=2)
     study = optuna.create_study(sampler=sampler)
     study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0) ** 2, n_trials=4)
+    space = {"x": FloatDistribution(0.0, 1.0)}
+    assert len(sampler._inputs_memo.entries(space)) == 3  # what the last suggestion read
     copy = pickle.loads(pickle.dumps(sampler))
-    assert copy._inputs_memo.entries({}) == {}
+    assert copy._inputs_memo.entries(space) == {}
+    assert copy._inputs_memo.union([]) == {}
     study.sampler = copy
     study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0) ** 2, n_trials=2)
     assert len(study.trials) == 6
