@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import optuna
 import pytest
+import scipy.stats
 
 from optuna_gamma import GammaBOSampler
 from optuna_gamma import _gp
@@ -15,6 +16,7 @@ from optuna_gamma._inputs import model_inputs
 from optuna_gamma._inputs import relative_search_space
 from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
+from optuna_gamma.surrogate import predictive_quantile
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -160,3 +162,10 @@ def test_noise_prior_rate_reaches_the_model() -> None:
         for rate in (_gp.NOISE_PRIOR_RATE, 1.0)
     ]
     assert ratios[1] > 2.0 * ratios[0]
+
+
+@pytest.mark.parametrize("nu", [1.0, 3.0, 10.5, 205.0, 1e7, float("inf")])
+@pytest.mark.parametrize("p", [1e-6, 0.025, 0.5, 0.8413, 0.975])
+def test_predictive_quantile_is_scipy_s_to_the_last_bit(nu: float, p: float) -> None:
+    expected = scipy.stats.norm.ppf(p) if np.isinf(nu) else scipy.stats.t.ppf(p, nu)
+    assert predictive_quantile(nu, p) == expected

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
-import scipy.stats
+import scipy.special
 
 from optuna_gamma import _acquisition
 from optuna_gamma import _gp
@@ -82,8 +82,8 @@ def fit_objective(
             dtype=float,
         )
     )
-    transform = ValueTransform.fit(raw, sign, power_transform=settings.power_transform)
-    y = transform.forward(raw)  # standardised (and power-transformed), larger is better
+    # y: standardised (and power-transformed), larger is better
+    transform, y = ValueTransform.fit_forward(raw, sign, power_transform=settings.power_transform)
     if len(X_pruned) and settings.pruned_trials == "worst":
         # A pruner stopped these trials because they looked worse than the others at the same
         # step: they count as observed at the worst completed value.
@@ -183,8 +183,9 @@ class ConstraintModel:
         extremes; running trials (``X_pending``) join as a kriging believer, as for the
         objective."""
         raw = clip_infinite(values, warn=False)
-        transform = ValueTransform.fit(raw, -1.0, power_transform=settings.power_transform)
-        y = transform.forward(raw)
+        transform, y = ValueTransform.fit_forward(
+            raw, -1.0, power_transform=settings.power_transform
+        )
         model = fit_posterior(X, y, space, settings, X_pending, initial, refit)
         threshold = float(transform.forward(np.zeros(1))[0])
         # The model cannot tell a violation smaller than its noise scale from none; with the
@@ -245,8 +246,10 @@ def noisy(model: _gp.Posterior) -> bool:
 
 def predictive_quantile(nu: float, p: float) -> float:
     """The ``p`` quantile of the standard Student-t with ``nu`` degrees of freedom (normal if
-    ``nu`` is infinite)."""
-    return float(scipy.stats.norm.ppf(p) if math.isinf(nu) else scipy.stats.t.ppf(p, nu))
+    ``nu`` is infinite): ``scipy.special``'s inverse distribution functions, which
+    ``scipy.stats.t.ppf`` and ``norm.ppf`` call (the same values) after argument handling that
+    costs forty times more."""
+    return float(scipy.special.ndtri(p) if math.isinf(nu) else scipy.special.stdtrit(nu, p))
 
 
 def clip_infinite(values: np.ndarray, warn: bool = True) -> np.ndarray:
