@@ -194,6 +194,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "where there is no noise",
         {"surrogate_settings": SurrogateSettings(noise_check=True)},
     ),
+    "gamma-noise-check-25": (
+        "the noise check from 25 COMPLETE trials, not 10 (noise_check=True, "
+        "noise_check_from=25): what the later check costs where there is no noise",
+        {"surrogate_settings": SurrogateSettings(noise_check=True, noise_check_from=25)},
+    ),
 }
 SAMPLERS = MAIN + ("tpe-mv",) + tuple(VARIANTS)
 LABELS = {

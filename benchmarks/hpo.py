@@ -64,6 +64,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-check": {"noise_check": True},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
     "gamma-no-trust-region": {"noisy_trust_region": None},
+    "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -87,6 +88,8 @@ ABLATION_ABOUT = {
     "within 0.25 of each range of the trial of best posterior mean (noisy_trust_region=0.25)",
     "gamma-no-trust-region": "the acquisition maximised over the whole box while the fitted "
     "noise is not negligible too (noisy_trust_region=None; the default before 0.2)",
+    "gamma-noise-check-25": "the noise check from 25 COMPLETE trials, not 10 (noise_check=True, "
+    "noise_check_from=25)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK

@@ -77,6 +77,7 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-trust-region": {"noisy_trust_region": 0.25},
     "gamma-noise-check": {"noise_check": True},
     "gamma-no-trust-region": {"noisy_trust_region": None},
+    "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -101,6 +102,8 @@ ABLATION_ABOUT = {
     "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
     "gamma-no-trust-region": "under noise too, the acquisition maximised over the whole box "
     "(noisy_trust_region=None; the default before 0.2)",
+    "gamma-noise-check-25": "the noise check from 25 COMPLETE trials, not 10 (noise_check=True, "
+    "noise_check_from=25)",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)

@@ -6,7 +6,8 @@ were chosen on continuous bbob functions in 20 and 40-D; this suite checks them 
 tuning spaces of that width live: floats on log scales, integers, stepped floats and
 categoricals together, objectives with noise, and a choice between two wide branches. The
 ablation is ``gamma-nolocal`` (``local_candidates_from=None``); ``gamma-noise-prior1``
-(``noise_prior_rate=1``), ``gamma-noise-check`` (``noise_check=True``) and
+(``noise_prior_rate=1``), ``gamma-noise-check`` (``noise_check=True``; ``-25``: from 25
+trials) and
 ``gamma-trust-region`` (``noisy_trust_region=0.25``, the default since 0.2;
 ``gamma-no-trust-region`` without it) are the settings for noisy objectives (docs/math.md
 §11). Ablations run only when ``--samplers`` names them.
@@ -73,6 +74,7 @@ ABLATIONS = (
     "gamma-noise-check",
     "gamma-trust-region",
     "gamma-no-trust-region",
+    "gamma-noise-check-25",
 )
 # GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
 # §13), and the settings for noisy objectives (§11).
@@ -82,6 +84,7 @@ _SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-check": {"noise_check": True},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
     "gamma-no-trust-region": {"noisy_trust_region": None},
+    "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK
@@ -342,7 +345,7 @@ def summarise(
 
 # The ablations run on the noisy problems only (the noise settings), reported apart so that the
 # main table keeps every problem.
-NOISE_ABLATIONS = ("gamma-noise-prior1", "gamma-noise-check")
+NOISE_ABLATIONS = ("gamma-noise-prior1", "gamma-noise-check", "gamma-noise-check-25")
 
 
 def report(ctx: _frame.ReportContext) -> str:
@@ -372,7 +375,8 @@ def report(ctx: _frame.ReportContext) -> str:
                 "GPSampler, RandomSampler; ablations gamma-nolocal (local_candidates_from=None), "
                 "gamma-noise-prior1 (noise_prior_rate=1), gamma-noise-check (noise_check=True), "
                 "gamma-trust-region (noisy_trust_region=0.25), gamma-no-trust-region "
-                "(noisy_trust_region=None)",
+                "(noisy_trust_region=None), gamma-noise-check-25 (noise_check=True, "
+                "noise_check_from=25)",
             }
         ),
         "",

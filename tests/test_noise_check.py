@@ -230,3 +230,18 @@ def test_a_branched_space_re_evaluates_the_best_trials_branch() -> None:
 def test_noise_check_must_be_a_bool() -> None:
     with pytest.raises(TypeError, match="noise_check"):
         SurrogateSettings(noise_check="yes")  # type: ignore[arg-type]
+
+
+def test_the_check_waits_for_noise_check_from_trials() -> None:
+    later = SurrogateSettings(noise_check=True, noise_check_from=NOISE_CHECK_FROM + 15)
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0, surrogate_settings=later))
+    study.optimize(_noisy_quadratic(0), n_trials=NOISE_CHECK_FROM + 30)
+    repeats = _repeats(study)
+    assert len(repeats) == 1
+    assert repeats[0] >= NOISE_CHECK_FROM + 15
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, "10", True])
+def test_noise_check_from_must_be_a_positive_int(value: Any) -> None:
+    with pytest.raises((TypeError, ValueError), match="noise_check_from"):
+        SurrogateSettings(noise_check=True, noise_check_from=value)

@@ -19,7 +19,6 @@ from optuna_gamma._search_space import ConditionalSearchSpace
 from optuna_gamma._search_space import SearchSpace
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._settings import MAX_BRANCHES
-from optuna_gamma.surrogate._settings import NOISE_CHECK_FROM
 from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
 
 if TYPE_CHECKING:
@@ -244,7 +243,7 @@ def propose(
 def noise_check(fitted: FittedSurrogate, n_completed: int) -> int | None:
     """The row of the trial to evaluate again to learn whether the objective is noisy -- the
     best feasible one -- or ``None`` if that is not due: under ``noise_check``, in a
-    single-objective study of at least ``NOISE_CHECK_FROM`` COMPLETE trials (``n_completed``)
+    single-objective study of at least ``noise_check_from`` COMPLETE trials (``n_completed``)
     whose repeats (if any) have not yet shown whether the objective is noisy
     (:func:`~optuna_gamma.surrogate._noise.repeat_evidence`), whose model fits noise that is
     not negligible (with a noise prior not already meant for noise, ``deterministic_objective``
@@ -256,7 +255,7 @@ def noise_check(fitted: FittedSurrogate, n_completed: int) -> int | None:
         or settings.noise_prior_rate <= NOISY_PRIOR_RATE
         or fitted.noise_evidence is not None
         or len(fitted.objectives) > 1
-        or n_completed < NOISE_CHECK_FROM
+        or n_completed < settings.noise_check_from
         or not noisy(fitted.model)
     ):
         return None

@@ -63,7 +63,7 @@ NOISY_PRIOR_RATE = 1.0
 #: default (docs/benchmarks.md, "Noisy objectives").
 NOISY_TRUST_REGION = 0.25
 #: With ``noise_check``, the fewest COMPLETE trials before the sampler re-evaluates the best one
-#: to find out whether the objective is noisy.
+#: to find out whether the objective is noisy (``SurrogateSettings.noise_check_from``).
 NOISE_CHECK_FROM = 10
 #: Two evaluations of the same parameters differ -- evidence of noise -- when they are further
 #: apart than this share of the standard deviation of all the values (rounding and
@@ -160,13 +160,17 @@ class SurrogateSettings:
       the values' standard deviation) show that the objective is noisy: the noise prior's rate
       then becomes :data:`NOISY_PRIOR_RATE` (unless ``noise_prior_rate`` is lower). Until
       repeats have shown either and while the fitted noise is not negligible, a
-      single-objective study of at least :data:`NOISE_CHECK_FROM` COMPLETE trials spends a
+      single-objective study of at least ``noise_check_from`` COMPLETE trials spends a
       trial re-evaluating its best one to find out: a repeat that gave the same values (two,
       :data:`EXACT_REPEATS_TIED`, where different configurations share a value) shows a
       noise-free objective: the model then holds each configuration once, and the
       recommendation is the best observed trial (docs/math.md §11).
       ``False``: the noise prior stays ``noise_prior_rate`` and no trial is repeated on
       purpose. Ignored with ``deterministic_objective=True``.
+    - ``noise_check_from``: with ``noise_check``, the fewest COMPLETE trials before the best
+      one is evaluated again (:data:`NOISE_CHECK_FROM` by default). By then the fit must still
+      see noise: later, fewer noise-free functions are mistaken for noisy ones, and a noisy
+      objective learns it later (measured in docs/benchmarks.md, "Noisy objectives").
     - ``noisy_trust_region``: while the fitted noise is not negligible, the acquisition is
       maximised within this half-width (a fraction of each range, in ``(0, 0.5]``) of the
       trial with the best posterior mean, in every continuous (or large-grid) coordinate: a
@@ -207,6 +211,7 @@ class SurrogateSettings:
     robust_noise: bool = False
     noise_prior_rate: float = _gp.NOISE_PRIOR_RATE
     noise_check: bool = False
+    noise_check_from: int = NOISE_CHECK_FROM
     noisy_trust_region: float | None = NOISY_TRUST_REGION
 
     def __post_init__(self) -> None:
@@ -237,6 +242,7 @@ class SurrogateSettings:
         _check_bool("noisy_repeats", self.noisy_repeats)
         _check_bool("robust_noise", self.robust_noise)
         _check_bool("noise_check", self.noise_check)
+        _check_int("noise_check_from", self.noise_check_from, minimum=1)
         _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
         _check_optional_int("refit_from", self.refit_from, minimum=0)
         _check_optional_int("local_candidates_from", self.local_candidates_from, minimum=1)
@@ -286,6 +292,7 @@ class SurrogateSettings:
         object.__setattr__(self, "n_candidates", int(self.n_candidates))
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
         object.__setattr__(self, "lattice_limit", int(self.lattice_limit))
+        object.__setattr__(self, "noise_check_from", int(self.noise_check_from))
         for name in ("max_model_trials", "refit_from", "local_candidates_from"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, int(getattr(self, name)))
