@@ -166,10 +166,10 @@ class _YeoJohnsonLikelihood:
     def maximiser(self) -> float:
         """The exponent in :data:`EXPONENT_BOUNDS` of the largest log-likelihood: the best of
         17 evenly spaced exponents, then of 17 in the two intervals beside it, then the vertex
-        of the parabola through the best of those and its neighbours -- within about 1e-4 of
-        the maximum of a smooth likelihood, in two array operations instead of a scalar
-        optimiser's dozen or more Python-level steps.  ``1.0`` when no exponent has a finite
-        likelihood."""
+        of the parabola through the best of those and its neighbours: a likelihood within
+        1e-3 of the largest on a grid of 10,001 exponents (tested), in two array operations
+        instead of a scalar optimiser's 15-20 Python-level steps.  ``1.0`` when no exponent
+        has a finite likelihood."""
         lo, hi = EXPONENT_BOUNDS
         coarse = np.linspace(lo, hi, _GRID)
         values = self.on_grid(coarse)
