@@ -190,14 +190,19 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "gamma-noise-check": (
         "the best trial re-evaluated while the fit sees noise and repeats have not told, the "
-        "noise prior's rate 1 once repeats differ (noise_check=True): what the check costs "
-        "where there is no noise",
-        {"surrogate_settings": SurrogateSettings(noise_check=True)},
+        "noise prior's rate 1 once repeats differ, from 10 trials (noise_check=True, "
+        "noise_check_from=10; from 25 by default since 0.2): what the check costs where there "
+        "is no noise",
+        {"surrogate_settings": SurrogateSettings(noise_check=True, noise_check_from=10)},
     ),
     "gamma-noise-check-25": (
-        "the noise check from 25 COMPLETE trials, not 10 (noise_check=True, "
-        "noise_check_from=25): what the later check costs where there is no noise",
+        "the noise check from 25 COMPLETE trials (noise_check=True, noise_check_from=25; the "
+        "default since 0.2): what the later check costs where there is no noise",
         {"surrogate_settings": SurrogateSettings(noise_check=True, noise_check_from=25)},
+    ),
+    "gamma-no-noise-check": (
+        "no noise check (noise_check=False; the default before 0.2)",
+        {"surrogate_settings": SurrogateSettings(noise_check=False)},
     ),
 }
 SAMPLERS = MAIN + ("tpe-mv",) + tuple(VARIANTS)

@@ -61,10 +61,11 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-explore-repeats": {"discrete_repeats": "explore"},
     "gamma-robust": {"robust_noise": True},
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
-    "gamma-noise-check": {"noise_check": True},
+    "gamma-noise-check": {"noise_check": True, "noise_check_from": 10},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
     "gamma-no-trust-region": {"noisy_trust_region": None},
     "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
+    "gamma-no-noise-check": {"noise_check": False},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -82,14 +83,15 @@ ABLATION_ABOUT = {
     "residual above 2.5 predictive scales get a larger noise variance (robust_noise=True)",
     "gamma-noise-prior1": "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30 "
     "(noise_prior_rate=1)",
-    "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
-    "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
+    "gamma-noise-check": "the noise check from 10 COMPLETE trials (noise_check=True, "
+    "noise_check_from=10; from 25 by default since 0.2)",
     "gamma-trust-region": "while the fitted noise is not negligible, the acquisition maximised "
     "within 0.25 of each range of the trial of best posterior mean (noisy_trust_region=0.25)",
     "gamma-no-trust-region": "the acquisition maximised over the whole box while the fitted "
     "noise is not negligible too (noisy_trust_region=None; the default before 0.2)",
-    "gamma-noise-check-25": "the noise check from 25 COMPLETE trials, not 10 (noise_check=True, "
-    "noise_check_from=25)",
+    "gamma-noise-check-25": "the noise check from 25 COMPLETE trials (noise_check=True, "
+    "noise_check_from=25; the default since 0.2)",
+    "gamma-no-noise-check": "no noise check (noise_check=False; the default before 0.2)",
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK

@@ -75,9 +75,10 @@ _ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-noise-prior1-repeats": {"noise_prior_rate": 1.0, "noisy_repeats": True},
     "gamma-noise-prior1-plug-in": {"noise_prior_rate": 1.0, "incumbent": "plug_in"},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
-    "gamma-noise-check": {"noise_check": True},
+    "gamma-noise-check": {"noise_check": True, "noise_check_from": 10},
     "gamma-no-trust-region": {"noisy_trust_region": None},
     "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
+    "gamma-no-noise-check": {"noise_check": False},
 }
 ABLATIONS = tuple(_ABLATION_SETTINGS)
 ABLATION_ABOUT = {
@@ -98,12 +99,14 @@ ABLATION_ABOUT = {
     "gamma-noise-prior1-plug-in": "the noise prior with rate 1 and the plug-in incumbent",
     "gamma-trust-region": "under noise, the acquisition maximised within 0.25 of each range "
     "around the trial of best posterior mean (noisy_trust_region=0.25)",
-    "gamma-noise-check": "the best trial re-evaluated while the fit sees noise and repeats have "
-    "not told; the noise prior's rate 1 once repeats differ (noise_check=True)",
+    "gamma-noise-check": "the noise check from 10 COMPLETE trials (noise_check=True, "
+    "noise_check_from=10; from 25 by default since 0.2)",
     "gamma-no-trust-region": "under noise too, the acquisition maximised over the whole box "
     "(noisy_trust_region=None; the default before 0.2)",
-    "gamma-noise-check-25": "the noise check from 25 COMPLETE trials, not 10 (noise_check=True, "
-    "noise_check_from=25)",
+    "gamma-noise-check-25": "the noise check from 25 COMPLETE trials (noise_check=True, "
+    "noise_check_from=25; the default since 0.2)",
+    "gamma-no-noise-check": "no noise check: the best trial never re-evaluated on purpose, the "
+    "noise prior's rate 30 throughout (noise_check=False; the default before 0.2)",
 }
 # Reported where every run reached them; the long-study check runs 400 trials.
 BUDGETS = (25, 50, 100, 200, 400)

@@ -82,8 +82,8 @@ def measure_one(
 
     from benchmarks.overhead import random_history
     from benchmarks.overhead import time_one
+    from benchmarks.overhead import timed_sampler
     from benchmarks.problems import get_problem
-    from benchmarks.samplers import make_sampler
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     problem = get_problem(problem_name)
@@ -93,14 +93,14 @@ def measure_one(
         study = optuna.create_study(
             storage=url,
             direction=problem.direction,
-            sampler=make_sampler(sampler_name, seed, problem, n + repeats + 1),
+            sampler=timed_sampler(sampler_name, seed, problem, n + repeats + 1),
         )
         study.add_trials(stream[:n])
         if url is not None:  # a new process's view of the storage: nothing cached yet
             study = optuna.load_study(
                 study_name=study.study_name,
                 storage=url,
-                sampler=make_sampler(sampler_name, seed, problem, n + repeats + 1),
+                sampler=timed_sampler(sampler_name, seed, problem, n + repeats + 1),
             )
         gc.collect()
         t0 = time.perf_counter()

@@ -6,8 +6,8 @@ were chosen on continuous bbob functions in 20 and 40-D; this suite checks them 
 tuning spaces of that width live: floats on log scales, integers, stepped floats and
 categoricals together, objectives with noise, and a choice between two wide branches. The
 ablation is ``gamma-nolocal`` (``local_candidates_from=None``); ``gamma-noise-prior1``
-(``noise_prior_rate=1``), ``gamma-noise-check`` (``noise_check=True``; ``-25``: from 25
-trials) and
+(``noise_prior_rate=1``), ``gamma-noise-check`` (the noise check from 10 trials;
+``-25``: from 25, the default since 0.2; ``gamma-no-noise-check`` without it) and
 ``gamma-trust-region`` (``noisy_trust_region=0.25``, the default since 0.2;
 ``gamma-no-trust-region`` without it) are the settings for noisy objectives (docs/math.md
 §11). Ablations run only when ``--samplers`` names them.
@@ -75,16 +75,18 @@ ABLATIONS = (
     "gamma-trust-region",
     "gamma-no-trust-region",
     "gamma-noise-check-25",
+    "gamma-no-noise-check",
 )
 # GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
 # §13), and the settings for noisy objectives (§11).
 _SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-nolocal": {"local_candidates_from": None},
     "gamma-noise-prior1": {"noise_prior_rate": 1.0},
-    "gamma-noise-check": {"noise_check": True},
+    "gamma-noise-check": {"noise_check": True, "noise_check_from": 10},
     "gamma-trust-region": {"noisy_trust_region": 0.25},
     "gamma-no-trust-region": {"noisy_trust_region": None},
     "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
+    "gamma-no-noise-check": {"noise_check": False},
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK
@@ -345,7 +347,12 @@ def summarise(
 
 # The ablations run on the noisy problems only (the noise settings), reported apart so that the
 # main table keeps every problem.
-NOISE_ABLATIONS = ("gamma-noise-prior1", "gamma-noise-check", "gamma-noise-check-25")
+NOISE_ABLATIONS = (
+    "gamma-noise-prior1",
+    "gamma-noise-check",
+    "gamma-noise-check-25",
+    "gamma-no-noise-check",
+)
 
 
 def report(ctx: _frame.ReportContext) -> str:
@@ -373,10 +380,11 @@ def report(ctx: _frame.ReportContext) -> str:
                 "seeds": f"{_frame.seed_spec(ctx.seeds)} (runs per problem and sampler below)",
                 "samplers": "GammaBOSampler, TPESampler (multivariate=True, group=True), "
                 "GPSampler, RandomSampler; ablations gamma-nolocal (local_candidates_from=None), "
-                "gamma-noise-prior1 (noise_prior_rate=1), gamma-noise-check (noise_check=True), "
+                "gamma-noise-prior1 (noise_prior_rate=1), "
                 "gamma-trust-region (noisy_trust_region=0.25), gamma-no-trust-region "
-                "(noisy_trust_region=None), gamma-noise-check-25 (noise_check=True, "
-                "noise_check_from=25)",
+                "(noisy_trust_region=None), gamma-noise-check (noise_check_from=10), "
+                "gamma-noise-check-25 (noise_check_from=25, the default), gamma-no-noise-check "
+                "(noise_check=False)",
             }
         ),
         "",

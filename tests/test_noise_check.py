@@ -108,7 +108,8 @@ def test_repeats_that_differ_switch_the_noise_prior() -> None:
     assert rate(_CHECK) == _CHECK.noise_prior_rate  # the same values again: no noise
     study.add_trial(_trial(points[2], (points[2]["x"] - 1) ** 2 + points[2]["y"] ** 2 + 2.0))
     assert rate(_CHECK) == NOISY_PRIOR_RATE
-    assert rate(SurrogateSettings()) == _CHECK.noise_prior_rate  # noise_check off
+    off = SurrogateSettings(noise_check=False)
+    assert rate(off) == _CHECK.noise_prior_rate  # noise_check off
     assert rate(SurrogateSettings(noise_check=True, noise_prior_rate=0.5)) == 0.5  # lower kept
 
 
@@ -153,7 +154,7 @@ def test_a_rugged_noise_free_objective_is_re_evaluated_then_left_alone() -> None
 @pytest.mark.parametrize(
     "settings",
     [
-        SurrogateSettings(),  # the check off
+        SurrogateSettings(noise_check=False),  # the check off
         SurrogateSettings(noise_check=True, deterministic_objective=True),
         SurrogateSettings(noise_check=True, noise_prior_rate=1.0),  # already meant for noise
     ],
@@ -245,3 +246,15 @@ def test_the_check_waits_for_noise_check_from_trials() -> None:
 def test_noise_check_from_must_be_a_positive_int(value: Any) -> None:
     with pytest.raises((TypeError, ValueError), match="noise_check_from"):
         SurrogateSettings(noise_check=True, noise_check_from=value)
+
+
+def test_the_default_sampler_checks_once_from_noise_check_from_trials() -> None:
+    study = optuna.create_study(sampler=GammaBOSampler(seed=0))
+    study.optimize(_noisy_quadratic(1), n_trials=NOISE_CHECK_FROM + 15)
+    repeats = _repeats(study)
+    assert len(repeats) == 1 and repeats[0] >= NOISE_CHECK_FROM
+    off = optuna.create_study(
+        sampler=GammaBOSampler(seed=0, surrogate_settings=SurrogateSettings(noise_check=False))
+    )
+    off.optimize(_noisy_quadratic(1), n_trials=NOISE_CHECK_FROM + 15)
+    assert _repeats(off) == []
