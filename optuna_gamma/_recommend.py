@@ -140,14 +140,14 @@ def _recommend(study: Study, sampler: GammaBOSampler | None) -> list[FrozenTrial
         chosen = [(t, index.get(t.number)) for t in _observed_best(feasible, study.directions)]
         # Equal best observations (an accuracy on a small validation split often ties): the
         # model decides among them, not the order of the trials.
-        top = chosen[0][0].value if single else None
-        tied = [
-            index[t.number] for t in feasible if single and t.value == top and t.number in index
-        ]
-        if len(tied) > 1:
-            score = _pessimistic(fitted, n)[:, 0]
-            i = max(tied, key=lambda r: score[r])
-            chosen = [(held[i], i)]
+        # (One objective only: ``FrozenTrial.value`` raises for several.)
+        if single:
+            top = chosen[0][0].value
+            tied = [index[t.number] for t in feasible if t.value == top and t.number in index]
+            if len(tied) > 1:
+                score = _pessimistic(fitted, n)[:, 0]
+                i = max(tied, key=lambda r: score[r])
+                chosen = [(held[i], i)]
     else:
         means = (
             _pessimistic(fitted, n)
