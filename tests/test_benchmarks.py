@@ -734,11 +734,12 @@ def test_committed_results_stay_small() -> None:
     ).stdout.split("\n")
     files = [REPO / name for name in listed if name and (REPO / name).is_file()]
     assert len(files) <= 400
-    # 7.5 MB: the packed runs of bbob (1.2 MB), of bbob_large (1.3 MB) and of its 20-D and 40-D
+    # 7.7 MB: the packed runs of bbob (1.2 MB), of bbob_large (1.3 MB) and of its 20-D and 40-D
     # folders with GPSampler's runs to 500 trials (0.2 MB each; those take minutes per run) are
     # most of it; reports are tens of kilobytes, summaries (the noisy suites' per-task tables)
-    # up to a few hundred.
-    assert sum(f.stat().st_size for f in files) <= 7_500_000
+    # up to a few hundred. (7.5 MB until the noisy suite's second held-out seed range,
+    # noisy_fresh/, 0.15 MB.)
+    assert sum(f.stat().st_size for f in files) <= 7_700_000
 
 
 def test_benchmarks_use_only_the_public_api_of_the_library() -> None:
