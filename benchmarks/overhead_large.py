@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks overhead_large``."""
     from benchmarks.overhead import _parse_sizes
-    from benchmarks.samplers import resolve_samplers
+    from benchmarks.overhead import resolve_timed
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     args.sizes = args.sizes or DEFAULT_SIZES
     try:
         sizes = _parse_sizes(args.sizes)
-        samplers = resolve_samplers(args.samplers)
+        samplers = resolve_timed(args.samplers)
     except ValueError as err:
         parser.error(str(err))
     storages = [s.strip() for s in args.storages.split(",") if s.strip()]

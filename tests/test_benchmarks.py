@@ -623,6 +623,31 @@ def test_overhead_quick(tmp_path: Path) -> None:
     assert overhead.output_dir(None, quick=False) == REPO / "benchmarks" / "results" / "overhead"
 
 
+def test_overhead_times_gamma_without_the_noise_check_and_its_variants_by_name() -> None:
+    from benchmarks import overhead
+
+    problem = overhead._problem("ackley5")
+    settings = {
+        name: overhead.timed_sampler(name, 0, problem, 30).surrogate_settings
+        for name in ("gamma-t", "gamma-gauss", "gamma-t-whole-box")
+    }
+    assert all(not s.noise_check for s in settings.values())
+    assert settings["gamma-t"].predictive == "student_t"
+    assert settings["gamma-gauss"].predictive == "gaussian"
+    assert settings["gamma-t"].noisy_trust_region is not None
+    assert settings["gamma-t-whole-box"].noisy_trust_region is None
+    assert overhead.resolve_timed("gamma-t-whole-box,gp,gamma-t,gp") == [
+        "gamma-t-whole-box",
+        "gp",
+        "gamma-t",
+    ]
+    with pytest.raises(ValueError, match="gamma-t-whole-box") as err:
+        overhead.resolve_timed("gamma-t,nope")
+    assert "'nope'" in str(err.value)
+    with pytest.raises(ValueError, match="empty"):
+        overhead.resolve_timed(" , ")
+
+
 def test_overhead_random_history_of_a_mixed_space_is_admissible_and_covers_every_value() -> None:
     from benchmarks import overhead
 
