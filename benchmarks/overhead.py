@@ -72,6 +72,7 @@ from benchmarks import _env
 from benchmarks import _frame
 from benchmarks.problems import Problem
 from benchmarks.problems import get_problem
+from benchmarks.samplers import SAMPLERS
 from benchmarks.samplers import make_sampler
 from benchmarks.samplers import resolve_samplers
 
@@ -145,18 +146,21 @@ GAMMA_TIMED: dict[str, dict[str, Any]] = {
 def resolve_timed(spec: str) -> list[str]:
     """``--samplers``: a comma list of the names of :data:`GAMMA_TIMED` and of registered
     samplers (``ValueError`` naming the valid ones otherwise)."""
-    names = [s.strip() for s in spec.split(",") if s.strip()]
-    others = [s for s in names if s not in GAMMA_TIMED]
-    if others:
-        try:
-            resolve_samplers(",".join(others))
-        except ValueError as err:
-            raise ValueError(f"{err}; or one of {', '.join(GAMMA_TIMED)}") from None
-    out = []
-    for name in names:
-        for n in [name] if name in GAMMA_TIMED else resolve_samplers(name):
-            if n not in out:
-                out.append(n)
+    out: list[str] = []
+    for item in (s.strip() for s in spec.split(",")):
+        if item in GAMMA_TIMED:
+            names = [item]
+        elif item:
+            try:
+                names = resolve_samplers(item)
+            except ValueError as err:
+                timed_only = [n for n in GAMMA_TIMED if n not in SAMPLERS]
+                raise ValueError(f"{err}; timed here only: {', '.join(timed_only)}") from None
+        else:
+            names = []
+        for name in names:
+            if name not in out:
+                out.append(name)
     if not out:
         raise ValueError(f"--samplers: empty selection {spec!r}")
     return out
