@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import optuna
@@ -485,3 +486,45 @@ def test_the_trust_region_width_is_validated() -> None:
     assert SurrogateSettings(noisy_trust_region=1 / 4).noisy_trust_region == 0.25
     assert SurrogateSettings().noisy_trust_region == NOISY_TRUST_REGION == 0.25  # the default
     assert SurrogateSettings(noisy_trust_region=None).noisy_trust_region is None  # the whole box
+
+
+def test_trust_region_from_confines_a_noise_free_search_in_enough_dimensions_only() -> None:
+    # A noise-free bowl evaluated only left of its minimum (x < -0.2, the minimum at x = 0.3):
+    # over the whole box the maximiser goes right, well away from the best trial; the region
+    # acts only with trust_region_from at most the number of continuous parameters.
+    rng = np.random.default_rng(0)
+    dists = {"x": FloatDistribution(-1.0, 1.0), "y": FloatDistribution(-1.0, 1.0)}
+    trials = []
+    for _ in range(20):
+        x, y = rng.uniform(-1.0, -0.2), rng.uniform(-1.0, 1.0)
+        value = (x - 0.3) ** 2 + (y + 0.2) ** 2
+        trials.append(create_trial(params={"x": x, "y": y}, distributions=dists, value=value))
+
+    def fitted_with(**settings: Any) -> Any:
+        return fit_surrogate(trials, dists, StudyDirection.MINIMIZE, SurrogateSettings(**settings))
+
+    plain = fitted_with(trust_region_from=None)
+    assert plain.model.hp.g <= NEGLIGIBLE_NOISE
+    centre = plain.X[int(np.argmax(plain.model.predict(plain.X)[0]))]
+    a, _ = plain.maximize(np.random.default_rng(1), None)
+    assert np.any(np.abs(a - centre) > 0.1), (a, centre)  # the test can tell
+    too_few = fitted_with(trust_region_from=3, noisy_trust_region=0.05)  # 2 parameters < 3
+    b, _ = too_few.maximize(np.random.default_rng(1), None)
+    assert np.array_equal(a, b)
+    for width in (0.05, None):  # None: the default width, NOISY_TRUST_REGION
+        confined = fitted_with(trust_region_from=2, noisy_trust_region=width)
+        limit = NOISY_TRUST_REGION if width is None else width
+        for seed in range(3):
+            x, _ = confined.maximize(np.random.default_rng(seed), None)
+            assert np.all(np.abs(x - centre) <= limit + 0.01), (x, centre, width)
+            if width is not None:
+                assert np.any(np.abs(x - centre) > 0.5 * limit)  # it leans to the region's edge
+
+
+def test_trust_region_from_is_validated() -> None:
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="trust_region_from"):
+            SurrogateSettings(trust_region_from=bad)
+    with pytest.raises(TypeError, match="trust_region_from"):
+        SurrogateSettings(trust_region_from=2.5)  # type: ignore[arg-type]
+    assert SurrogateSettings().trust_region_from is None

@@ -20,6 +20,7 @@ from optuna_gamma._search_space import SearchSpace
 from optuna_gamma.surrogate._models import noisy
 from optuna_gamma.surrogate._settings import MAX_BRANCHES
 from optuna_gamma.surrogate._settings import NOISY_PRIOR_RATE
+from optuna_gamma.surrogate._settings import NOISY_TRUST_REGION
 
 if TYPE_CHECKING:
     from optuna_gamma.surrogate._fitted import FittedSurrogate
@@ -105,8 +106,8 @@ def _within_trust_region(fitted: FittedSurrogate) -> tuple[AcqFn, AcqGradFn]:
     docs/math.md §11). A penalty, not a box: the candidates, the starts and L-BFGS-B's
     bounds stay as they are, and a point well outside the region loses to the points
     inside."""
-    width = fitted.settings.noisy_trust_region
-    if width is None or len(fitted.objectives) != 1 or not noisy(fitted.model):
+    width = _trust_width(fitted)
+    if width is None:
         return fitted.acquisition_values, fitted.acquisition_values_and_grad
     X, mean = fitted.X, fitted.model.fitted_mean[: len(fitted.X)]
     if fitted.feasible is not None and fitted.feasible.any():
@@ -132,6 +133,22 @@ def _within_trust_region(fitted: FittedSurrogate) -> tuple[AcqFn, AcqGradFn]:
         return value - penalty, grad - 2.0 * TRUST_PENALTY * e * np.sign(Z - centre)
 
     return values, values_and_grad
+
+
+def _trust_width(fitted: FittedSurrogate) -> float | None:
+    """The trust region's half-width, or ``None`` for the whole box: ``noisy_trust_region``
+    while the fitted noise is not negligible; with ``trust_region_from``, that width (the
+    default one where it is ``None``) in a space of at least that many relaxed coordinates,
+    noise or not. One objective only."""
+    settings = fitted.settings
+    if len(fitted.objectives) != 1:
+        return None
+    if settings.noisy_trust_region is not None and noisy(fitted.model):
+        return settings.noisy_trust_region
+    wide = settings.trust_region_from
+    if wide is not None and int(np.count_nonzero(fitted.space.is_relaxed)) >= wide:
+        return settings.noisy_trust_region or NOISY_TRUST_REGION
+    return None
 
 
 def local_centres(

@@ -181,6 +181,14 @@ class SurrogateSettings:
       scale is largest, above the neighbourhood of the good trials (docs/math.md §11).
       ``0.25`` by default (:data:`NOISY_TRUST_REGION`); ``None``: the whole box, as before
       0.2. Whole-space searches only (a conditional space's branches keep the whole box).
+    - ``trust_region_from``: the same trust region, noise or not, in a space of at least this
+      many continuous (or large-grid) parameters -- the half-width ``noisy_trust_region``
+      (:data:`NOISY_TRUST_REGION` where that is ``None``) around the trial of best posterior
+      mean (with negligible noise, the best observed one). ``None``, the default: only under
+      noise. In 20 dimensions, after a few hundred trials, expected improvement over the whole
+      box keeps choosing points near its corners, where its predictive scale is largest, and
+      stops refining the incumbent; measured, not adopted, in docs/benchmarks.md ("Long
+      studies and many parameters").
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -216,6 +224,7 @@ class SurrogateSettings:
     noise_check: bool = True
     noise_check_from: int = NOISE_CHECK_FROM
     noisy_trust_region: float | None = NOISY_TRUST_REGION
+    trust_region_from: int | None = None
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
@@ -249,6 +258,7 @@ class SurrogateSettings:
         _check_optional_int("max_model_trials", self.max_model_trials, minimum=10)
         _check_optional_int("refit_from", self.refit_from, minimum=0)
         _check_optional_int("local_candidates_from", self.local_candidates_from, minimum=1)
+        _check_optional_int("trust_region_from", self.trust_region_from, minimum=1)
         if self.noisy_trust_region is not None:
             _check_real(
                 "noisy_trust_region", self.noisy_trust_region, 0.0, inclusive=False, maximum=0.5
@@ -296,7 +306,12 @@ class SurrogateSettings:
         object.__setattr__(self, "loose_fit_from", int(self.loose_fit_from))
         object.__setattr__(self, "lattice_limit", int(self.lattice_limit))
         object.__setattr__(self, "noise_check_from", int(self.noise_check_from))
-        for name in ("max_model_trials", "refit_from", "local_candidates_from"):
+        for name in (
+            "max_model_trials",
+            "refit_from",
+            "local_candidates_from",
+            "trust_region_from",
+        ):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, int(getattr(self, name)))
 
