@@ -759,12 +759,12 @@ def test_committed_results_stay_small() -> None:
     ).stdout.split("\n")
     files = [REPO / name for name in listed if name and (REPO / name).is_file()]
     assert len(files) <= 400
-    # 7.7 MB: the packed runs of bbob (1.2 MB), of bbob_large (1.3 MB) and of its 20-D and 40-D
+    # 8.1 MB: the packed runs of bbob (1.2 MB), of bbob_large (1.3 MB) and of its 20-D and 40-D
     # folders with GPSampler's runs to 500 trials (0.2 MB each; those take minutes per run) are
     # most of it; reports are tens of kilobytes, summaries (the noisy suites' per-task tables)
     # up to a few hundred. (7.5 MB until the noisy suite's second held-out seed range,
-    # noisy_fresh/, 0.15 MB.)
-    assert sum(f.stat().st_size for f in files) <= 7_700_000
+    # noisy_fresh/, 0.15 MB; 7.7 MB until 20-D on ten seeds, bbob_large_d20_s09/, 0.35 MB.)
+    assert sum(f.stat().st_size for f in files) <= 8_100_000
 
 
 def test_benchmarks_use_only_the_public_api_of_the_library() -> None:
