@@ -183,11 +183,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "too (noisy_trust_region=None; the default before 0.2)",
         {"surrogate_settings": SurrogateSettings(noisy_trust_region=None)},
     ),
-    "gamma-trust-region-20": (
-        "the trust region of noisy_trust_region's half-width (0.25) in spaces of at least 20 "
-        "continuous parameters, noise or not (trust_region_from=20): whether confining the "
-        "search near the best trial keeps long studies in 20 and 40-D refining it",
-        {"surrogate_settings": SurrogateSettings(trust_region_from=20)},
+    "gamma-whole-box-20": (
+        "the acquisition maximised over the whole box in spaces of 20 or more continuous "
+        "parameters while the fitted noise is negligible (trust_region_from=None; the default "
+        "before 0.2, when the trust region acted under noise only)",
+        {"surrogate_settings": SurrogateSettings(trust_region_from=None)},
     ),
     "gamma-noise-prior1": (
         "the noise ratio's Gamma prior with rate 1 (prior mean 1.1), not 30: the setting for "

@@ -76,6 +76,7 @@ ABLATIONS = (
     "gamma-no-trust-region",
     "gamma-noise-check-25",
     "gamma-no-noise-check",
+    "gamma-trust-region-12",
 )
 # GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
 # §13), and the settings for noisy objectives (§11).
@@ -87,6 +88,9 @@ _SETTINGS: dict[str, dict[str, Any]] = {
     "gamma-no-trust-region": {"noisy_trust_region": None},
     "gamma-noise-check-25": {"noise_check": True, "noise_check_from": 25},
     "gamma-no-noise-check": {"noise_check": False},
+    # The trust region of many dimensions (docs/math.md §13) from 12 relaxed parameters, the
+    # wide problems' number, not from 20: what it does below the default's threshold.
+    "gamma-trust-region-12": {"trust_region_from": 12},
 }
 BUDGETS = (25, 50, 100)
 STUCK = _frame.STUCK

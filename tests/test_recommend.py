@@ -31,6 +31,7 @@ from optuna_gamma.surrogate import SurrogateSettings
 from optuna_gamma.surrogate import fit_model
 from optuna_gamma.surrogate import fit_surrogate
 from optuna_gamma.surrogate._settings import NOISY_TRUST_REGION
+from optuna_gamma.surrogate._settings import TRUST_REGION_FROM
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -527,4 +528,32 @@ def test_trust_region_from_is_validated() -> None:
             SurrogateSettings(trust_region_from=bad)
     with pytest.raises(TypeError, match="trust_region_from"):
         SurrogateSettings(trust_region_from=2.5)  # type: ignore[arg-type]
-    assert SurrogateSettings().trust_region_from is None
+    assert SurrogateSettings().trust_region_from == TRUST_REGION_FROM == 20  # the default
+    assert SurrogateSettings(trust_region_from=None).trust_region_from is None
+
+
+def test_by_default_a_noise_free_search_in_20_dimensions_stays_near_the_best_trial() -> None:
+    # A noise-free 20-D bowl evaluated only left of its minimum in x0 (x0 < -0.2, the minimum
+    # at x0 = 0.8; the fit's noise negligible): by default the maximiser stays within
+    # NOISY_TRUST_REGION of the trial of best posterior mean; over the whole box
+    # (trust_region_from=None, the rule before 0.2) it goes further right.
+    rng = np.random.default_rng(1)
+    dists = {f"x{i}": FloatDistribution(-1.0, 1.0) for i in range(20)}
+    trials = []
+    for _ in range(30):
+        x = rng.uniform(-1.0, 1.0, size=20)
+        x[0] = rng.uniform(-1.0, -0.2)
+        value = float(4.0 * (x[0] - 0.8) ** 2 + np.sum(x[1:] ** 2))
+        params = {f"x{i}": float(v) for i, v in enumerate(x)}
+        trials.append(create_trial(params=params, distributions=dists, value=value))
+    default = fit_surrogate(trials, dists, StudyDirection.MINIMIZE, SurrogateSettings())
+    assert default.model.hp.g <= NEGLIGIBLE_NOISE
+    centre = default.X[int(np.argmax(default.model.predict(default.X)[0]))]
+    for seed in range(2):
+        x, _ = default.maximize(np.random.default_rng(seed), None)
+        assert np.all(np.abs(x - centre) <= NOISY_TRUST_REGION + 0.01), np.abs(x - centre).max()
+    whole = fit_surrogate(
+        trials, dists, StudyDirection.MINIMIZE, SurrogateSettings(trust_region_from=None)
+    )
+    x, _ = whole.maximize(np.random.default_rng(0), None)
+    assert np.any(np.abs(x - centre) > NOISY_TRUST_REGION + 0.01)

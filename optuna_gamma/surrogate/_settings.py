@@ -62,6 +62,14 @@ NOISY_PRIOR_RATE = 1.0
 #: docs/math.md §11). Measured on the noisy, bbob, wide and real-HPO suites before it became the
 #: default (docs/benchmarks.md, "Noisy objectives").
 NOISY_TRUST_REGION = 0.25
+#: In a space of at least this many continuous (or large-grid) parameters the acquisition is
+#: maximised within ``noisy_trust_region`` of the trial of best posterior mean whether or not
+#: the fit sees noise (``SurrogateSettings.trust_region_from``; docs/math.md §13): expected
+#: improvement over the whole box of 20 or more dimensions keeps choosing points near its
+#: corners and stops refining the best trial. Measured on bbob in 20 and 40-D before it became
+#: the default (docs/benchmarks.md, "Long studies and many parameters"); smaller spaces are
+#: unchanged.
+TRUST_REGION_FROM = 20
 #: With ``noise_check``, the fewest COMPLETE trials before the sampler re-evaluates the best one
 #: to find out whether the objective is noisy (``SurrogateSettings.noise_check_from``): by 25
 #: trials the fit has told most smooth noise-free functions from noisy ones, so the check costs
@@ -184,11 +192,11 @@ class SurrogateSettings:
     - ``trust_region_from``: the same trust region, noise or not, in a space of at least this
       many continuous (or large-grid) parameters -- the half-width ``noisy_trust_region``
       (:data:`NOISY_TRUST_REGION` where that is ``None``) around the trial of best posterior
-      mean (with negligible noise, the best observed one). ``None``, the default: only under
-      noise. In 20 dimensions, after a few hundred trials, expected improvement over the whole
-      box keeps choosing points near its corners, where its predictive scale is largest, and
-      stops refining the incumbent; measured, not adopted, in docs/benchmarks.md ("Long
-      studies and many parameters").
+      mean (with negligible noise, about the best observed one). In 20 dimensions expected
+      improvement over the whole box keeps choosing points near its corners, where its
+      predictive scale is largest, and stops refining the best trial (docs/math.md §13).
+      ``20`` by default since 0.2 (:data:`TRUST_REGION_FROM`); ``None``: only under noise, as
+      before. Whole-space searches with one objective only, like ``noisy_trust_region``.
 
     Raises:
         ValueError, TypeError: If a field is invalid; the message names it and what is valid.
@@ -224,7 +232,7 @@ class SurrogateSettings:
     noise_check: bool = True
     noise_check_from: int = NOISE_CHECK_FROM
     noisy_trust_region: float | None = NOISY_TRUST_REGION
-    trust_region_from: int | None = None
+    trust_region_from: int | None = TRUST_REGION_FROM
 
     def __post_init__(self) -> None:
         _check_choice("predictive", self.predictive, PREDICTIVES)
