@@ -29,7 +29,13 @@ against the default, say):
 runs are the JSON files under ``out/raw/``, or, if there are none, the runs packed into
 ``out/runs.jsonl.xz`` (a committed variant's folder).
 ``--by-function`` adds, with ``--regret``, the paired difference per function (over its
-dimensions and seeds): where a change gains or loses.
+dimensions and seeds): where a change gains or loses. ``--budgets`` sets the budgets (25, 50
+and 100 trials by default); ``--sampler NAME`` keeps only the fresh runs of that sampler -- a
+default against its ablation in one committed folder of the long-study suite, say:
+
+    python scripts/compare_bbob_runs.py benchmarks/results/bbob_large_d20_s09 --regret \
+        --sampler gamma --against gamma-whole-box-20 --budgets 100,200,500 \
+        --archive benchmarks/results/bbob_large_d20_s09/runs.jsonl.xz
 """
 
 from __future__ import annotations
@@ -70,7 +76,21 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT / "benchmarks/results/bbob/runs.jsonl.xz",
         help="the archive to compare with (default: the bbob suite's)",
     )
+    parser.add_argument(
+        "--budgets",
+        default="25,50,100",
+        help="comma-separated numbers of trials to compare at (default 25,50,100)",
+    )
+    parser.add_argument(
+        "--sampler", default=None, help="only the fresh runs of this sampler (default: all)"
+    )
     args = parser.parse_args(argv)
+    try:
+        budgets = tuple(int(b) for b in args.budgets.split(","))
+    except ValueError:
+        parser.error(f"--budgets: {args.budgets!r} is not a comma-separated list of integers")
+    if not budgets or min(budgets) < 1:
+        parser.error(f"--budgets: {args.budgets!r} must name positive numbers of trials")
     archived = {}
     with lzma.open(args.archive, "rt") as f:
         for line in f:
@@ -81,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if not fresh and packed.is_file():  # a committed folder of packed runs (--archive)
         with lzma.open(packed, "rt") as f:
             fresh = [bbob.unpack(json.loads(line)) for line in f]
+    if args.sampler is not None:
+        fresh = [run for run in fresh if run["sampler"] == args.sampler]
     if not fresh:
         print(f"no runs under {args.out / 'raw'} or in {packed}", file=sys.stderr)
         return 2
@@ -100,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key}: {'identical' if same else 'DIFFERENT'}")
     print(f"{len(pairs) - differ} of {len(pairs)} runs identical")
     if args.regret:
-        _print_regret(pairs, args.archive.parent / "references.json")
+        _print_regret(pairs, args.archive.parent / "references.json", budgets)
         if args.by_function:
-            _print_by_function(pairs, args.archive.parent / "references.json")
+            _print_by_function(pairs, args.archive.parent / "references.json", budgets)
         return 0
     return 1 if differ else 0
 
@@ -114,7 +136,9 @@ def _nregs(fresh_run: dict, old_run: dict, refs: dict, budget: int) -> tuple[flo
     return fresh, old
 
 
-def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
+def _print_regret(
+    pairs: list[tuple[dict, dict]], refs_path: Path, budgets: tuple[int, ...]
+) -> None:
     """Mean normalised regret and stuck share of the fresh and the archived runs, per budget,
     over all problems and per dimension; ``refs_path``: the archive's references.json."""
     refs = json.loads(refs_path.read_text())
@@ -129,7 +153,7 @@ def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for name, chosen in groups.items():
-        for budget in (25, 50, 100):
+        for budget in budgets:
             found = {}
             for fresh_run, old_run in chosen:
                 found.setdefault(fresh_run["problem"], []).append(
@@ -150,22 +174,25 @@ def _print_regret(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
             )
 
 
-def _print_by_function(pairs: list[tuple[dict, dict]], refs_path: Path) -> None:
+def _print_by_function(
+    pairs: list[tuple[dict, dict]], refs_path: Path, budgets: tuple[int, ...]
+) -> None:
     """Per function (the problem name without its dimension), the mean over its runs of the
     fresh run's normalised regret minus the archived run's, per budget."""
     refs = json.loads(refs_path.read_text())
     diffs: dict[str, dict[int, list[float]]] = {}
     for fresh_run, old_run in pairs:
         function = fresh_run["problem"].split("-d")[0]
-        for budget in (25, 50, 100):
+        for budget in budgets:
             fresh, old = _nregs(fresh_run, old_run, refs, budget)
             diffs.setdefault(function, {}).setdefault(budget, []).append(fresh - old)
     print()
-    print("| function | runs | fresh − archived at 25 | at 50 | at 100 |")
-    print("|---|---|---|---|---|")
+    heads = [f"fresh − archived at {budgets[0]}", *(f"at {b}" for b in budgets[1:])]
+    print(f"| function | runs | {' | '.join(heads)} |")
+    print("|---" * (2 + len(budgets)) + "|")
     for function, by_budget in sorted(diffs.items()):
-        cells = " | ".join(f"{statistics.fmean(by_budget[b]):+.3f}" for b in (25, 50, 100))
-        print(f"| {function} | {len(by_budget[25])} | {cells} |")
+        cells = " | ".join(f"{statistics.fmean(by_budget[b]):+.3f}" for b in budgets)
+        print(f"| {function} | {len(by_budget[budgets[0]])} | {cells} |")
 
 
 if __name__ == "__main__":
