@@ -180,7 +180,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "gamma-no-trust-region": (
         "the acquisition maximised over the whole box while the fitted noise is not negligible "
-        "too (noisy_trust_region=None; the default before 0.2)",
+        "too (noisy_trust_region=None; the default before 0.2; in 20 or more dimensions the "
+        "trust region of trust_region_from stays, with the default width)",
         {"surrogate_settings": SurrogateSettings(noisy_trust_region=None)},
     ),
     "gamma-whole-box-20": (
