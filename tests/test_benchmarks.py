@@ -1269,6 +1269,26 @@ def test_compare_bbob_runs_finds_a_changed_run_and_its_function(tmp_path: Path) 
     assert bad.returncode == 2 and "--budgets" in bad.stderr
 
 
+def test_noisy_high_dim_pairs_the_default_with_the_whole_box(tmp_path: Path) -> None:
+    """scripts/noisy_high_dim.py: both variants on the same noisy 20-D problem and seed, a
+    table row per budget with a paired difference that is theirs; bad options are named."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "noisy_high_dim.py"
+    base = [sys.executable, str(script), "--problems", "f01-d20", "--seeds", "0"]
+    out = subprocess.run([*base, "--n-trials", "8"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| 8 |")]
+    assert len(rows) == 1, out.stdout
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    default, whole = float(cells[1]), float(cells[2])
+    assert 0.0 <= default <= 1.0 and 0.0 <= whole <= 1.0
+    assert cells[3].startswith(f"{default - whole:+.4f}")  # one problem: no standard error
+    for bad, name in (("--n-trials=0", "--n-trials"), ("--level=-1", "--level")):
+        wrong = subprocess.run([*base, bad], capture_output=True, text=True)
+        assert wrong.returncode == 2 and name in wrong.stderr
+    wrong = subprocess.run([*base[:2], "--problems", "f02-d05"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "f02-d05" in wrong.stderr
+
+
 def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> None:
     """scripts/compare_summaries.py: the paired difference over the tasks in both summaries
     (the noisy suite's ``per_task`` with methods, the others' ``per_problem`` with samplers)."""
