@@ -31,7 +31,8 @@ from benchmarks import _frame  # noqa: E402
 from benchmarks import bbob  # noqa: E402
 
 REFERENCES = ROOT / "benchmarks" / "results" / "bbob_large_d20_s09" / "references.json"
-VARIANTS = ("default", "whole-box")
+#: The two rules compared, as the bbob suite's samplers: the default and its ablation.
+VARIANTS = {"default": "gamma", "whole-box": "gamma-whole-box-20"}
 BUDGETS = (25, 50, 100, 200)
 
 
@@ -41,18 +42,11 @@ def run_one(problem: str, seed: int, variant: str, n_trials: int, level: float) 
     import optuna
     from optuna.distributions import FloatDistribution
 
-    from optuna_gamma import GammaBOSampler
-    from optuna_gamma.surrogate import SurrogateSettings
-
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     ref = json.loads(REFERENCES.read_text())[bbob.ref_key(problem, seed)]
     sd = level * (ref["median"] - ref["optimum"])
     f, d, lo, hi = bbob._objective(problem, seed)
-    settings = SurrogateSettings(**({} if variant == "default" else {"trust_region_from": None}))
-    sampler = GammaBOSampler(
-        seed=seed, warn_independent_sampling=False, surrogate_settings=settings
-    )
-    study = optuna.create_study(sampler=sampler)
+    study = optuna.create_study(sampler=bbob.make_sampler(VARIANTS[variant], seed))
     distributions = {f"x{i}": FloatDistribution(lo, hi) for i in range(d)}
     noise = np.random.default_rng([seed, 0x6E6F6973])
     best = float("inf")

@@ -1289,6 +1289,32 @@ def test_noisy_high_dim_pairs_the_default_with_the_whole_box(tmp_path: Path) -> 
     assert wrong.returncode == 2 and "f02-d05" in wrong.stderr
 
 
+def test_trace_bbob_run_summarises_each_window_and_names_bad_options() -> None:
+    """scripts/trace_bbob_run.py: one table row per window, distances in the unit cube of 20
+    dimensions and shares as percentages; a bad window, problem or sampler is named."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "trace_bbob_run.py"
+    base = [sys.executable, str(script), "f01-d20", "0", "--n-trials", "12"]
+    out = subprocess.run([*base, "--windows", "2-6,6-12"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith(("| 2–6", "| 6–12"))]
+    assert len(rows) == 2, out.stdout
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert 0.0 < float(cells[1]) <= 20**0.5  # the unit cube's diameter
+        for share in cells[2:]:
+            assert share.endswith("%") and 0 <= int(share[:-1]) <= 100
+    assert "normalised regret" not in out.stdout  # no mark within 12 trials
+    for bad, name in (
+        (["--windows", "6-2"], "--windows"),
+        (["--windows", "0-13"], "--windows"),
+        (["--sampler", "nope"], "--sampler"),
+    ):
+        wrong = subprocess.run([*base, *bad], capture_output=True, text=True)
+        assert wrong.returncode == 2 and name in wrong.stderr, wrong.stderr
+    wrong = subprocess.run([*base[:2], "f02-d99", "0"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "f02-d99" in wrong.stderr
+
+
 def test_compare_summaries_pairs_the_tasks_both_reports_hold(tmp_path: Path) -> None:
     """scripts/compare_summaries.py: the paired difference over the tasks in both summaries
     (the noisy suite's ``per_task`` with methods, the others' ``per_problem`` with samplers)."""
