@@ -77,6 +77,7 @@ ABLATIONS = (
     "gamma-noise-check-25",
     "gamma-no-noise-check",
     "gamma-trust-region-12",
+    "gamma-whole-box-20",
 )
 # GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
 # §13), and the settings for noisy objectives (§11).
@@ -91,8 +92,11 @@ _SETTINGS: dict[str, dict[str, Any]] = {
     # The trust region of many dimensions (docs/math.md §13) from 12 relaxed parameters, the
     # wide problems' number, not from 20: what it does below the default's threshold.
     "gamma-trust-region-12": {"trust_region_from": 12},
+    # The acquisition over the whole box in 20 or more relaxed parameters (the wide36 problems'
+    # 24), as before 0.2: what the default trust_region_from=20 does in mixed spaces.
+    "gamma-whole-box-20": {"trust_region_from": None},
 }
-BUDGETS = (25, 50, 100)
+BUDGETS = (25, 50, 100, 200)
 STUCK = _frame.STUCK
 HARTMANN6_MIN = -3.322368011415514
 
@@ -120,11 +124,38 @@ LAYOUT: tuple[Numeric, ...] = (
     ("colsample", "step", 0.1, 1.0, 0.4),
 )
 CHOICES = {"optimizer": ("adam", "sgd", "rmsprop"), "schedule": ("cosine", "step")}
+# The wide36 problems' second block: the same kinds and ranges (a second network, say, or a
+# second stage), named with a ``2_`` prefix, with targets elsewhere on their grids.
+LAYOUT_2: tuple[Numeric, ...] = (
+    ("2_lr", "log", 1e-5, 1e-1, 2e-4),
+    ("2_weight_decay", "log", 1e-6, 1e-2, 1e-3),
+    ("2_dropout", "float", 0.0, 0.8, 0.5),
+    ("2_momentum", "float", 0.5, 0.999, 0.7),
+    ("2_warmup", "float", 0.0, 0.3, 0.06),
+    ("2_label_smoothing", "float", 0.0, 0.3, 0.2),
+    ("2_beta2", "float", 0.9, 0.9999, 0.995),
+    ("2_grad_clip", "log", 0.01, 10.0, 0.05),
+    ("2_width", "logint", 8, 1024, 24),
+    ("2_batch", "logint", 16, 512, 256),
+    ("2_epochs", "int", 5, 100, 20),
+    ("2_patience", "int", 0, 50, 35),
+    ("2_depth", "int", 1, 12, 9),
+    ("2_heads", "int", 1, 16, 3),
+    ("2_subsample", "step", 0.1, 1.0, 0.3),
+    ("2_colsample", "step", 0.1, 1.0, 0.9),
+)
+CHOICES_2 = {"2_optimizer": ("adam", "sgd", "rmsprop"), "2_schedule": ("cosine", "step")}
+LAYOUT_36 = LAYOUT + LAYOUT_2
 # The Hartmann-6 coordinates of wide-hartmann: these six floats (the rest are weak).
 HARTMANN_NAMES = ("lr", "dropout", "momentum", "warmup", "label_smoothing", "beta2")
 # Noise standard deviation of the noisy problems: about a tenth of (median of random - optimum)
 # of the noise-free problem (references.json).
-NOISE_SD = {"wide-levy-noisy": 30.0, "wide-hartmann-noisy": 0.35}
+NOISE_SD = {
+    "wide-levy-noisy": 30.0,
+    "wide-hartmann-noisy": 0.35,
+    "wide36-levy-noisy": 70.0,
+    "wide36-hartmann-noisy": 0.4,
+}
 
 
 def _suggest(trial: optuna.Trial, spec: Numeric, prefix: str = "") -> float:
@@ -193,6 +224,35 @@ def _layout(*names: str) -> tuple[Numeric, ...]:
     return tuple(s for s in LAYOUT if s[0] in names)
 
 
+def _flat36(trial: optuna.Trial) -> dict[str, Any]:
+    values: dict[str, Any] = {s[0]: _suggest(trial, s) for s in LAYOUT_36}
+    for name, choices in {**CHOICES, **CHOICES_2}.items():
+        values[name] = trial.suggest_categorical(name, list(choices))
+    return values
+
+
+def _offset36(values: dict[str, Any], weights: tuple[float, float]) -> float:
+    """The four categoricals' offsets: ``weights[0]`` per step of each optimizer's index,
+    ``weights[1]`` per step of each schedule's."""
+    total = 0.0
+    for prefix in ("", "2_"):
+        total += weights[0] * CHOICES["optimizer"].index(values[prefix + "optimizer"])
+        total += weights[1] * CHOICES["schedule"].index(values[prefix + "schedule"])
+    return total
+
+
+def wide36_levy(values: dict[str, Any]) -> float:
+    """Levy on 32 mixed numeric parameters plus four categorical offsets; min 0."""
+    u = np.array([_unit(s, values[s[0]]) for s in LAYOUT_36])
+    return _levy_of(u, LAYOUT_36) + _offset36(values, (2.0, 1.0))
+
+
+def wide36_hartmann(values: dict[str, Any]) -> float:
+    """Hartmann-6 on six of 32 mixed numeric parameters, weak terms, four categorical
+    offsets; min -3.32237."""
+    return _hartmann_of(values, LAYOUT_36) + _offset36(values, (0.3, 0.15))
+
+
 _SHARED = _layout("epochs", "heads")  # asked on every branch
 _H_BRANCH = _layout(
     *HARTMANN_NAMES, "grad_clip", "width", "patience", "depth", "subsample", "colsample"
@@ -226,7 +286,14 @@ PROBLEMS: dict[str, tuple[Truth, float]] = {
     "wide-levy-noisy": (_static(wide_levy), 0.0),
     "wide-hartmann-noisy": (_static(wide_hartmann), HARTMANN6_MIN),
     "wide-branched": (lambda trial: _branched(trial)[0], HARTMANN6_MIN),
+    # 36 parameters, 24 of them relaxed: the trust region of many dimensions acts (§13).
+    "wide36-levy": (lambda trial: wide36_levy(_flat36(trial)), 0.0),
+    "wide36-hartmann": (lambda trial: wide36_hartmann(_flat36(trial)), HARTMANN6_MIN),
+    "wide36-levy-noisy": (lambda trial: wide36_levy(_flat36(trial)), 0.0),
+    "wide36-hartmann-noisy": (lambda trial: wide36_hartmann(_flat36(trial)), HARTMANN6_MIN),
 }
+# The problems of the committed run (the wide36 ones are run by name: their own folder).
+DEFAULT_PROBLEMS = tuple(p for p in PROBLEMS if not p.startswith("wide36"))
 
 
 def distributions() -> dict[str, optuna.distributions.BaseDistribution]:
@@ -448,6 +515,7 @@ SUITES = {
         run_one=run_one,
         report=report,
         problems=tuple(PROBLEMS),
+        default_problems=DEFAULT_PROBLEMS,
         samplers=SAMPLERS,
         ablations=ABLATIONS,
         n_trials=100,
