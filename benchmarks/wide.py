@@ -30,6 +30,19 @@ one) whose optimum sits on the grid, away from the centre (:data:`LAYOUT`):
   branch (twelve floats, ``levy / 20 - 2.5``: minimum -2.5, worse): 14 parameters on either
   branch.
 
+Four more, run by name only (``--problems wide36-...``; not in the committed run), check the
+trust region of many dimensions (``SurrogateSettings.trust_region_from``, on from 20 relaxed
+parameters; docs/math.md §13) where it acts in a tuning space: ``wide36-levy``,
+``wide36-hartmann`` and their ``-noisy`` forms are the problems above on 36 parameters -- the
+layout twice, the second block (:data:`LAYOUT_2`, names prefixed ``2_``) with its own targets and
+two more categoricals -- 24 of them relaxed; Levy then runs over all 32 numeric parameters, and
+the Hartmann-6 floats stay six among 30 weak terms. Noise standard deviations 70 and 0.4 (about
+a tenth of the distance from the random median to the optimum, as above). The ablation
+``gamma-whole-box-20`` (``trust_region_from=None``) is the acquisition over the whole box:
+
+    python -m benchmarks wide --problems wide36 --seeds 0-4 --n-trials 200 \\
+        --samplers gamma,gamma-whole-box-20,tpe-mv,random --out benchmarks/results/wide36
+
 Normalised regret of a run at a budget: ``(best - optimum) / (median of random - optimum)``
 where *best* is the lowest noise-free value among the trials evaluated so far (what the search
 found; on the noisy problems the values the sampler saw are noisy, the regret is of the truth),
@@ -292,8 +305,10 @@ PROBLEMS: dict[str, tuple[Truth, float]] = {
     "wide36-levy-noisy": (lambda trial: wide36_levy(_flat36(trial)), 0.0),
     "wide36-hartmann-noisy": (lambda trial: wide36_hartmann(_flat36(trial)), HARTMANN6_MIN),
 }
-# The problems of the committed run (the wide36 ones are run by name: their own folder).
-DEFAULT_PROBLEMS = tuple(p for p in PROBLEMS if not p.startswith("wide36"))
+# The problems of the committed run; the wide36 ones are run by name (``--problems wide36``),
+# into their own folder.
+WIDE36 = tuple(p for p in PROBLEMS if p.startswith("wide36"))
+DEFAULT_PROBLEMS = tuple(p for p in PROBLEMS if p not in WIDE36)
 
 
 def distributions() -> dict[str, optuna.distributions.BaseDistribution]:
@@ -516,6 +531,7 @@ SUITES = {
         report=report,
         problems=tuple(PROBLEMS),
         default_problems=DEFAULT_PROBLEMS,
+        groups={"wide36": WIDE36},
         samplers=SAMPLERS,
         ablations=ABLATIONS,
         n_trials=100,

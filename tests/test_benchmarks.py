@@ -991,7 +991,7 @@ def _wide_optimum(names: tuple[str, ...], prefix: str = "") -> dict[str, float]:
 
     h6 = (0.20168951, 0.15001069, 0.47687397, 0.27533243, 0.31165161, 0.65730053)
     params: dict[str, float] = {}
-    for name, kind, low, high, target in wide.LAYOUT:
+    for name, kind, low, high, target in wide.LAYOUT_36:
         if name in names and name in wide.HARTMANN_NAMES:
             u = h6[wide.HARTMANN_NAMES.index(name)]
             log = kind == "log"
@@ -1003,26 +1003,33 @@ def _wide_optimum(names: tuple[str, ...], prefix: str = "") -> dict[str, float]:
 
 
 @pytest.mark.parametrize(
-    "problem", ["wide-levy", "wide-hartmann", "wide-levy-noisy", "wide-branched"]
+    "problem",
+    ["wide-levy", "wide-hartmann", "wide-levy-noisy", "wide-branched"]
+    + ["wide36-levy", "wide36-hartmann-noisy"],
 )
 def test_wide_optimum_is_attained_and_below_random_points(problem: str) -> None:
     from benchmarks import wide
 
     truth, optimum = wide.PROBLEMS[problem]
-    all_names = tuple(s[0] for s in wide.LAYOUT)
+    wide36 = problem.startswith("wide36")
+    layout = wide.LAYOUT_36 if wide36 else wide.LAYOUT
+    all_names = tuple(s[0] for s in layout)
+    choices = {"optimizer": "adam", "schedule": "cosine"}
+    if wide36:
+        choices |= {"2_optimizer": "adam", "2_schedule": "cosine"}
     if problem == "wide-branched":
         h_names = tuple(s[0] for s in wide._SHARED + wide._H_BRANCH)
         params: dict[str, Any] = {"family": "hartmann", **_wide_optimum(h_names, "h_")}
-    elif problem.startswith("wide-hartmann"):
-        params = {"optimizer": "adam", "schedule": "cosine", **_wide_optimum(all_names)}
+    elif "hartmann" in problem:
+        params = {**choices, **_wide_optimum(all_names)}
     else:
-        params = {"optimizer": "adam", "schedule": "cosine"}
-        params.update({s[0]: s[4] for s in wide.LAYOUT})
+        params = {**choices, **{s[0]: s[4] for s in layout}}
     study = optuna.create_study()
     study.enqueue_trial(params)
     study.optimize(truth, n_trials=1)
     assert study.best_value == pytest.approx(optimum, abs=1e-9)
-    assert len(study.trials[0].params) == (15 if problem == "wide-branched" else 18)
+    n_params = 15 if problem == "wide-branched" else 36 if wide36 else 18
+    assert len(study.trials[0].params) == n_params
     # the optimum is below every random point, and the Levy branch stays above it
     random_study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
     random_study.optimize(truth, n_trials=200)
@@ -1030,6 +1037,28 @@ def test_wide_optimum_is_attained_and_below_random_points(problem: str) -> None:
     if problem == "wide-branched":
         levy_values = [t.value for t in random_study.trials if t.params["family"] == "levy"]
         assert levy_values and min(levy_values) >= -2.5  # type: ignore[type-var]
+
+
+def test_wide36_space_turns_on_the_many_dimension_trust_region() -> None:
+    """The wide36 problems exist to check ``trust_region_from`` (20 by default) in mixed
+    spaces: at least 20 of their parameters are relaxed; the 18-parameter ones stay below."""
+    from benchmarks import wide
+    from optuna_gamma._search_space import SearchSpace
+    from optuna_gamma.surrogate import SurrogateSettings
+
+    threshold = SurrogateSettings().trust_region_from
+    assert threshold is not None
+    relaxed = {}
+    for problem in ("wide-levy", "wide36-levy"):
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+        study.optimize(wide.PROBLEMS[problem][0], n_trials=1)
+        relaxed[problem] = int(SearchSpace(study.trials[0].distributions).is_relaxed.sum())
+    assert relaxed["wide-levy"] < threshold <= relaxed["wide36-levy"]
+    # run by name (``--problems wide36``), not by the committed run's default
+    assert wide.SUITES["wide"].groups["wide36"] == wide.WIDE36
+    assert len(wide.WIDE36) == 4 and not set(wide.WIDE36) & set(wide.DEFAULT_PROBLEMS)
+    sampler = wide.make_sampler("gamma-whole-box-20", 0)
+    assert sampler.surrogate_settings.trust_region_from is None  # type: ignore[attr-defined]
 
 
 def test_wide_noise_is_keyed_by_seed_and_trial_and_the_regret_by_the_truth() -> None:
