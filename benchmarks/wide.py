@@ -470,7 +470,8 @@ def report(ctx: _frame.ReportContext) -> str:
                 "gamma-trust-region (noisy_trust_region=0.25), gamma-no-trust-region "
                 "(noisy_trust_region=None), gamma-noise-check (noise_check_from=10), "
                 "gamma-noise-check-25 (noise_check_from=25, the default), gamma-no-noise-check "
-                "(noise_check=False)",
+                "(noise_check=False), gamma-trust-region-12 (trust_region_from=12), "
+                "gamma-whole-box-20 (trust_region_from=None)",
             }
         ),
         "",
