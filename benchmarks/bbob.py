@@ -142,6 +142,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
             )
         },
     ),
+    "gamma-startup5": (
+        "5 start-up trials whatever the dimension (the default before 0.2; the default now "
+        "takes one per four parameters where that is more: 10 in 40-D)",
+        {"n_startup_trials": 5},
+    ),
     "gamma-startup10": (
         "10 start-up trials (GPSampler's number) instead of 5",
         {"n_startup_trials": 10},

@@ -91,6 +91,7 @@ ABLATIONS = (
     "gamma-no-noise-check",
     "gamma-trust-region-12",
     "gamma-whole-box-20",
+    "gamma-startup5",
 )
 # GammaBOSampler with these SurrogateSettings fields: without the local candidates (docs/math.md
 # §13), and the settings for noisy objectives (§11).
@@ -354,6 +355,10 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
     if name == "gamma":
         return GammaBOSampler(seed=seed, warn_independent_sampling=False)
+    if name == "gamma-startup5":
+        # Five start-up trials whatever the width, as before 0.2 (the default counts the
+        # parameters: nine in the wide36 spaces).
+        return GammaBOSampler(seed=seed, warn_independent_sampling=False, n_startup_trials=5)
     if name in _SETTINGS:
         settings = SurrogateSettings(**_SETTINGS[name])
         return GammaBOSampler(
@@ -471,7 +476,8 @@ def report(ctx: _frame.ReportContext) -> str:
                 "(noisy_trust_region=None), gamma-noise-check (noise_check_from=10), "
                 "gamma-noise-check-25 (noise_check_from=25, the default), gamma-no-noise-check "
                 "(noise_check=False), gamma-trust-region-12 (trust_region_from=12), "
-                "gamma-whole-box-20 (trust_region_from=None)",
+                "gamma-whole-box-20 (trust_region_from=None), gamma-startup5 "
+                "(n_startup_trials=5)",
             }
         ),
         "",

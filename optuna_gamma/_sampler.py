@@ -51,6 +51,19 @@ _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
 # A suggestion that clashes with a running trial's is made again: from the model for this many
 # rounds, then at random away from the claims; a clash left after the last round is kept.
+#: With ``n_startup_trials=None``: at least this many start-up trials, and one more per
+#: :data:`PARAMS_PER_STARTUP_TRIAL` parameters beyond (docs/math.md §13).
+MIN_STARTUP_TRIALS = 5
+PARAMS_PER_STARTUP_TRIAL = 4
+
+
+def startup_trials(n_params: int) -> int:
+    """The start-up trials of ``n_startup_trials=None`` for a space of ``n_params``
+    parameters: :data:`MIN_STARTUP_TRIALS`, or a quarter of the parameters (rounded up) where
+    that is more -- 5 up to 20 parameters, 9 for 36, 10 for 40."""
+    return max(MIN_STARTUP_TRIALS, -(-n_params // PARAMS_PER_STARTUP_TRIAL))
+
+
 _MODEL_CLAIM_ROUNDS = 4
 _MAX_CLAIM_ROUNDS = 16
 
@@ -163,7 +176,11 @@ class GammaBOSampler(BaseSampler):
             start-up trials. Defaults to ``None``: uniform random sampling keyed by trial number
             as described under ``seed``.
         n_startup_trials: Number of COMPLETE trials sampled by ``independent_sampler`` before the
-            model is used. Defaults to ``5``.
+            model is used. Defaults to ``None``: 5, or one per four parameters of the search
+            space where that is more (9 for 36 parameters; :func:`startup_trials`) -- a model
+            of many parameters fitted to five values, noisy ones especially, settles near the
+            best of them (docs/benchmarks.md, "Wide spaces"). Until 0.2 the default was ``5``
+            in every space.
         deterministic_objective: If ``True``, the noise ratio is fixed at its minimum (1e-6)
             instead of being fitted: for objectives without noise (simulations, analytic
             functions); :func:`optuna_gamma.best_predicted_trial` then returns the best
@@ -261,7 +278,7 @@ class GammaBOSampler(BaseSampler):
         *,
         seed: int | None = None,
         independent_sampler: BaseSampler | None = None,
-        n_startup_trials: int = 5,
+        n_startup_trials: int | None = None,
         deterministic_objective: bool = False,
         predictive: str = "student_t",
         acquisition: str = "ei",
@@ -292,7 +309,8 @@ class GammaBOSampler(BaseSampler):
             feasibility_margin=feasibility_margin,
         )  # validates its fields
         self._settings = _chosen_settings(settings, surrogate_settings)
-        _check_int("n_startup_trials", n_startup_trials, minimum=0)
+        if n_startup_trials is not None:
+            _check_int("n_startup_trials", n_startup_trials, minimum=0)
         _check_bool("warn_independent_sampling", warn_independent_sampling)
         _check_bool("record_predictions", record_predictions)
         if seed is not None:
@@ -322,7 +340,12 @@ class GammaBOSampler(BaseSampler):
 
         self._seed = int(seed) if seed is not None else _random_seed()
         self._independent_sampler = independent_sampler  # None: _keyed_uniform
-        self._n_startup_trials = int(n_startup_trials)
+        self._n_startup_trials = None if n_startup_trials is None else int(n_startup_trials)
+        # The start-up count of the latest relative suggestion, for the warning of
+        # sample_independent only (n_startup_trials=None counts the space's parameters).
+        self._startup_seen = (
+            MIN_STARTUP_TRIALS if n_startup_trials is None else int(n_startup_trials)
+        )
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._record_predictions = bool(record_predictions)
         self._constraints_func = constraints_func
@@ -340,9 +363,15 @@ class GammaBOSampler(BaseSampler):
         return self._seed
 
     @property
-    def n_startup_trials(self) -> int:
-        """COMPLETE trials sampled by the independent sampler before the model is used."""
+    def n_startup_trials(self) -> int | None:
+        """COMPLETE trials sampled by the independent sampler before the model is used
+        (``None``: by the number of parameters, :func:`startup_trials`)."""
         return self._n_startup_trials
+
+    def _startup(self, n_params: int) -> int:
+        if self._n_startup_trials is not None:
+            return self._n_startup_trials
+        return startup_trials(n_params)
 
     # -- protocol ------------------------------------------------------------------------------
 
@@ -379,9 +408,10 @@ class GammaBOSampler(BaseSampler):
         inputs = model_inputs(
             trials, search_space, self._settings.ordinal_lists, self._inputs_memo
         )
-        if len(inputs.completed) < max(self._n_startup_trials, 1):
-            return {}
         space = inputs.space
+        self._startup_seen = self._startup(len(space.names))
+        if len(inputs.completed) < max(self._startup_seen, 1):
+            return {}
         claims = running_claims(trials, trial, search_space)
         # The kernel fits start from the hyperparameters the latest earlier trial stored, so
         # the decision depends only on the storage's content, not on this process's history.
@@ -467,7 +497,7 @@ class GammaBOSampler(BaseSampler):
     ) -> Any:
         if self._warn_independent_sampling:
             n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-            if n_complete >= self._n_startup_trials:
+            if n_complete >= self._startup_seen:
                 _logger.warning(
                     f"The parameter '{param_name}' in trial#{trial.number} is sampled "
                     "independently instead of being sampled by relative sampler. "

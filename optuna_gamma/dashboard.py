@@ -47,6 +47,8 @@ from optuna.trial import TrialState
 
 from optuna_gamma._checks import check_int
 from optuna_gamma._checks import check_optional_int
+from optuna_gamma._sampler import MIN_STARTUP_TRIALS
+from optuna_gamma._sampler import PARAMS_PER_STARTUP_TRIAL
 from optuna_gamma._sampler import GammaBOSampler
 from optuna_gamma._storage import PREDICTION_KEY
 from optuna_gamma._storage import PREDICTION_USER_ATTRS
@@ -152,6 +154,12 @@ def record_prediction(trial: Trial) -> dict[str, float] | None:
     return attrs
 
 
+def _startup_text(n_startup_trials: int | None) -> str:
+    if n_startup_trials is not None:
+        return str(n_startup_trials)
+    return f"None ({MIN_STARTUP_TRIALS}, or one per {PARAMS_PER_STARTUP_TRIAL} parameters)"
+
+
 def sampler_note(
     sampler: Any, *, n_complete: int | None = None, study: Study | None = None
 ) -> str:
@@ -180,7 +188,7 @@ def sampler_note(
             ("acquisition", f"`{cfg.acquisition}`"),
             ("xi", f"{cfg.xi:g}"),
             ("ucb_beta", f"{cfg.ucb_beta:g}"),
-            ("n_startup_trials", str(sampler.n_startup_trials)),
+            ("n_startup_trials", _startup_text(sampler.n_startup_trials)),
             ("deterministic_objective", str(cfg.deterministic_objective)),
             ("n_candidates", str(cfg.n_candidates)),
             ("power_transform", str(cfg.power_transform)),

@@ -403,3 +403,37 @@ def test_exhausted_discrete_space_still_suggests_valid_values() -> None:
     study = optuna.create_study(sampler=GammaBOSampler(seed=0, n_startup_trials=2))
     study.optimize(lambda t: float(t.suggest_int("k", 0, 2)), n_trials=8)
     assert {t.params["k"] for t in study.trials} == {0, 1, 2}
+
+
+def test_startup_trials_grow_with_the_number_of_parameters() -> None:
+    from optuna_gamma._sampler import startup_trials
+
+    assert [startup_trials(n) for n in (1, 5, 20, 21, 24, 25, 36, 40)] == [5, 5, 5, 6, 6, 7, 9, 10]
+
+
+@pytest.mark.parametrize(
+    ("n_params", "n_startup_trials", "first_model_trial"),
+    [(12, None, 5), (36, None, 9), (36, 5, 5), (36, 2, 2)],
+)
+def test_default_startup_counts_the_space_and_an_explicit_one_is_kept(
+    n_params: int,
+    n_startup_trials: int | None,
+    first_model_trial: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With ``n_startup_trials=None`` a space of many parameters starts with more random
+    trials (one per four parameters), without warning that they are sampled independently;
+    an explicit count is used as given. Model-based trials carry the prediction attrs."""
+    names = [f"x{i:02d}" for i in range(n_params)]
+
+    def objective(trial: optuna.Trial) -> float:
+        return sum((trial.suggest_float(n, 0.0, 1.0) - 0.3) ** 2 for n in names)
+
+    sampler = GammaBOSampler(seed=0, n_startup_trials=n_startup_trials)
+    assert sampler.n_startup_trials == n_startup_trials
+    study = optuna.create_study(sampler=sampler)
+    with caplog.at_level("WARNING", logger="optuna"):
+        study.optimize(objective, n_trials=first_model_trial + 1)
+    modelled = ["gammabo_pred_median" in t.user_attrs for t in study.trials]
+    assert modelled == [False] * first_model_trial + [True]
+    assert "sampled independently" not in caplog.text
