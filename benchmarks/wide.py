@@ -38,10 +38,13 @@ layout twice, the second block (:data:`LAYOUT_2`, names prefixed ``2_``) with it
 two more categoricals -- 24 of them relaxed; Levy then runs over all 32 numeric parameters, and
 the Hartmann-6 floats stay six among 30 weak terms. Noise standard deviations 70 and 0.4 (about
 a tenth of the distance from the random median to the optimum, as above). The ablation
-``gamma-whole-box-20`` (``trust_region_from=None``) is the acquisition over the whole box:
+``gamma-whole-box-20`` (``trust_region_from=None``) is the acquisition over the whole box,
+``gamma-startup5`` (``n_startup_trials=5``) the start before 0.2 (five random trials, where the
+default now takes one per four parameters: nine):
 
-    python -m benchmarks wide --problems wide36 --seeds 0-4 --n-trials 200 \\
-        --samplers gamma,gamma-whole-box-20,tpe-mv,random --out benchmarks/results/wide36
+    python -m benchmarks wide --problems wide36 --seeds 0-7 --n-trials 200 \\
+        --samplers gamma,gamma-startup5,gamma-whole-box-20,tpe-mv,random \\
+        --out benchmarks/results/wide36
 
 Normalised regret of a run at a budget: ``(best - optimum) / (median of random - optimum)``
 where *best* is the lowest noise-free value among the trials evaluated so far (what the search
