@@ -49,10 +49,8 @@ from optuna_gamma.surrogate import propose
 
 _logger = optuna.logging.get_logger(f"optuna.{__name__}")
 
-# A suggestion that clashes with a running trial's is made again: from the model for this many
-# rounds, then at random away from the claims; a clash left after the last round is kept.
-#: With ``n_startup_trials=None``: at least this many start-up trials, and one more per
-#: :data:`PARAMS_PER_STARTUP_TRIAL` parameters beyond (docs/math.md §13).
+#: With ``n_startup_trials=None``: this many start-up trials, or one per
+#: :data:`PARAMS_PER_STARTUP_TRIAL` parameters where that is more (docs/math.md §13).
 MIN_STARTUP_TRIALS = 5
 PARAMS_PER_STARTUP_TRIAL = 4
 
@@ -64,6 +62,8 @@ def startup_trials(n_params: int) -> int:
     return max(MIN_STARTUP_TRIALS, -(-n_params // PARAMS_PER_STARTUP_TRIAL))
 
 
+# A suggestion that clashes with a running trial's is made again: from the model for this many
+# rounds, then at random away from the claims; a clash left after the last round is kept.
 _MODEL_CLAIM_ROUNDS = 4
 _MAX_CLAIM_ROUNDS = 16
 
